@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#include <stdlib.h>
+
+#include <rte_power_guest_channel.h>
+
+#include <vmp_protocol.h>
+
+#include "test.h"
+
+#define SAME_FIELD(ours, theirs, f_ours, f_theirs) do {			\
+	TEST_ASSERT_EQUAL(offsetof(struct ours, f_ours),		\
+		offsetof(struct theirs, f_theirs), "offset of " #f_ours);\
+	TEST_ASSERT_EQUAL(sizeof(((struct ours *)0)->f_ours),		\
+		sizeof(((struct theirs *)0)->f_theirs), "size of " #f_ours);\
+} while (0)
+
+#define PKT_FIELD(f_ours, f_theirs) SAME_FIELD(vmp_proto_packet,	\
+	rte_power_channel_packet, f_ours, f_theirs)
+#define FREQ_FIELD(f) SAME_FIELD(vmp_proto_freq_list,			\
+	rte_power_channel_packet_freq_list, f, f)
+#define CAPS_FIELD(f) SAME_FIELD(vmp_proto_caps_list,			\
+	rte_power_channel_packet_caps_list, f, f)
+
+/* Every field of our wire structs sits where DPDK 22.11 puts it. */
+static int
+test_protocol_layout(void)
+{
+	TEST_ASSERT_EQUAL(sizeof(struct vmp_proto_packet),
+		sizeof(struct rte_power_channel_packet), "packet");
+	TEST_ASSERT_EQUAL(sizeof(struct vmp_proto_packet), 464, "packet");
+	PKT_FIELD(resource_id, resource_id);
+	PKT_FIELD(unit, unit);
+	PKT_FIELD(command, command);
+	PKT_FIELD(vm_name, vm_name);
+	PKT_FIELD(vfid, vfid);
+	PKT_FIELD(nb_mac_to_monitor, nb_mac_to_monitor);
+	PKT_FIELD(traffic_policy, traffic_policy);
+	PKT_FIELD(vcpu_to_control, vcpu_to_control);
+	PKT_FIELD(num_vcpu, num_vcpu);
+	PKT_FIELD(timer_policy, timer_policy);
+	PKT_FIELD(core_type, core_type);
+	PKT_FIELD(workload, workload);
+	PKT_FIELD(policy_to_use, policy_to_use);
+	PKT_FIELD(turbo_status, t_boost_status);
+
+	TEST_ASSERT_EQUAL(sizeof(struct vmp_proto_freq_list),
+		sizeof(struct rte_power_channel_packet_freq_list), "freq");
+	FREQ_FIELD(resource_id);
+	FREQ_FIELD(unit);
+	FREQ_FIELD(command);
+	FREQ_FIELD(vm_name);
+	FREQ_FIELD(freq_list);
+	FREQ_FIELD(num_vcpu);
+
+	TEST_ASSERT_EQUAL(sizeof(struct vmp_proto_caps_list),
+		sizeof(struct rte_power_channel_packet_caps_list), "caps");
+	CAPS_FIELD(resource_id);
+	CAPS_FIELD(unit);
+	CAPS_FIELD(command);
+	CAPS_FIELD(vm_name);
+	CAPS_FIELD(turbo);
+	CAPS_FIELD(priority);
+	CAPS_FIELD(num_vcpu);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(protocol_layout, test_protocol_layout);
+
+/* Our names carry DPDK's numbers. */
+static int
+test_protocol_constants(void)
+{
+	TEST_ASSERT_EQUAL(VMP_PROTO_NAME_SZ, RTE_POWER_VM_MAX_NAME_SZ, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_LIST_SZ, RTE_POWER_MAX_VCPU_PER_VM, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_CPU_POWER, RTE_POWER_CPU_POWER, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_CONNECT, RTE_POWER_CPU_POWER_CONNECT, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_POLICY, RTE_POWER_PKT_POLICY, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_POLICY_REMOVE,
+		RTE_POWER_PKT_POLICY_REMOVE, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_QUERY_FREQ_LIST,
+		RTE_POWER_QUERY_FREQ_LIST, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_QUERY_FREQ, RTE_POWER_QUERY_FREQ, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_QUERY_CAPS_LIST,
+		RTE_POWER_QUERY_CAPS_LIST, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_QUERY_CAPS, RTE_POWER_QUERY_CAPS, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_SCALE_UP, RTE_POWER_SCALE_UP, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_SCALE_DOWN, RTE_POWER_SCALE_DOWN, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_SCALE_MAX, RTE_POWER_SCALE_MAX, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_SCALE_MIN, RTE_POWER_SCALE_MIN, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_ENABLE_TURBO, RTE_POWER_ENABLE_TURBO, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_DISABLE_TURBO, RTE_POWER_DISABLE_TURBO, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_ACK, RTE_POWER_CMD_ACK, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_NACK, RTE_POWER_CMD_NACK, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_FREQ_LIST, RTE_POWER_FREQ_LIST, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_CAPS_LIST, RTE_POWER_CAPS_LIST, "");
+	TEST_ASSERT_EQUAL(VMP_PROTO_CORE_PHYSICAL,
+		RTE_POWER_CORE_TYPE_PHYSICAL, "");
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(protocol_constants, test_protocol_constants);
+
+static enum vmp_proto_verdict
+check(uint32_t command, uint32_t unit, uint64_t vcpu, const char *name,
+		uint8_t core_type)
+{
+	struct vmp_proto_packet p;
+
+	vmp_proto_request(&p, command, unit, vcpu, name);
+	p.core_type = core_type;
+	return vmp_proto_check(&p, 4, "vm0");
+}
+
+/* Each refusal names its reason; valid requests pass. */
+static int
+test_protocol_check(void)
+{
+	struct vmp_proto_packet p;
+	uint32_t u;
+
+	for (u = VMP_PROTO_SCALE_UP; u <= VMP_PROTO_DISABLE_TURBO; u++)
+		TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, u, 3, NULL, 0),
+			VMP_PROTO_VALID, "unit %u", u);
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 1, 0, "vm0", 0),
+		VMP_PROTO_VALID, "own name");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 0, 0, NULL, 0),
+		VMP_PROTO_BAD_UNIT, "unit 0");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 7, 0, NULL, 0),
+		VMP_PROTO_BAD_UNIT, "unit 7");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 1, 4, NULL, 0),
+		VMP_PROTO_BAD_VCPU, "vCPU 4 of 4");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 1, UINT64_MAX, NULL, 0),
+		VMP_PROTO_BAD_VCPU, "huge vCPU");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 1, 0, NULL, 1),
+		VMP_PROTO_PHYSICAL_CORE, "physical");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 1, 0, NULL, 0xff),
+		VMP_PROTO_PHYSICAL_CORE, "bool byte 0xff");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 1, 0, "vm1", 0),
+		VMP_PROTO_FOREIGN_VM, "vm1");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 1, 0, "vm00", 0),
+		VMP_PROTO_FOREIGN_VM, "prefix of another name");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_POLICY, 0, 0, NULL, 0),
+		VMP_PROTO_POLICY_UNSUPPORTED, "policy");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_POLICY_REMOVE, 0, 0, NULL, 0),
+		VMP_PROTO_POLICY_UNSUPPORTED, "policy remove");
+	TEST_ASSERT_EQUAL(check(0, 1, 0, NULL, 0), VMP_PROTO_BAD_COMMAND, "");
+	TEST_ASSERT_EQUAL(check(5, 1, 0, NULL, 0), VMP_PROTO_BAD_COMMAND, "");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_QUERY_FREQ, 0, 9, NULL, 0),
+		VMP_PROTO_BAD_VCPU, "query of vCPU 9");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_QUERY_CAPS, 0, 3, "other", 0),
+		VMP_PROTO_VALID, "queries ignore vm_name");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_QUERY_FREQ_LIST, 0, 999, NULL, 0),
+		VMP_PROTO_VALID, "list ignores resource_id");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_QUERY_FREQ_AVAIL, 0, 1, NULL, 1),
+		VMP_PROTO_PHYSICAL_CORE, "");
+
+	/* CONNECT as stock guests send it: garbage everywhere else. */
+	memset(&p, 0xa5, sizeof(p));
+	p.command = VMP_PROTO_CONNECT;
+	TEST_ASSERT_EQUAL(vmp_proto_check(&p, 1, "vm0"), VMP_PROTO_VALID, "");
+
+	/* A full 32-byte name has no terminator and must still compare. */
+	memset(&p, 0, sizeof(p));
+	p.command = VMP_PROTO_CPU_POWER;
+	p.unit = VMP_PROTO_SCALE_UP;
+	memset(p.vm_name, 'x', sizeof(p.vm_name));
+	TEST_ASSERT_EQUAL(vmp_proto_check(&p, 1,
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), VMP_PROTO_VALID, "");
+	TEST_ASSERT_EQUAL(vmp_proto_check(&p, 1,
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), VMP_PROTO_FOREIGN_VM, "");
+
+	TEST_ASSERT_STR(vmp_proto_verdict_str(VMP_PROTO_BAD_VCPU),
+		"vCPU out of range");
+	TEST_ASSERT_STR(vmp_proto_verdict_str(VMP_PROTO_VERDICT_MAX),
+		"invalid verdict");
+	TEST_ASSERT_STR(vmp_proto_command_str(VMP_PROTO_QUERY_CAPS),
+		"QUERY_CAPS");
+	TEST_ASSERT(vmp_proto_command_str(11) == NULL, "");
+	TEST_ASSERT_STR(vmp_proto_unit_str(VMP_PROTO_SCALE_MIN), "min");
+	TEST_ASSERT_EQUAL(vmp_proto_reply_size(VMP_PROTO_ACK), 464, "");
+	TEST_ASSERT_EQUAL(vmp_proto_reply_size(VMP_PROTO_NACK), 464, "");
+	TEST_ASSERT_EQUAL(vmp_proto_reply_size(VMP_PROTO_FREQ_LIST), 88, "");
+	TEST_ASSERT_EQUAL(vmp_proto_reply_size(VMP_PROTO_FREQ_AVAIL), 88, "");
+	TEST_ASSERT_EQUAL(vmp_proto_reply_size(VMP_PROTO_CAPS_LIST), 184, "");
+	TEST_ASSERT_EQUAL(vmp_proto_reply_size(0), 0, "");
+	TEST_ASSERT_EQUAL(vmp_proto_slot(3), 3, "");
+	TEST_ASSERT_EQUAL(vmp_proto_slot(11), 3, "");
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(protocol_check, test_protocol_check);
+
+/* Any 464 bytes get a verdict in range: no crash, no out-of-range read. */
+static int
+test_protocol_random(void)
+{
+	struct vmp_proto_packet p;
+	unsigned int seed = 1, i, j, valid = 0;
+
+	for (i = 0; i < 200000; i++) {
+		uint8_t *b = (uint8_t *)&p;
+		enum vmp_proto_verdict v;
+
+		for (j = 0; j < sizeof(p); j++)
+			b[j] = (uint8_t)rand_r(&seed);
+		/* Bias towards real commands so every branch is reached. */
+		if (i & 1)
+			p.command = (uint32_t)rand_r(&seed) % 12;
+		if (i & 2)
+			p.unit = (uint32_t)rand_r(&seed) % 8;
+		if (i & 4)
+			p.resource_id %= 8;
+		v = vmp_proto_check(&p, 4, (i & 8) ? "vm0" : NULL);
+		TEST_ASSERT((unsigned int)v < VMP_PROTO_VERDICT_MAX,
+			"verdict %d", v);
+		valid += v == VMP_PROTO_VALID;
+	}
+	TEST_ASSERT(valid > 0, "no random packet was valid");
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(protocol_random, test_protocol_random);

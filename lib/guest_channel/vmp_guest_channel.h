@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef VMP_GUEST_CHANNEL_H
+#define VMP_GUEST_CHANNEL_H
+
+/**
+ * @file
+ * Guest side of the power channels.
+ *
+ * Owns: one virtio-serial port per lcore
+ * (<prefix>.<lcore>, default prefix VMP_GUEST_DEFAULT_PREFIX), opened
+ * non-blocking and exclusive, and the stream of replies on it.
+ *
+ * Callers: a guest application, the guest CLI, and the librte_power backend
+ * in vmp_guest_power.h. An lcore's channel is used by that lcore only: open,
+ * use and close it from one thread at a time (no locks are taken). The
+ * configuration is process-wide and is read when a channel opens.
+ *
+ * Errors are negative errno values, logged once by this library under the
+ * log type "vmpower.guest_channel" with the port's path:
+ * -EINVAL bad argument or lcore, -ENOTCONN channel not open, -EBUSY port
+ * held by another opener, -EAGAIN host not attached or not reading,
+ * -EPIPE peer closed the port, -ETIMEDOUT no reply in time.
+ */
+
+#include <stdint.h>
+
+#include <vmp_protocol.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VMP_GUEST_DEFAULT_PREFIX \
+	"/dev/virtio-ports/virtio.serial.port.poweragent"
+
+/** Process-wide settings; zero fields take the defaults. */
+struct vmp_guest_channel_conf {
+	/** Channel path is "<path_prefix>.<lcore>"; NULL: default prefix. */
+	const char *path_prefix;
+	/** How long open retries when the host is not attached; 0: 1000. */
+	unsigned int connect_timeout_ms;
+	/** How long a synchronous request waits for its reply; 0: 1000. */
+	unsigned int reply_timeout_ms;
+	/** Name carried in requests; NULL: left empty (hosts ignore it). */
+	const char *vm_name;
+	/**
+	 * Non-zero: the rte_power_freq_* calls of vmp_guest_power.h wait for
+	 * the host's ACK (1) or NACK (0). Zero: they return 1 once the
+	 * request is sent, as DPDK's own VM backend does.
+	 */
+	unsigned int power_wait_ack;
+};
+
+/** Counters of one channel. */
+struct vmp_guest_channel_stats {
+	uint64_t sent;		/**< requests written whole */
+	uint64_t acks;		/**< ACK replies read */
+	uint64_t nacks;		/**< NACK replies read */
+	uint64_t replies;	/**< query replies read */
+	uint64_t eagain;	/**< requests refused: host absent or full */
+	uint64_t lost;		/**< expected replies that never came */
+	uint64_t unexpected;	/**< replies matching no request, or garbage */
+};
+
+/** A reply of any kind, as read from the channel. */
+union vmp_guest_reply {
+	struct vmp_proto_packet ack;		/**< ACK or NACK */
+	struct vmp_proto_freq_list freq;	/**< FREQ_LIST, FREQ_AVAIL */
+	struct vmp_proto_caps_list caps;	/**< CAPS_LIST */
+};
+
+/**
+ * Set the process-wide configuration; channels opened later use it.
+ * Strings are copied. Passing NULL restores the defaults.
+ * @return 0, or -EINVAL for a prefix or name that does not fit.
+ */
+int vmp_guest_channel_configure(const struct vmp_guest_channel_conf *conf);
+
+/**
+ * Open the channel of @p lcore_id and send CONNECT.
+ *
+ * Retries CONNECT for up to connect_timeout_ms while the host is not
+ * attached, then fails with -EAGAIN. The vCPU carried in requests is the
+ * single CPU the lcore is pinned to, else @p lcore_id; see
+ * vmp_guest_channel_set_vcpu().
+ *
+ * @return 0; -EINVAL, -EALREADY (open in this process), -EBUSY (held by
+ *   another opener), -ENOENT (no such port), -EAGAIN, or another -errno.
+ */
+int vmp_guest_channel_open(unsigned int lcore_id);
+
+/** Close the channel of @p lcore_id. @return 0, -EINVAL or -ENOTCONN. */
+int vmp_guest_channel_close(unsigned int lcore_id);
+
+/** Whether the channel of @p lcore_id is open. */
+int vmp_guest_channel_is_open(unsigned int lcore_id);
+
+/** Carry @p vcpu as resource_id in this lcore's requests. @return 0 or <0 */
+int vmp_guest_channel_set_vcpu(unsigned int lcore_id, uint32_t vcpu);
+
+/** The vCPU this lcore's requests carry, or <0. */
+int64_t vmp_guest_channel_get_vcpu(unsigned int lcore_id);
+
+/**
+ * Send a CPU_POWER request with @p unit and do not wait.
+ *
+ * Replies already waiting are read and counted first, so unread replies
+ * never pile up. One write(2) of one packet; no allocation.
+ * @return 0 when the whole packet was written, or a negative errno.
+ */
+int vmp_guest_channel_send(unsigned int lcore_id, uint32_t unit);
+
+/**
+ * Send a CPU_POWER request with @p unit and wait for its ACK or NACK.
+ * @return VMP_PROTO_ACK or VMP_PROTO_NACK, or a negative errno
+ *   (-ETIMEDOUT after reply_timeout_ms).
+ */
+int vmp_guest_channel_request(unsigned int lcore_id, uint32_t unit);
+
+/**
+ * Send a query and wait for its reply.
+ *
+ * @param command  VMP_PROTO_QUERY_FREQ, _FREQ_LIST, _CAPS, _CAPS_LIST or
+ *   _FREQ_AVAIL
+ * @param arg      the entry to start at for _FREQ_AVAIL (goes in unit),
+ *   else 0
+ * @param reply    filled with the reply
+ * @return the reply's command (FREQ_LIST, CAPS_LIST, FREQ_AVAIL, or NACK
+ *   when the host refused), or a negative errno.
+ */
+int vmp_guest_channel_query(unsigned int lcore_id, uint32_t command,
+		uint32_t arg, union vmp_guest_reply *reply);
+
+/**
+ * Send a packet built by the caller (e.g. a POLICY from a CLI), no wait.
+ * Only for requests the host answers in order; see vmp_protocol.h.
+ */
+int vmp_guest_channel_send_packet(unsigned int lcore_id,
+		const struct vmp_proto_packet *pkt);
+
+/** Read waiting replies without blocking. @return how many, or <0. */
+int vmp_guest_channel_poll(unsigned int lcore_id);
+
+/** Copy the counters of @p lcore_id. @return 0 or a negative errno. */
+int vmp_guest_channel_stats(unsigned int lcore_id,
+		struct vmp_guest_channel_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMP_GUEST_CHANNEL_H */

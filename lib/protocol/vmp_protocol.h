@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef VMP_PROTOCOL_H
+#define VMP_PROTOCOL_H
+
+/**
+ * @file
+ * The guest <-> host power channel wire format.
+ *
+ * Owns: the byte layout of every packet that crosses a power channel, the
+ * names of commands, units and replies, and the rules that decide whether a
+ * request is acceptable. Used by the guest library, the guest CLI and the
+ * host daemon; nothing here does I/O.
+ *
+ * The layout is byte-compatible with DPDK 22.11's
+ * struct rte_power_channel_packet and its reply structs on x86_64, so stock
+ * DPDK guests and hosts interoperate with ours. It is written with
+ * fixed-width types and explicit padding; app/test checks every field's
+ * offset and size against DPDK's installed header.
+ *
+ * Stream rules (a channel is a byte stream, not a datagram socket):
+ * - every request is one struct vmp_proto_packet (464 bytes);
+ * - every reply starts with the same 16-byte head, and its command says its
+ *   size (vmp_proto_reply_size()): ACK/NACK are a whole vmp_proto_packet,
+ *   FREQ_LIST and FREQ_AVAIL a vmp_proto_freq_list, CAPS_LIST a
+ *   vmp_proto_caps_list;
+ * - CONNECT gets no reply; every other request gets exactly one, in order.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bytes of the VM name field; not necessarily NUL-terminated on the wire. */
+#define VMP_PROTO_NAME_SZ	32
+/** Entries in a reply's per-vCPU arrays. */
+#define VMP_PROTO_LIST_SZ	8
+
+/* Requests (packet.command), DPDK's numbers. */
+#define VMP_PROTO_CPU_POWER		1
+#define VMP_PROTO_CONNECT		2
+#define VMP_PROTO_POLICY		3
+#define VMP_PROTO_POLICY_REMOVE		4
+#define VMP_PROTO_QUERY_FREQ_LIST	7
+#define VMP_PROTO_QUERY_FREQ		8
+#define VMP_PROTO_QUERY_CAPS_LIST	9
+#define VMP_PROTO_QUERY_CAPS		10
+/**
+ * vmpower extension: the frequencies a vCPU may run at, 8 a reply.
+ * resource_id is the vCPU, unit the index of the first entry wanted; the
+ * reply is a FREQ_AVAIL freq_list whose unit is the total count and whose
+ * num_vcpu is the number of entries it carries. Stock DPDK hosts do not
+ * answer it.
+ */
+#define VMP_PROTO_QUERY_FREQ_AVAIL	256
+
+/* Units of CPU_POWER (packet.unit), DPDK's numbers. */
+#define VMP_PROTO_SCALE_UP		1
+#define VMP_PROTO_SCALE_DOWN		2
+#define VMP_PROTO_SCALE_MAX		3
+#define VMP_PROTO_SCALE_MIN		4
+#define VMP_PROTO_ENABLE_TURBO		5
+#define VMP_PROTO_DISABLE_TURBO		6
+
+/* Replies (command of the reply), DPDK's numbers plus our extension. */
+#define VMP_PROTO_ACK			1
+#define VMP_PROTO_NACK			2
+#define VMP_PROTO_FREQ_LIST		3
+#define VMP_PROTO_CAPS_LIST		4
+#define VMP_PROTO_FREQ_AVAIL		256
+
+/* packet.core_type */
+#define VMP_PROTO_CORE_VIRTUAL		0
+#define VMP_PROTO_CORE_PHYSICAL		1
+
+/** A request, and the ACK/NACK reply: DPDK's rte_power_channel_packet. */
+struct vmp_proto_packet {
+	uint64_t resource_id;		/**< the guest's vCPU index */
+	uint32_t unit;			/**< VMP_PROTO_SCALE_* etc. */
+	uint32_t command;		/**< VMP_PROTO_CPU_POWER etc. */
+	char vm_name[VMP_PROTO_NAME_SZ];
+	/* Policy fields: carried for layout, not interpreted. */
+	uint64_t vfid[10];
+	int32_t nb_mac_to_monitor;
+	uint32_t traffic_policy[3];
+	uint8_t vcpu_to_control[8];
+	uint8_t num_vcpu;
+	uint8_t pad0[3];
+	int32_t timer_policy[3 * 24];
+	uint8_t core_type;		/**< VMP_PROTO_CORE_*; a C bool in DPDK */
+	uint8_t pad1[3];
+	uint32_t workload;		/**< C enums in DPDK */
+	uint32_t policy_to_use;
+	uint8_t turbo_status;		/**< C bool in DPDK */
+	uint8_t pad2[7];
+};
+
+/** FREQ_LIST and FREQ_AVAIL replies: DPDK's ..._packet_freq_list. */
+struct vmp_proto_freq_list {
+	uint64_t resource_id;
+	uint32_t unit;
+	uint32_t command;
+	char vm_name[VMP_PROTO_NAME_SZ];
+	uint32_t freq_list[VMP_PROTO_LIST_SZ];	/**< kHz */
+	uint8_t num_vcpu;
+	uint8_t pad0[7];
+};
+
+/** CAPS_LIST replies: DPDK's ..._packet_caps_list. */
+struct vmp_proto_caps_list {
+	uint64_t resource_id;
+	uint32_t unit;
+	uint32_t command;
+	char vm_name[VMP_PROTO_NAME_SZ];
+	uint64_t turbo[VMP_PROTO_LIST_SZ];
+	uint64_t priority[VMP_PROTO_LIST_SZ];
+	uint8_t num_vcpu;
+	uint8_t pad0[7];
+};
+
+_Static_assert(sizeof(struct vmp_proto_packet) == 464, "packet size");
+_Static_assert(sizeof(struct vmp_proto_freq_list) == 88, "freq_list size");
+_Static_assert(sizeof(struct vmp_proto_caps_list) == 184, "caps_list size");
+
+/** Bytes every packet and reply starts with: resource_id, unit, command. */
+#define VMP_PROTO_HEAD_SZ	offsetof(struct vmp_proto_packet, vm_name)
+/** The largest reply, for receive buffers. */
+#define VMP_PROTO_MAX_SZ	sizeof(struct vmp_proto_packet)
+
+/** Why a packet is refused; vmp_proto_verdict_str() names each. */
+enum vmp_proto_verdict {
+	VMP_PROTO_VALID = 0,
+	VMP_PROTO_BAD_COMMAND,		/**< command not known */
+	VMP_PROTO_BAD_UNIT,		/**< CPU_POWER with an unknown unit */
+	VMP_PROTO_BAD_VCPU,		/**< resource_id >= the VM's vCPUs */
+	VMP_PROTO_PHYSICAL_CORE,	/**< core_type asks for a host core */
+	VMP_PROTO_FOREIGN_VM,		/**< vm_name names another VM */
+	VMP_PROTO_POLICY_UNSUPPORTED,	/**< POLICY/POLICY_REMOVE */
+	VMP_PROTO_VERDICT_MAX
+};
+
+/**
+ * Decide whether a request from a guest may be served.
+ *
+ * Never reads outside @p pkt and never crashes, whatever its 464 bytes.
+ * CONNECT is accepted on its command alone (stock guests leave the other
+ * fields uninitialised). For CPU_POWER, a non-empty vm_name must equal
+ * @p own_name; queries ignore vm_name, they are always about the sender.
+ *
+ * @param pkt       the received packet
+ * @param nb_vcpus  vCPUs of the sending VM
+ * @param own_name  the sending VM's name, or NULL to skip the name check
+ * @return VMP_PROTO_VALID or the reason for refusal
+ */
+enum vmp_proto_verdict vmp_proto_check(const struct vmp_proto_packet *pkt,
+		uint32_t nb_vcpus, const char *own_name);
+
+/** Short text for a verdict, e.g. "vCPU out of range"; never NULL. */
+const char *vmp_proto_verdict_str(enum vmp_proto_verdict v);
+
+/** Name of a request command ("CPU_POWER"), or NULL if unknown. */
+const char *vmp_proto_command_str(uint32_t command);
+
+/** Name of a CPU_POWER unit ("up", "max", ...), or NULL if unknown. */
+const char *vmp_proto_unit_str(uint32_t unit);
+
+/** Size in bytes of a reply with this command, or 0 if not a reply. */
+size_t vmp_proto_reply_size(uint32_t command);
+
+/**
+ * Zero @p pkt and fill in a request.
+ *
+ * @param name  VM name to carry, or NULL to leave it empty
+ */
+void vmp_proto_request(struct vmp_proto_packet *pkt, uint32_t command,
+		uint32_t unit, uint64_t vcpu, const char *name);
+
+/**
+ * Slot of a single-vCPU query's answer in a reply's 8-entry arrays.
+ * DPDK hosts answer vCPU v at index v; we keep that for v < 8 and wrap
+ * beyond, the reply's resource_id saying which vCPU it is.
+ */
+static inline unsigned int
+vmp_proto_slot(uint64_t vcpu)
+{
+	return (unsigned int)(vcpu % VMP_PROTO_LIST_SZ);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMP_PROTOCOL_H */

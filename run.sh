@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The vmpower authors
+#
+# ./run.sh demo   install what is needed, build, run the main job
+# ./run.sh test   install what is needed, build, run every test
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")"
+BUILD=${VMP_BUILD_DIR:-build}
+
+# Debian 12 packages the project builds and tests with.
+PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
+	libdpdk-dev libvirt-dev libvirt-clients socat)
+
+log() { printf '==> %s\n' "$*"; }
+
+install_deps() {
+	local missing=() p
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing: ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+	if [ ! -f "$BUILD/build.ninja" ]; then
+		log "configuring $BUILD"
+		meson setup "$BUILD" >/dev/null
+	fi
+	log "building"
+	ninja -C "$BUILD" >/dev/null
+}
+
+# One line from meson's JSON log: "N passed, M failed[, K skipped]".
+summary() {
+	python3 - "$BUILD/meson-logs/testlog.json" <<'PY'
+import json, sys
+counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    if r in ("OK", "EXPECTEDFAIL"):
+        counts["OK"] += 1
+    elif r == "SKIP":
+        counts["SKIP"] += 1
+    else:
+        counts["FAIL"] += 1
+out = f'{counts["OK"]} passed, {counts["FAIL"]} failed'
+if counts["SKIP"]:
+    out += f', {counts["SKIP"]} skipped'
+print(out)
+sys.exit(1 if counts["FAIL"] or counts["OK"] == 0 else 0)
+PY
+}
+
+run_tests() {
+	log "running tests"
+	local rc=0
+	meson test -C "$BUILD" --print-errorlogs --no-rebuild "$@" || rc=$?
+	summary || rc=1
+	return $rc
+}
+
+demo() {
+	log "demo: the guest library over a socat-bridged port"
+	echo "    (the host daemon and the real-VM demo arrive with later"
+	echo "     issues; until then a test host plays the daemon's part)"
+	"$BUILD/app/test/vmp_test" guest_socat_bridge guest_power_routes
+}
+
+case "${1:-}" in
+demo)
+	install_deps
+	build
+	demo
+	;;
+test)
+	shift
+	install_deps
+	build
+	run_tests "$@"
+	;;
+*)
+	echo "usage: $0 demo|test" >&2
+	exit 2
+	;;
+esac
