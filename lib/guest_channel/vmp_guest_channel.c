@@ -35,7 +35,6 @@ struct pending {
 
 struct channel {
 	int fd;
-	int broken;		/* a packet went out in part: stream is lost */
 	int host_absent;	/* logged EAGAIN, not yet recovered */
 	uint32_t vcpu;
 	char path[PATH_MAX];
@@ -45,6 +44,9 @@ struct channel {
 		uint8_t bytes[VMP_PROTO_MAX_SZ];
 	} rx;
 	size_t rx_len;
+	/* Tail of a packet the port took in part (a pty does; virtio not). */
+	uint8_t tx[sizeof(struct vmp_proto_packet)];
+	size_t tx_len;
 	struct pending pend[PENDING_MAX];
 	unsigned int pend_head;
 	unsigned int pend_count;
@@ -133,12 +135,6 @@ lookup(unsigned int lcore_id, int *err)
 	if (ctx.chan[lcore_id] == NULL) {
 		GUEST_LOG(ERR, "channel of lcore %u is not open", lcore_id);
 		*err = -ENOTCONN;
-		return NULL;
-	}
-	if (ctx.chan[lcore_id]->broken) {
-		GUEST_LOG(ERR, "%s: stream broken by a partial write, reopen it",
-			ctx.chan[lcore_id]->path);
-		*err = -EIO;
 		return NULL;
 	}
 	return ctx.chan[lcore_id];
@@ -274,32 +270,41 @@ wait_fd(int fd, short events, uint64_t deadline)
 	return ret < 0 && errno != EINTR ? -errno : ret;
 }
 
-/* Finish a packet the port took in part, or give the stream up. */
 static int
-write_rest(struct channel *ch, const uint8_t *p, size_t left)
+write_error(struct channel *ch, int err)
 {
-	uint64_t deadline = now_ms() + ctx.reply_timeout_ms;
-
-	while (left > 0) {
-		ssize_t n = write(ch->fd, p, left);
-
-		if (n > 0) {
-			p += n;
-			left -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			break;
-		if (wait_fd(ch->fd, POLLOUT, deadline) <= 0 &&
-				now_ms() >= deadline)
-			break;
+	if (err == EAGAIN) {
+		ch->stats.eagain++;
+		if (!ch->host_absent)
+			GUEST_LOG(WARNING, "%s: host daemon is not attached to "
+				"this port, or not reading it", ch->path);
+		ch->host_absent = 1;
+		return -EAGAIN;
 	}
-	if (left == 0)
-		return 0;
-	ch->broken = 1;
-	GUEST_LOG(ERR, "%s: packet written in part, %zu bytes short; "
-		"channel must be reopened", ch->path, left);
-	return -EIO;
+	if (err == EIO) {
+		GUEST_LOG(ERR, "%s: host side of the port is gone: %s",
+			ch->path, strerror(err));
+		return -EPIPE;
+	}
+	GUEST_LOG(ERR, "%s: write failed: %s", ch->path, strerror(err));
+	return -err;
+}
+
+/* Push out the tail of a packet sent in part. @return 0 once it is out. */
+static int
+flush_tail(struct channel *ch)
+{
+	while (ch->tx_len > 0) {
+		ssize_t n = write(ch->fd, ch->tx, ch->tx_len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return write_error(ch, n < 0 ? errno : EAGAIN);
+		ch->tx_len -= (size_t)n;
+		memmove(ch->tx, ch->tx + n, ch->tx_len);
+	}
+	return 0;
 }
 
 /* One write of one packet; @expect_reply queues it for its answer. */
@@ -307,30 +312,21 @@ static int
 send_packet(struct channel *ch, const struct vmp_proto_packet *pkt,
 		int expect_reply, uint64_t *seq)
 {
-	ssize_t n = write(ch->fd, pkt, sizeof(*pkt));
+	ssize_t n;
+	int ret;
 
-	if (n < 0) {
-		int err = errno;
-
-		if (err == EAGAIN) {
-			ch->stats.eagain++;
-			if (!ch->host_absent)
-				GUEST_LOG(WARNING, "%s: host daemon is not "
-					"attached to this port, or not reading "
-					"it", ch->path);
-			ch->host_absent = 1;
-			return -EAGAIN;
-		}
-		GUEST_LOG(ERR, "%s: write failed: %s", ch->path,
-			strerror(err));
-		return err == EIO ? -EPIPE : -err;
-	}
-	if ((size_t)n < sizeof(*pkt)) {
-		int ret = write_rest(ch, (const uint8_t *)pkt + n,
-			sizeof(*pkt) - (size_t)n);
-		if (ret < 0)
-			return ret;
-	}
+	/* A new packet may only follow a whole one. */
+	ret = flush_tail(ch);
+	if (ret < 0)
+		return ret;
+	do {
+		n = write(ch->fd, pkt, sizeof(*pkt));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return write_error(ch, errno);
+	/* Keep the rest: it goes out before anything else. */
+	ch->tx_len = sizeof(*pkt) - (size_t)n;
+	memcpy(ch->tx, (const uint8_t *)pkt + n, ch->tx_len);
 	if (ch->host_absent)
 		GUEST_LOG(INFO, "%s: host daemon attached again", ch->path);
 	ch->host_absent = 0;
@@ -376,7 +372,11 @@ transact(struct channel *ch, const struct vmp_proto_packet *pkt,
 			break;
 		if (ch->wait_result != 0)
 			break;
-		ret = wait_fd(ch->fd, POLLIN, deadline);
+		ret = flush_tail(ch);
+		if (ret < 0 && ret != -EAGAIN)
+			break;
+		ret = wait_fd(ch->fd, ch->tx_len ? POLLIN | POLLOUT : POLLIN,
+			deadline);
 		if (ret < 0)
 			break;
 		if (ret == 0 && now_ms() >= deadline) {
