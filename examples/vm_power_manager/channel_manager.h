@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef VMP_CHANNEL_MANAGER_H
+#define VMP_CHANNEL_MANAGER_H
+
+/**
+ * @file
+ * The daemon's model of the world: the VMs it serves, each vCPU's pCPU set
+ * and each VM's power channels (the host side of virtio-serial ports).
+ *
+ * Owns: VMs and channels, the channel directory, and the sockets of
+ * connected channels.
+ *
+ * Callers: the thread that owns the daemon's state (the monitor's event
+ * loop), and nobody else: there are no locks. What libvirt says arrives
+ * as snapshots (libvirt_adapter.h) taken on other threads. The owner
+ * learns of channels coming and going, and of VMs whose votes must be
+ * dropped, through the hooks of struct chmgr_conf.
+ *
+ * Channels of a VM come from its domain XML (<channel type='unix'> with
+ * target virtio.serial.port.poweragent.<n>), else from the convention
+ * <channel_dir>/<vm>.<n>. Channel paths must be sockets, not symlinks;
+ * the channel directory must not be writable by others.
+ */
+
+#include <stdint.h>
+
+#include "cpu_list.h"
+#include "libvirt_adapter.h"
+
+#define CHMGR_DEFAULT_DIR	"/tmp/powermonitor"
+
+struct vm;
+
+/** Counters of one channel, kept by the monitor. */
+struct channel_stats {
+	uint64_t requests;
+	uint64_t acks;
+	uint64_t nacks;
+	uint64_t errors;
+};
+
+struct vm_channel {
+	struct vm *vm;
+	uint32_t index;		/**< n of <vm>.<n> / poweragent.<n> */
+	char *path;
+	int fd;			/**< connected socket, or -1 */
+	int enabled;		/**< 0: requests are NACKed, nothing changes */
+	int from_xml;		/**< path came from the domain XML */
+	struct channel_stats stats;
+	void *priv;		/**< the monitor's per-channel state */
+};
+
+struct vm {
+	char *name;
+	uint32_t id;		/**< unique for the daemon's life, never 0 */
+	int running;
+	uint32_t nb_vcpus;
+	struct cpu_list *pcpus;		/**< nb_vcpus pin sets */
+	uint32_t nb_channels;
+	struct vm_channel **channels;	/**< sorted by index; stable pointers */
+	uint32_t nb_xml;
+	struct virt_channel *xml;	/**< channels the domain XML declares */
+};
+
+struct chmgr_conf {
+	const char *channel_dir;	/**< NULL: CHMGR_DEFAULT_DIR */
+	/** A channel's socket connected: start watching ch->fd. */
+	void (*channel_up)(struct vm_channel *ch, void *opaque);
+	/** ch->fd is about to close: stop watching it. */
+	void (*channel_down)(struct vm_channel *ch, void *opaque);
+	/** The VM stopped or is removed: drop its votes. */
+	void (*vm_down)(struct vm *vm, void *opaque);
+	void *opaque;
+};
+
+struct chmgr;
+
+/**
+ * Create the manager. The channel directory is created (mode 0755) if
+ * missing; one that is a symlink, not a directory, or writable by others
+ * is refused.
+ * @return 0 with @p out set, or a negative errno (logged).
+ */
+int chmgr_create(const struct chmgr_conf *conf, struct chmgr **out);
+
+/** Close every channel and free everything. */
+void chmgr_destroy(struct chmgr *m);
+
+/** Register a VM from its snapshot. @return 0, -EEXIST, -ENOMEM */
+int chmgr_add_vm(struct chmgr *m, const struct virt_vm *snap);
+
+/** Close the VM's channels, drop its votes, forget it. @return 0, -ENOENT */
+int chmgr_rm_vm(struct chmgr *m, const char *name);
+
+/** The registered VM @p name, or NULL. */
+struct vm *chmgr_find_vm(const struct chmgr *m, const char *name);
+
+/** Number of registered VMs, and the i-th (registration order). */
+uint32_t chmgr_nb_vms(const struct chmgr *m);
+struct vm *chmgr_vm_at(const struct chmgr *m, uint32_t i);
+
+/**
+ * Take a new snapshot of a registered VM: pinning, vCPUs, XML channels.
+ * A VM that stopped has its channels closed and votes dropped; one that
+ * started again has the channels it had reconnected.
+ * @return 0, -ENOENT (not registered) or -ENOMEM
+ */
+int chmgr_update_vm(struct chmgr *m, const struct virt_vm *snap);
+
+/**
+ * Apply a libvirt event to VM @p name. @p snap is its state now, or NULL
+ * when it could not be read (an undefined VM is removed).
+ * @return 0, or -ENOENT when the VM is not registered (ignored).
+ */
+int chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
+		const struct virt_vm *snap);
+
+/**
+ * Connect the channels @p list ("all", or indexes like "0,2-3") of VM
+ * @p name and hand each to the owner (channel_up).
+ * @param err  on failure, why, for the user
+ * @return number of channels connected, or a negative errno
+ */
+int chmgr_add_channels(struct chmgr *m, const char *name, const char *list,
+		char *err, size_t err_len);
+
+/** Enable or disable the channels @p list ("all" or indexes). */
+int chmgr_set_channel_status(struct chmgr *m, const char *name,
+		const char *list, int enabled, char *err, size_t err_len);
+
+/** The peer hung up: close the channel, keep it for reconnection. */
+void chmgr_channel_closed(struct chmgr *m, struct vm_channel *ch);
+
+/** The channel directory in use. */
+const char *chmgr_channel_dir(const struct chmgr *m);
+
+/** Check that @p dir is safe to find channels in (see chmgr_create()). */
+int chmgr_check_dir(const char *dir);
+
+#endif /* VMP_CHANNEL_MANAGER_H */

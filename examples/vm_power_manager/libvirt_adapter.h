@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef VMP_LIBVIRT_ADAPTER_H
+#define VMP_LIBVIRT_ADAPTER_H
+
+/**
+ * @file
+ * The daemon's only contact with libvirt.
+ *
+ * Owns: the libvirt connection, libvirt's event loop thread and the
+ * translation of a domain into a plain snapshot (vCPU pin sets, power
+ * channels from the domain XML). Nothing here keeps daemon state.
+ *
+ * Callers: any thread but the channel monitor's loop, since libvirt calls
+ * may be slow (the CLI thread, and the event callback, which runs on the
+ * adapter's own thread). The adapter is safe to call from several threads.
+ * Results travel to the loop as snapshots.
+ */
+
+#include <stdint.h>
+
+#include "cpu_list.h"
+
+struct virt_adapter;
+
+/** One power channel a domain's XML declares. */
+struct virt_channel {
+	uint32_t index;		/**< n of virtio.serial.port.poweragent.<n> */
+	char *path;		/**< host side: the unix socket QEMU binds */
+};
+
+/** What the daemon needs to know of a domain, at one moment. */
+struct virt_vm {
+	char *name;
+	int running;		/**< 1: running or paused; 0: shut off etc. */
+	uint32_t nb_vcpus;
+	struct cpu_list *pcpus;	/**< nb_vcpus pin sets, vCPU order */
+	uint32_t nb_channels;
+	struct virt_channel *channels;	/**< sorted by index */
+};
+
+enum virt_event {
+	VIRT_EVENT_STARTED,	/**< running (again) */
+	VIRT_EVENT_STOPPED,	/**< shut off, crashed, ... */
+	VIRT_EVENT_UNDEFINED,	/**< gone from libvirt */
+	VIRT_EVENT_CHANGED,	/**< pinning or config may have changed */
+};
+
+/** Called on the adapter's event thread; must not block for long. */
+typedef void (*virt_event_cb)(const char *vm_name, enum virt_event ev,
+		void *opaque);
+
+/**
+ * Create the adapter and try to connect.
+ *
+ * @param uri  libvirt URI, or NULL for libvirt's default (which honours
+ *   LIBVIRT_DEFAULT_URI)
+ * @param cb   receives domain events, or NULL
+ * @return the adapter (even if libvirt is not reachable yet: later calls
+ *   retry and say why they fail), or NULL when out of memory or libvirt's
+ *   event loop cannot start.
+ */
+struct virt_adapter *virt_adapter_create(const char *uri, virt_event_cb cb,
+		void *opaque);
+
+/** Stop the event thread, close the connection, free. */
+void virt_adapter_destroy(struct virt_adapter *va);
+
+/** Whether a connection is open now (tries to open one if not). */
+int virt_adapter_connected(struct virt_adapter *va);
+
+/** The URI actually connected to, or the one asked for. */
+const char *virt_adapter_uri(const struct virt_adapter *va);
+
+/** Number of host CPUs libvirt reports, or <0 if unknown. */
+int virt_adapter_host_cpus(struct virt_adapter *va);
+
+/**
+ * Snapshot domain @p name into @p vm (free with virt_vm_free()).
+ * @return 0; -ENOTCONN (libvirt unreachable), -ENOENT (no such domain),
+ *   or another -errno. The reason is logged with the VM's name.
+ */
+int virt_adapter_get_vm(struct virt_adapter *va, const char *name,
+		struct virt_vm *vm);
+
+/**
+ * Pin vCPU @p vcpu of @p name to @p pcpus in libvirt, live and in the
+ * persistent config where the driver takes that, else as the driver
+ * allows (the test driver takes live only).
+ * @return 0, or a negative errno with libvirt's refusal logged.
+ */
+int virt_adapter_pin(struct virt_adapter *va, const char *name,
+		uint32_t vcpu, const struct cpu_list *pcpus);
+
+/** Free what virt_adapter_get_vm() filled. */
+void virt_vm_free(struct virt_vm *vm);
+
+/**
+ * Find the power channels in a domain's XML: every <channel type='unix'>
+ * whose target name is virtio.serial.port.poweragent.<n>.
+ * @return 0 with @p out/@p nb filled (free each path and the array), or a
+ *   negative errno for XML that does not parse.
+ */
+int virt_parse_channels(const char *xml, struct virt_channel **out,
+		uint32_t *nb);
+
+/** libvirt's connection, for tests that act as the hypervisor's user. */
+void *virt_adapter_conn(struct virt_adapter *va);
+
+#endif /* VMP_LIBVIRT_ADAPTER_H */
