@@ -24,13 +24,10 @@
 #include <libvirt_adapter.h>
 
 #include "test.h"
+#include "test_virt.h"
 
 struct fixture {
-	char dir[64];		/* everything of one test lives here */
-	char chdir[96];		/* the daemon's channel directory */
-	char uri[160];
-	int listeners[8];	/* QEMU's side: listening sockets */
-	unsigned int nb_listeners;
+	struct test_virt v;
 	unsigned int ups, downs, vm_downs;
 	/* libvirt events, from the adapter's thread */
 	pthread_mutex_t lock;
@@ -50,11 +47,11 @@ static const char node_fmt[] =
 "<vcpupin vcpu='1' cpuset='2-3'/></cputune>\n"
 "  <os><type>hvm</type></os>\n"
 "  <devices>\n"
-"   <channel type='unix'><source mode='bind' path='%s/qemu/vm0-a'/>"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0-a'/>"
 "<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
-"   <channel type='unix'><source mode='bind' path='%s/qemu/vm0-b'/>"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0-b'/>"
 "<target type='virtio' name='virtio.serial.port.poweragent.1'/></channel>\n"
-"   <channel type='unix'><source mode='bind' path='%s/qemu/agent'/>"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/agent'/>"
 "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>\n"
 "  </devices>\n"
 " </domain>\n"
@@ -121,74 +118,28 @@ hook_vm_down(struct vm *vm, void *opaque)
 	f->vm_downs++;
 }
 
-/* A listening socket at @path, as QEMU's server=on chardev. */
-static int
-listen_at(struct fixture *f, const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	unlink(path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-			listen(fd, 4) < 0)
-		return -errno;
-	f->listeners[f->nb_listeners++] = fd;
-	return fd;
-}
-
-/* Accept a connection waiting on @lfd; @return its fd or <0. */
-static int
-accept_one(int lfd)
-{
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
-
-	if (poll(&p, 1, 2000) <= 0)
-		return -ETIMEDOUT;
-	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-}
-
 static int
 fixture_init(struct fixture *f)
 {
-	char path[160], cmd[200];
-	FILE *fp;
-
 	memset(f, 0, sizeof(*f));
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	f->ev = -1;
-	strcpy(f->dir, "/tmp/vmp_chmgr.XXXXXX");
-	TEST_ASSERT(mkdtemp(f->dir) != NULL, "");
-	snprintf(f->chdir, sizeof(f->chdir), "%s/channels", f->dir);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/qemu", f->dir);
-	TEST_ASSERT_EQUAL(system(cmd), 0, "");
-	snprintf(path, sizeof(path), "%s/node.xml", f->dir);
-	fp = fopen(path, "w");
-	TEST_ASSERT(fp != NULL, "");
-	fprintf(fp, node_fmt, f->dir, f->dir, f->dir);
-	fclose(fp);
-	snprintf(f->uri, sizeof(f->uri), "test://%s", path);
+	TEST_ASSERT_EQUAL(test_virt_init(&f->v, node_fmt), 0, "");
 	return TEST_SUCCESS;
 }
 
 static void
 fixture_fini(struct fixture *f)
 {
-	char cmd[128];
-
-	while (f->nb_listeners > 0)
-		close(f->listeners[--f->nb_listeners]);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		printf("cannot remove %s\n", f->dir);
+	test_virt_fini(&f->v);
 }
 
 static int
 make_mgr(struct fixture *f, struct chmgr **m)
 {
 	struct chmgr_conf conf = {
-		.channel_dir = f->chdir,
+		.channel_dir = f->v.chdir,
 		.channel_up = hook_up,
 		.channel_down = hook_down,
 		.vm_down = hook_vm_down,
@@ -221,7 +172,7 @@ test_chmgr_vms(void)
 	struct vm *vm;
 
 	TEST_RUN(fixture_init(&f));
-	va = virt_adapter_create(f.uri, NULL, NULL);
+	va = virt_adapter_create(f.v.uri, NULL, NULL);
 	TEST_ASSERT(va != NULL && virt_adapter_connected(va), "");
 	TEST_ASSERT_EQUAL(virt_adapter_host_cpus(va), 8, "");
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
@@ -279,7 +230,7 @@ test_chmgr_pinning(void)
 	char err[128];
 
 	TEST_RUN(fixture_init(&f));
-	va = virt_adapter_create(f.uri, NULL, NULL);
+	va = virt_adapter_create(f.v.uri, NULL, NULL);
 	TEST_ASSERT(va != NULL, "");
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
 	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
@@ -337,22 +288,21 @@ test_chmgr_channels_xml(void)
 	int la, lb, c;
 
 	TEST_RUN(fixture_init(&f));
-	va = virt_adapter_create(f.uri, NULL, NULL);
+	va = virt_adapter_create(f.v.uri, NULL, NULL);
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
 	TEST_RUN(add_vm(va, m, "vm0"));
-	snprintf(path, sizeof(path), "%s/qemu/vm0-a", f.dir);
-	la = listen_at(&f, path);
-	snprintf(path, sizeof(path), "%s/qemu/vm0-b", f.dir);
-	lb = listen_at(&f, path);
+	la = test_virt_listen(&f.v, "qemu/vm0-a");
+	lb = test_virt_listen(&f.v, "qemu/vm0-b");
+	snprintf(path, sizeof(path), "%s/qemu/vm0-b", f.v.dir);
 	TEST_ASSERT(la >= 0 && lb >= 0, "");
 
 	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "all", err,
 		sizeof(err)), 2, "%s", err);
 	TEST_ASSERT_EQUAL(f.ups, 2, "both handed to the monitor");
-	c = accept_one(la);
+	c = test_virt_accept(la);
 	TEST_ASSERT(c >= 0, "QEMU's side sees the daemon connect");
 	close(c);
-	c = accept_one(lb);
+	c = test_virt_accept(lb);
 	TEST_ASSERT(c >= 0, "");
 	close(c);
 	vm = chmgr_find_vm(m, "vm0");
@@ -384,7 +334,7 @@ test_chmgr_channels_xml(void)
 	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "3", err, sizeof(err)),
 		-ENOENT, "");
 	snprintf(path, sizeof(path), "channel 3 of VM vm0: %s/vm0.3: No such "
-		"file or directory", f.chdir);
+		"file or directory", f.v.chdir);
 	TEST_ASSERT_STR(err, path);
 	TEST_ASSERT_EQUAL(f.ups, 2, "");
 	chmgr_destroy(m);
@@ -407,25 +357,21 @@ test_chmgr_channels_dir(void)
 	FILE *fp;
 
 	TEST_RUN(fixture_init(&f));
-	va = virt_adapter_create(f.uri, NULL, NULL);
+	va = virt_adapter_create(f.v.uri, NULL, NULL);
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "creates the directory");
 	TEST_RUN(add_vm(va, m, "vm1"));
 
 	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm1", "all", err,
 		sizeof(err)), -ENOENT, "");
 	snprintf(path, sizeof(path), "VM vm1 has no power channels: none in "
-		"its domain XML and no %s/vm1.<n> sockets", f.chdir);
+		"its domain XML and no %s/vm1.<n> sockets", f.v.chdir);
 	TEST_ASSERT_STR(err, path);
 
-	snprintf(path, sizeof(path), "%s/vm1.0", f.chdir);
-	TEST_ASSERT(listen_at(&f, path) >= 0, "");
-	snprintf(path, sizeof(path), "%s/vm1.12", f.chdir);
-	TEST_ASSERT(listen_at(&f, path) >= 0, "");
+	TEST_ASSERT(test_virt_listen(&f.v, "channels/vm1.0") >= 0, "");
+	TEST_ASSERT(test_virt_listen(&f.v, "channels/vm1.12") >= 0, "");
 	/* Another VM's channel and stray names are not vm1's. */
-	snprintf(path, sizeof(path), "%s/vm10.1", f.chdir);
-	TEST_ASSERT(listen_at(&f, path) >= 0, "");
-	snprintf(path, sizeof(path), "%s/vm1.x", f.chdir);
-	TEST_ASSERT(listen_at(&f, path) >= 0, "");
+	TEST_ASSERT(test_virt_listen(&f.v, "channels/vm10.1") >= 0, "");
+	TEST_ASSERT(test_virt_listen(&f.v, "channels/vm1.x") >= 0, "");
 	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm1", "all", err,
 		sizeof(err)), 2, "%s", err);
 	vm = chmgr_find_vm(m, "vm1");
@@ -434,15 +380,15 @@ test_chmgr_channels_dir(void)
 	TEST_ASSERT(!vm->channels[1]->from_xml, "");
 
 	/* A symlink or a plain file at a channel path is refused. */
-	snprintf(target, sizeof(target), "%s/vm1.0", f.chdir);
-	snprintf(path, sizeof(path), "%s/vm1.3", f.chdir);
+	snprintf(target, sizeof(target), "%s/vm1.0", f.v.chdir);
+	snprintf(path, sizeof(path), "%s/vm1.3", f.v.chdir);
 	TEST_ASSERT_EQUAL(symlink(target, path), 0, "");
 	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm1", "3", err, sizeof(err)),
 		-ELOOP, "");
 	snprintf(target, sizeof(target), "channel 3 of VM vm1: %s is a "
 		"symlink: refused", path);
 	TEST_ASSERT_STR(err, target);
-	snprintf(path, sizeof(path), "%s/vm1.4", f.chdir);
+	snprintf(path, sizeof(path), "%s/vm1.4", f.v.chdir);
 	fp = fopen(path, "w");
 	TEST_ASSERT(fp != NULL, "");
 	fclose(fp);
@@ -472,21 +418,21 @@ test_chmgr_unsafe_dir(void)
 	test_log_capture();
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
 	chmgr_destroy(m);
-	TEST_ASSERT_EQUAL(stat(f.chdir, &st), 0, "");
+	TEST_ASSERT_EQUAL(stat(f.v.chdir, &st), 0, "");
 	TEST_ASSERT_EQUAL(st.st_mode & 07777, 0755, "created 0755");
-	TEST_ASSERT_EQUAL(chmod(f.chdir, 01777), 0, "");
+	TEST_ASSERT_EQUAL(chmod(f.v.chdir, 01777), 0, "");
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), -EPERM, "");
 	TEST_ASSERT_LOG("is writable by others (mode 1777)");
-	TEST_ASSERT_EQUAL(chmod(f.chdir, 0770), 0, "");
+	TEST_ASSERT_EQUAL(chmod(f.v.chdir, 0770), 0, "");
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "group may write");
 	chmgr_destroy(m);
-	TEST_ASSERT_EQUAL(rmdir(f.chdir), 0, "");
-	snprintf(path, sizeof(path), "%s/qemu", f.dir);
-	TEST_ASSERT_EQUAL(symlink(path, f.chdir), 0, "");
+	TEST_ASSERT_EQUAL(rmdir(f.v.chdir), 0, "");
+	snprintf(path, sizeof(path), "%s/qemu", f.v.dir);
+	TEST_ASSERT_EQUAL(symlink(path, f.v.chdir), 0, "");
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), -ELOOP, "");
 	TEST_ASSERT_LOG("is a symlink: refused");
-	TEST_ASSERT_EQUAL(unlink(f.chdir), 0, "");
-	fp = fopen(f.chdir, "w");
+	TEST_ASSERT_EQUAL(unlink(f.v.chdir), 0, "");
+	fp = fopen(f.v.chdir, "w");
 	TEST_ASSERT(fp != NULL, "");
 	fclose(fp);
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), -ENOTDIR, "");
@@ -522,19 +468,18 @@ test_chmgr_lifecycle(void)
 	struct chmgr *m;
 	struct vm *vm;
 	virDomainPtr dom;
-	char path[160], err[256], byte;
+	char err[256], byte;
 	int la, c;
 
 	TEST_RUN(fixture_init(&f));
-	va = virt_adapter_create(f.uri, on_event, &f);
+	va = virt_adapter_create(f.v.uri, on_event, &f);
 	TEST_ASSERT(va != NULL, "");
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
 	TEST_RUN(add_vm(va, m, "vm0"));
-	snprintf(path, sizeof(path), "%s/qemu/vm0-a", f.dir);
-	la = listen_at(&f, path);
+	la = test_virt_listen(&f.v, "qemu/vm0-a");
 	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
 		1, "%s", err);
-	c = accept_one(la);
+	c = test_virt_accept(la);
 	TEST_ASSERT(c >= 0, "");
 
 	dom = virDomainLookupByName(virt_adapter_conn(va), "vm0");
@@ -554,7 +499,7 @@ test_chmgr_lifecycle(void)
 	TEST_ASSERT(vm->running, "");
 	TEST_ASSERT(vm->channels[0]->fd >= 0, "reconnected by itself");
 	TEST_ASSERT_EQUAL(f.ups, 2, "");
-	c = accept_one(la);
+	c = test_virt_accept(la);
 	TEST_ASSERT(c >= 0, "");
 	close(c);
 
@@ -593,7 +538,7 @@ test_chmgr_pin_outside(void)
 	virDomainPtr dom;
 
 	TEST_RUN(fixture_init(&f));
-	va = virt_adapter_create(f.uri, on_event, &f);
+	va = virt_adapter_create(f.v.uri, on_event, &f);
 	TEST_ASSERT(va != NULL, "");
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
 	TEST_RUN(add_vm(va, m, "vm0"));
