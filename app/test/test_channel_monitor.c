@@ -1,0 +1,814 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * The channel monitor end to end: the real librte_power on a sandboxed
+ * cpufreq tree, libvirt's test driver for pinning, and real sockets where
+ * the test plays QEMU (it listens; the daemon connects).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+
+#include <channel_monitor.h>
+#include <libvirt_adapter.h>
+#include <power_manager.h>
+#include <vmp_protocol.h>
+
+#include "cpufreq_sandbox.h"
+#include "test.h"
+#include "test_virt.h"
+
+/* Host CPUs 0-3. vm0: vCPU 0 on CPU 1, vCPU 1 on CPUs 2-3. vm1: vCPU 0 on
+ * CPU 1, shared with vm0. vm2: 9 vCPUs, channels by directory. */
+static const char node_xml[] =
+"<node>\n"
+" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
+" <domain type='test'><name>vm0</name><memory>65536</memory>"
+"<vcpu>2</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+"<vcpupin vcpu='1' cpuset='2-3'/></cputune><os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.1'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.1'/></channel>\n"
+"  </devices></domain>\n"
+" <domain type='test'><name>vm1</name><memory>65536</memory>"
+"<vcpu>1</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
+"<os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm1.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"  </devices></domain>\n"
+" <domain type='test'><name>vm2</name><memory>65536</memory>"
+"<vcpu>9</vcpu><os><type>hvm</type></os></domain>\n"
+"</node>\n";
+
+enum { VM0_0, VM0_1, VM1_0, VM2_0, NB_PEERS };
+static const char * const peer_paths[NB_PEERS] = {
+	"qemu/vm0.0", "qemu/vm0.1", "qemu/vm1.0", "channels/vm2.0",
+};
+
+struct mfx {
+	struct test_virt v;
+	struct power_mgr *pm;
+	struct monitor *mon;
+	struct virt_adapter *va;
+	pthread_t loop;
+	int peer[NB_PEERS];	/* QEMU's side of each channel */
+};
+
+static void *
+loop_main(void *arg)
+{
+	monitor_run(arg);
+	return NULL;
+}
+
+static int
+mfx_start(struct mfx *f)
+{
+	struct monitor_conf conf = { 0 };
+	struct virt_vm snap;
+	char err[256];
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	TEST_ASSERT_EQUAL(test_virt_init(&f->v, node_xml), 0, "");
+	TEST_ASSERT_EQUAL(sandbox_eal_init(), 0, "");
+	TEST_ASSERT_EQUAL(power_mgr_create(NULL, &f->pm), 0, "");
+	conf.pm = f->pm;
+	conf.channel_dir = f->v.chdir;
+	TEST_ASSERT_EQUAL(monitor_create(&conf, &f->mon), 0, "");
+	f->va = virt_adapter_create(f->v.uri, NULL, NULL);
+	TEST_ASSERT(f->va != NULL, "");
+	for (i = 0; i < NB_PEERS; i++)
+		TEST_ASSERT(test_virt_listen(&f->v, peer_paths[i]) >= 0, "");
+	/* Before the loop runs this thread may use the state directly. */
+	for (i = 0; i < 3; i++) {
+		const char *vm = i == 0 ? "vm0" : i == 1 ? "vm1" : "vm2";
+
+		TEST_ASSERT_EQUAL(virt_adapter_get_vm(f->va, vm, &snap), 0, "");
+		TEST_ASSERT_EQUAL(chmgr_add_vm(monitor_chmgr(f->mon), &snap),
+			0, "");
+		virt_vm_free(&snap);
+		TEST_ASSERT(chmgr_add_channels(monitor_chmgr(f->mon), vm,
+			"all", err, sizeof(err)) > 0, "%s", err);
+	}
+	for (i = 0; i < NB_PEERS; i++) {
+		f->peer[i] = test_virt_accept(f->v.listeners[i]);
+		TEST_ASSERT(f->peer[i] >= 0, "channel %s", peer_paths[i]);
+	}
+	TEST_ASSERT_EQUAL(pthread_create(&f->loop, NULL, loop_main, f->mon),
+		0, "");
+	return TEST_SUCCESS;
+}
+
+static void
+mfx_stop(struct mfx *f)
+{
+	unsigned int i;
+
+	monitor_stop(f->mon);
+	pthread_join(f->loop, NULL);
+	for (i = 0; i < NB_PEERS; i++)
+		if (f->peer[i] >= 0)
+			close(f->peer[i]);
+	monitor_destroy(f->mon);
+	virt_adapter_destroy(f->va);
+	power_mgr_destroy(f->pm);
+	test_virt_fini(&f->v);
+}
+
+static int
+send_pkt(int fd, uint32_t cmd, uint32_t unit, uint64_t vcpu,
+		const char *name)
+{
+	struct vmp_proto_packet p;
+
+	vmp_proto_request(&p, cmd, unit, vcpu, name);
+	return write(fd, &p, sizeof(p)) == sizeof(p) ? 0 : -EIO;
+}
+
+static int
+read_exact(int fd, void *buf, size_t len, int ms)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, ms) <= 0)
+			return -ETIMEDOUT;
+		n = read(fd, (uint8_t *)buf + got, len - got);
+		if (n <= 0)
+			return n == 0 ? -EPIPE : -errno;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+typedef union {
+	struct vmp_proto_packet a;
+	struct vmp_proto_freq_list f;
+	struct vmp_proto_caps_list c;
+} reply_t;
+
+/* Read one reply of any kind. @return its command, or <0. */
+static int
+read_reply(int fd, reply_t *r)
+{
+	size_t size;
+	int ret = read_exact(fd, r, VMP_PROTO_HEAD_SZ, 3000);
+
+	if (ret < 0)
+		return ret;
+	size = vmp_proto_reply_size(r->a.command);
+	if (size == 0)
+		return -EPROTO;
+	ret = read_exact(fd, (uint8_t *)r + VMP_PROTO_HEAD_SZ,
+		size - VMP_PROTO_HEAD_SZ, 3000);
+	return ret < 0 ? ret : (int)r->a.command;
+}
+
+/* Send a request and return the command of its answer. */
+static int
+ask(int fd, uint32_t cmd, uint32_t unit, uint64_t vcpu, reply_t *r)
+{
+	reply_t tmp;
+
+	if (send_pkt(fd, cmd, unit, vcpu, NULL) < 0)
+		return -EIO;
+	return read_reply(fd, r != NULL ? r : &tmp);
+}
+
+static uint32_t
+setspeed(unsigned int cpu)
+{
+	uint32_t v = 0;
+
+	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
+	return v;
+}
+
+/* Wait up to 2 s for @cpu to reach @khz (for effects of a hang-up). */
+static uint32_t
+wait_speed(unsigned int cpu, uint32_t khz)
+{
+	int i;
+
+	for (i = 0; i < 200 && setspeed(cpu) != khz; i++)
+		usleep(10000);
+	return setspeed(cpu);
+}
+
+static const struct sandbox_shape shape = { .nb_cpus = 4 };
+
+#define ACK	VMP_PROTO_ACK
+#define NACK	VMP_PROTO_NACK
+
+static int
+requests(void *arg)
+{
+	struct mfx f;
+	int fd;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	fd = f.peer[VM0_0];
+	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CONNECT, 0, 0, NULL), 0, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 0,
+		NULL), ACK, "CONNECT has no answer; MIN's comes first");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_UP, 0,
+		NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_UP, 0,
+		NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2000000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 0,
+		NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_DOWN, 0,
+		NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2000000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_ENABLE_TURBO,
+		0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2401000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_DISABLE_TURBO,
+		0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	/* vCPU 1 is pinned to two pCPUs: both follow; others do not. */
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MIN, 1, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(2), 1200000, "");
+	TEST_ASSERT_EQUAL(setspeed(3), 1200000, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_requests(void)
+{
+	return sandbox_run(&shape, requests, NULL);
+}
+REGISTER_TEST(monitor_requests, test_monitor_requests);
+
+/* A byte stream: packets in pieces, and many in one write. */
+static int
+stream(void *arg)
+{
+	struct vmp_proto_packet p[10];
+	struct mfx f;
+	reply_t r;
+	int fd, i;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	fd = f.peer[VM0_0];
+	vmp_proto_request(&p[0], VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 0,
+		NULL);
+	TEST_ASSERT_EQUAL(write(fd, &p[0], 100), 100, "");
+	/* Half a packet on one channel holds nobody else up. */
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MIN, 1, NULL), ACK, "");
+	usleep(100000);
+	TEST_ASSERT_EQUAL(write(fd, (uint8_t *)&p[0] + 100, 300), 300, "");
+	usleep(100000);
+	TEST_ASSERT_EQUAL(write(fd, (uint8_t *)&p[0] + 400, 64), 64, "");
+	TEST_ASSERT_EQUAL(read_reply(fd, &r), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+
+	for (i = 0; i < 10; i++)
+		vmp_proto_request(&p[i], VMP_PROTO_CPU_POWER,
+			VMP_PROTO_SCALE_UP, 0, NULL);
+	TEST_ASSERT_EQUAL(write(fd, p, sizeof(p)), sizeof(p), "");
+	for (i = 0; i < 10; i++)
+		TEST_ASSERT_EQUAL(read_reply(fd, &r), ACK, "reply %d", i);
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "UP stops below turbo");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_stream(void)
+{
+	return sandbox_run(&shape, stream, NULL);
+}
+REGISTER_TEST(monitor_stream, test_monitor_stream);
+
+static int
+refused(int fd, struct vmp_proto_packet *p, const char *log)
+{
+	reply_t r;
+
+	TEST_ASSERT_EQUAL(write(fd, p, sizeof(*p)), sizeof(*p), "");
+	TEST_ASSERT_EQUAL(read_reply(fd, &r), NACK, "%s", log);
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "%s: nothing changed", log);
+	TEST_ASSERT_EQUAL(setspeed(0), 2400000, "%s: nothing changed", log);
+	TEST_ASSERT_LOG(log);
+	return TEST_SUCCESS;
+}
+
+/* A guest reaches only the pCPUs of its own vCPUs. */
+static int
+refusals(void *arg)
+{
+	struct vmp_proto_packet p;
+	struct monitor_stats st;
+	struct mfx f;
+	int fd;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	fd = f.peer[VM0_0];
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 0,
+		NULL), ACK, "");
+	test_log_capture();
+	vmp_proto_request(&p, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 2,
+		NULL);
+	TEST_RUN(refused(fd, &p, "VM vm0 channel 0: CPU_POWER vCPU 2 "
+		"refused: vCPU out of range"));
+	p.resource_id = 0;
+	p.core_type = VMP_PROTO_CORE_PHYSICAL;
+	TEST_RUN(refused(fd, &p, "refused: physical core type refused"));
+	vmp_proto_request(&p, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 0,
+		"vm1");
+	TEST_RUN(refused(fd, &p, "refused: vm_name names another VM"));
+	vmp_proto_request(&p, VMP_PROTO_CPU_POWER, 42, 0, NULL);
+	TEST_RUN(refused(fd, &p, "refused: unknown unit"));
+	vmp_proto_request(&p, 99, 1, 0, NULL);
+	TEST_RUN(refused(fd, &p, "command 99 refused: unknown command"));
+	vmp_proto_request(&p, VMP_PROTO_POLICY, 0, 0, NULL);
+	TEST_RUN(refused(fd, &p, "POLICY vCPU 0 refused: policies not "
+		"supported"));
+	monitor_get_stats(f.mon, &st);
+	TEST_ASSERT_EQUAL(st.rejected, 6, "");
+	TEST_ASSERT_EQUAL(st.nacks, 6, "");
+	TEST_ASSERT_EQUAL(st.acks, 1, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_refusals(void)
+{
+	return sandbox_run(&shape, refusals, NULL);
+}
+REGISTER_TEST(monitor_refusals, test_monitor_refusals);
+
+/* Two VMs on one pCPU: the highest vote wins; a leaver's vote goes. */
+static int
+shared(void *arg)
+{
+	struct mfx f;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "vm0 wants more: it gets it");
+	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_DOWN, 0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "vm1 cannot slow vm0 down");
+	/* vm0's guest goes away: its vote with it. */
+	close(f.peer[VM0_0]);
+	f.peer[VM0_0] = -1;
+	TEST_ASSERT_EQUAL(wait_speed(1, 1200000), 1200000, "vm1's MIN rules");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_shared(void)
+{
+	return sandbox_run(&shape, shared, NULL);
+}
+REGISTER_TEST(monitor_shared, test_monitor_shared);
+
+/* Queries answer about the sender's own vCPUs, with the host's values. */
+static int
+queries(void *arg)
+{
+	struct mfx f;
+	reply_t r;
+	int fd;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	fd = f.peer[VM0_1];
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 1,
+		NULL), ACK, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_UP, 1,
+		NULL), ACK, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_QUERY_FREQ, 0, 1, &r),
+		VMP_PROTO_FREQ_LIST, "");
+	TEST_ASSERT_EQUAL(r.f.resource_id, 1, "");
+	TEST_ASSERT_EQUAL(r.f.freq_list[1], 1600000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_QUERY_FREQ_LIST, 0, 0, &r),
+		VMP_PROTO_FREQ_LIST, "");
+	TEST_ASSERT_EQUAL(r.f.num_vcpu, 2, "");
+	TEST_ASSERT_EQUAL(r.f.freq_list[0], 2400000, "");
+	TEST_ASSERT_EQUAL(r.f.freq_list[1], 1600000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_QUERY_CAPS, 0, 0, &r),
+		VMP_PROTO_CAPS_LIST, "");
+	TEST_ASSERT_EQUAL(r.c.turbo[0], 1, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_QUERY_CAPS_LIST, 0, 0, &r),
+		VMP_PROTO_CAPS_LIST, "");
+	TEST_ASSERT_EQUAL(r.c.num_vcpu, 2, "");
+	TEST_ASSERT_EQUAL(r.c.turbo[1], 1, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_QUERY_FREQ_AVAIL, 0, 1, &r),
+		VMP_PROTO_FREQ_AVAIL, "");
+	TEST_ASSERT_EQUAL(r.f.unit, 5, "");
+	TEST_ASSERT_EQUAL(r.f.num_vcpu, 5, "");
+	TEST_ASSERT_EQUAL(r.f.freq_list[0], 2401000, "");
+	TEST_ASSERT_EQUAL(r.f.freq_list[4], 1200000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_QUERY_FREQ_AVAIL, 3, 1, &r),
+		VMP_PROTO_FREQ_AVAIL, "");
+	TEST_ASSERT_EQUAL(r.f.num_vcpu, 2, "");
+	TEST_ASSERT_EQUAL(r.f.freq_list[0], 1600000, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_QUERY_FREQ_AVAIL, 5, 1, &r), NACK,
+		"past the list");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_QUERY_FREQ, 0, 2, &r), NACK,
+		"vm0 has no vCPU 2");
+	/* A name in the packet changes nothing: still the sender's vCPUs. */
+	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_QUERY_FREQ, 0, 0, "vm1"), 0,
+		"");
+	TEST_ASSERT_EQUAL(read_reply(fd, &r), VMP_PROTO_FREQ_LIST, "");
+	TEST_ASSERT_EQUAL(r.f.freq_list[0], 2400000, "vm0's vCPU 0");
+	/* Nine vCPUs: vCPU 8 answers in slot 0 with its own resource_id. */
+	TEST_ASSERT_EQUAL(ask(f.peer[VM2_0], VMP_PROTO_QUERY_FREQ, 0, 8, &r),
+		VMP_PROTO_FREQ_LIST, "");
+	TEST_ASSERT_EQUAL(r.f.resource_id, 8, "");
+	TEST_ASSERT(r.f.freq_list[0] >= 1200000, "");
+	TEST_ASSERT_EQUAL(ask(f.peer[VM2_0], VMP_PROTO_QUERY_FREQ_LIST, 0, 0,
+		&r), VMP_PROTO_FREQ_LIST, "");
+	TEST_ASSERT_EQUAL(r.f.num_vcpu, 8, "the first eight of nine");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_queries(void)
+{
+	return sandbox_run(&shape, queries, NULL);
+}
+REGISTER_TEST(monitor_queries, test_monitor_queries);
+
+struct flood {
+	int fd;
+	unsigned int count;
+};
+
+static void *
+flood_writer(void *arg)
+{
+	struct flood *fl = arg;
+	struct vmp_proto_packet p[100];
+	unsigned int i, sent;
+
+	for (sent = 0; sent < fl->count; sent += RTE_DIM(p)) {
+		for (i = 0; i < RTE_DIM(p); i++)
+			vmp_proto_request(&p[i], VMP_PROTO_CPU_POWER,
+				(sent + i) & 1 ? VMP_PROTO_SCALE_MAX :
+				VMP_PROTO_SCALE_MIN, 0, NULL);
+		if (write(fl->fd, p, sizeof(p)) != sizeof(p))
+			break;
+	}
+	return NULL;
+}
+
+/* 100,000 requests: every one answered, far fewer sysfs writes. */
+static int
+flood(void *arg)
+{
+	struct flood fl = { .count = 100000 };
+	struct monitor_stats st;
+	struct timespec t0, t1;
+	pthread_t th;
+	struct mfx f;
+	reply_t r;
+	unsigned int acks = 0, i;
+	double s;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	fl.fd = f.peer[VM0_0];
+	TEST_ASSERT_EQUAL(ask(fl.fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN,
+		0, NULL), ACK, "");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	TEST_ASSERT_EQUAL(pthread_create(&th, NULL, flood_writer, &fl), 0, "");
+	for (i = 0; i < fl.count; i++) {
+		if (read_reply(fl.fd, &r) != ACK)
+			break;
+		acks++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(th, NULL);
+	s = (double)(t1.tv_sec - t0.tv_sec) +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	monitor_get_stats(f.mon, &st);
+	printf("flood: %u requests answered in %.3f s: %.0f requests/s; "
+		"%" PRIu64 " frequency writes, %" PRIu64 " coalesced\n",
+		acks, s, acks / s, st.writes, st.coalesced);
+	TEST_ASSERT_EQUAL(acks, fl.count, "every request answered");
+	TEST_ASSERT_EQUAL(st.requests, fl.count + 1, "");
+	TEST_ASSERT(st.writes >= 2 && st.writes < fl.count / 4,
+		"%" PRIu64 " writes", st.writes);
+	TEST_ASSERT_EQUAL(st.writes + st.coalesced, fl.count + 1, "");
+	/* The last request was MAX: that is what stays written. */
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_flood(void)
+{
+	return sandbox_run(&shape, flood, NULL);
+}
+REGISTER_TEST(monitor_flood, test_monitor_flood);
+
+struct status_arg {
+	const char *list;
+	int enabled;
+	int ret;
+};
+
+static void
+set_status(struct monitor *mon, void *arg)
+{
+	struct status_arg *a = arg;
+	char err[128];
+
+	a->ret = chmgr_set_channel_status(monitor_chmgr(mon), "vm0", a->list,
+		a->enabled, err, sizeof(err));
+}
+
+/* A disabled channel stays connected; its requests get NACK. */
+static int
+disabled(void *arg)
+{
+	struct status_arg a = { .list = "0", .enabled = 0 };
+	struct mfx f;
+	int fd;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	fd = f.peer[VM0_0];
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 0,
+		NULL), ACK, "");
+	TEST_ASSERT_EQUAL(monitor_call(f.mon, set_status, &a), 0, "");
+	TEST_ASSERT_EQUAL(a.ret, 1, "");
+	test_log_capture();
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 0,
+		NULL), NACK, "");
+	TEST_ASSERT_LOG("VM vm0 channel 0: CPU_POWER vCPU 0 refused: channel "
+		"disabled");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 1, NULL), ACK, "channel 1 still enabled");
+	a.enabled = 1;
+	TEST_ASSERT_EQUAL(monitor_call(f.mon, set_status, &a), 0, "");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 0,
+		NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_disabled(void)
+{
+	return sandbox_run(&shape, disabled, NULL);
+}
+REGISTER_TEST(monitor_disabled, test_monitor_disabled);
+
+/* Garbage only: NACKs, then the channel is disabled; others unaffected. */
+static int
+garbage(void *arg)
+{
+	uint8_t junk[464];
+	struct mfx f;
+	reply_t r;
+	int fd, i;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	fd = f.peer[VM0_0];
+	test_log_capture();
+	for (i = 0; i < MONITOR_GARBAGE_LIMIT; i++) {
+		memset(junk, 0x41 + i % 20, sizeof(junk));
+		TEST_ASSERT_EQUAL(write(fd, junk, sizeof(junk)), sizeof(junk),
+			"");
+		TEST_ASSERT_EQUAL(read_reply(fd, &r), NACK, "packet %d", i);
+	}
+	TEST_ASSERT_LOG("VM vm0 channel 0: 64 invalid packets in a row: "
+		"channel disabled");
+	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 0,
+		NULL), NACK, "disabled now");
+	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_garbage(void)
+{
+	return sandbox_run(&shape, garbage, NULL);
+}
+REGISTER_TEST(monitor_garbage, test_monitor_garbage);
+
+struct chan_probe {
+	const char *vm;
+	uint32_t index;
+	int fd;
+	uint64_t requests;
+};
+
+static void
+probe_channel(struct monitor *mon, void *arg)
+{
+	struct chan_probe *p = arg;
+	struct vm *vm = chmgr_find_vm(monitor_chmgr(mon), p->vm);
+	uint32_t i;
+
+	p->fd = -2;
+	for (i = 0; vm != NULL && i < vm->nb_channels; i++)
+		if (vm->channels[i]->index == p->index) {
+			p->fd = vm->channels[i]->fd;
+			p->requests = vm->channels[i]->stats.requests;
+		}
+}
+
+/* Peers that close: with replies pending, and half-closed. */
+static int
+hangup(void *arg)
+{
+	struct chan_probe p = { .vm = "vm0", .index = 0 };
+	struct mfx f;
+	reply_t r;
+	char byte;
+	int fd, i;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	fd = f.peer[VM0_0];
+	/* Send and vanish before reading: the requests still apply. */
+	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_UP, 0, NULL), 0, "");
+	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), 0, "");
+	close(fd);
+	f.peer[VM0_0] = -1;
+	for (i = 0; i < 200; i++) {
+		TEST_ASSERT_EQUAL(monitor_call(f.mon, probe_channel, &p), 0, "");
+		if (p.fd == -1)
+			break;
+		usleep(10000);
+	}
+	TEST_ASSERT_EQUAL(p.fd, -1, "closed and marked disconnected");
+	TEST_ASSERT_EQUAL(p.requests, 2, "both read before closing");
+	/* Its votes went with it: no voter left on CPU 1. */
+	TEST_ASSERT_EQUAL(power_mgr_votes(f.pm, 1, NULL, 0), 0, "");
+
+	/* Half-close: the answer still comes, then the daemon closes. */
+	fd = f.peer[VM0_1];
+	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MIN, 1, NULL), 0, "");
+	TEST_ASSERT_EQUAL(shutdown(fd, SHUT_WR), 0, "");
+	TEST_ASSERT_EQUAL(read_reply(fd, &r), ACK, "");
+	TEST_ASSERT_EQUAL(read_exact(fd, &byte, 1, 3000), -EPIPE, "EOF");
+	/* The MIN was applied, then dropped with its channel. */
+	TEST_ASSERT_EQUAL(wait_speed(2, 2400000), 2400000, "");
+	TEST_ASSERT_EQUAL(power_mgr_votes(f.pm, 2, NULL, 0), 0, "");
+	/* The others carry on. */
+	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_hangup(void)
+{
+	return sandbox_run(&shape, hangup, NULL);
+}
+REGISTER_TEST(monitor_hangup, test_monitor_hangup);
+
+static long
+ctx_switches(int tid)
+{
+	char path[64], line[128];
+	long v = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1)
+			break;
+	fclose(fp);
+	return v;
+}
+
+/* Idle with channels connected: the loop does not wake at all. */
+static int
+idle(void *arg)
+{
+	struct monitor_stats a, b;
+	struct mfx f;
+	long before, after;
+	int tid;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
+	tid = monitor_tid(f.mon);
+	TEST_ASSERT(tid > 0, "");
+	usleep(100000);
+	before = ctx_switches(tid);
+	monitor_get_stats(f.mon, &a);
+	sleep(3);
+	after = ctx_switches(tid);
+	monitor_get_stats(f.mon, &b);
+	printf("idle: %d channels connected, loop thread woke %ld times "
+		"in 3 s (%" PRIu64 " epoll returns)\n", NB_PEERS,
+		after - before, b.wakeups - a.wakeups);
+	TEST_ASSERT(before >= 0, "");
+	TEST_ASSERT_EQUAL(after - before, 0, "voluntary context switches");
+	TEST_ASSERT_EQUAL(b.wakeups, a.wakeups, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_idle(void)
+{
+	return sandbox_run(&shape, idle, NULL);
+}
+REGISTER_TEST(monitor_idle, test_monitor_idle);
+
+/* A guest that never reads: replies are dropped, nothing blocks. */
+static int
+backlog(void *arg)
+{
+	struct flood fl = { .count = 20000 };
+	struct monitor_stats st;
+	struct mfx f;
+	pthread_t th;
+	int i;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f));
+	fl.fd = f.peer[VM0_0];
+	TEST_ASSERT_EQUAL(pthread_create(&th, NULL, flood_writer, &fl), 0, "");
+	pthread_join(th, NULL);
+	/* Another guest is served while the first one's replies pile up. */
+	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "");
+	for (i = 0; i < 500; i++) {
+		monitor_get_stats(f.mon, &st);
+		if (st.requests == fl.count + 1)
+			break;
+		usleep(10000);
+	}
+	printf("backlog: %" PRIu64 " requests, %" PRIu64 " replies dropped\n",
+		st.requests, st.dropped);
+	TEST_ASSERT_EQUAL(st.requests, fl.count + 1, "all read");
+	TEST_ASSERT(st.dropped > 0, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_backlog(void)
+{
+	return sandbox_run(&shape, backlog, NULL);
+}
+REGISTER_TEST(monitor_backlog, test_monitor_backlog);

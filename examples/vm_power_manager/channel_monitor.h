@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef VMP_CHANNEL_MONITOR_H
+#define VMP_CHANNEL_MONITOR_H
+
+/**
+ * @file
+ * The daemon's event loop: turns guest packets into frequency changes.
+ *
+ * Owns: the epoll loop and the thread that runs it, which is the one owner
+ * of the daemon's state (the channel manager's VMs and channels, and the
+ * power manager's votes); each connected channel's receive remainder and
+ * reply backlog; the daemon-wide counters.
+ *
+ * Other threads never touch that state: they hand work to the loop with
+ * monitor_call() (run a function on the loop, wait for it) or
+ * monitor_post() (run it later), both woken through an eventfd. The loop
+ * sleeps in epoll_wait() without a timeout: no wake-up when idle.
+ *
+ * Requests. A packet is validated (vmp_proto_check()) against the VM that
+ * owns the channel: resource_id is that VM's vCPU, never a host CPU. A
+ * CPU_POWER request becomes that vCPU's vote on every pCPU it is pinned
+ * to; it is answered ACK once applied, NACK when refused or when nothing
+ * could change (disabled channel, no cpufreq, invalid packet). Requests
+ * read in one pass of the loop are applied together: a pCPU's frequency is
+ * written once per pass, for its final value; the answers follow.
+ *
+ * Queries are about the sender's own vCPUs, whatever vm_name says, and
+ * need no enabling. QUERY_FREQ_LIST and QUERY_CAPS_LIST carry vCPUs 0-7
+ * (the reply holds 8): a VM with more vCPUs asks for each one with
+ * QUERY_FREQ / QUERY_CAPS, whose reply puts vCPU v in slot v % 8 with
+ * resource_id = v. CONNECT is accepted on its command alone and gets no
+ * answer; policies are not supported and get NACK.
+ *
+ * Misbehaving peers: every refusal is counted and logged, at most 8 lines
+ * in a burst and then one a second per channel. A channel whose last GARBAGE_LIMIT packets were all
+ * invalid is disabled (as set_channel_status would) until the operator
+ * enables it again. Replies a guest does not read wait in a bounded
+ * backlog; past it they are dropped and counted, and the loop never
+ * blocks on a channel.
+ */
+
+#include <stdint.h>
+
+#include "channel_manager.h"
+
+struct power_mgr;
+struct monitor;
+
+/** Daemon-wide counters. */
+struct monitor_stats {
+	uint64_t packets;	/**< whole packets read */
+	uint64_t requests;	/**< CPU_POWER requests */
+	uint64_t queries;
+	uint64_t acks;
+	uint64_t nacks;
+	uint64_t rejected;	/**< invalid packets (subset of nacks) */
+	uint64_t writes;	/**< frequency changes applied */
+	uint64_t coalesced;	/**< requests whose write another one replaced */
+	uint64_t dropped;	/**< replies dropped: guest not reading */
+	uint64_t errors;	/**< socket errors */
+	uint64_t wakeups;	/**< epoll_wait returns */
+};
+
+struct monitor_conf {
+	struct power_mgr *pm;	/**< NULL: no cpufreq, requests get NACK */
+	/** Channel directory; NULL: CHMGR_DEFAULT_DIR. */
+	const char *channel_dir;
+	/** Replies kept per channel for a guest not reading; 0: 64. */
+	unsigned int backlog;
+	/** Stop on SIGINT/SIGTERM (the caller has blocked them). */
+	int signals;
+};
+
+/** Consecutive invalid packets after which a channel is disabled. */
+#define MONITOR_GARBAGE_LIMIT	64
+
+/**
+ * Create the monitor and its channel manager. @return 0 with @p out, or a
+ * negative errno (logged: e.g. an unsafe channel directory).
+ */
+int monitor_create(const struct monitor_conf *conf, struct monitor **out);
+
+/** Free everything; the loop must have returned. */
+void monitor_destroy(struct monitor *mon);
+
+/** Run the loop on the calling thread until monitor_stop(). @return 0 */
+int monitor_run(struct monitor *mon);
+
+/** Make monitor_run() return; any thread, async-signal-safe. */
+void monitor_stop(struct monitor *mon);
+
+typedef void (*monitor_fn)(struct monitor *mon, void *arg);
+
+/** Run @p fn on the loop thread and wait until it ran. @return 0 or <0 */
+int monitor_call(struct monitor *mon, monitor_fn fn, void *arg);
+
+/** Run @p fn on the loop thread later. @return 0 or -ENOMEM */
+int monitor_post(struct monitor *mon, monitor_fn fn, void *arg);
+
+/** For functions run on the loop: the state they may use. */
+struct chmgr *monitor_chmgr(struct monitor *mon);
+struct power_mgr *monitor_power(struct monitor *mon);
+void monitor_get_stats(const struct monitor *mon, struct monitor_stats *st);
+
+/** The loop thread's id, once monitor_run() started (for tests). */
+int monitor_tid(const struct monitor *mon);
+
+#endif /* VMP_CHANNEL_MONITOR_H */
