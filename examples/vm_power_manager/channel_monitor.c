@@ -12,8 +12,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,72 +22,13 @@
 
 #include <vmp_protocol.h>
 
-#include "channel_monitor.h"
+#include "channel_monitor_private.h"
 #include "power_manager.h"
 
 RTE_LOG_REGISTER(vmp_monitor_logtype, vmpower.monitor, INFO);
 
-#define MON_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vmp_monitor_logtype, \
-		"CHANNEL_MONITOR: " fmt "\n", ##__VA_ARGS__)
-
-#define PKT_SZ		sizeof(struct vmp_proto_packet)
-#define READ_PKTS	64	/* packets read per read() */
-/* Reads per channel per pass: a flooding guest cannot starve the others;
- * level-triggered epoll brings it back for the rest. */
-#define READS_PER_PASS	16
-#define EVENTS		64	/* epoll events per wake-up */
-#define STALL_MS	1000	/* a guest this late on its replies reads none */
-
-/* Per connected channel; lives from channel_up to channel_down. */
-struct chan_state {
-	struct vm_channel *ch;
-	uint8_t rx[PKT_SZ];	/* an incomplete packet */
-	size_t rx_len;
-	uint8_t *tx;		/* replies not yet taken by the socket */
-	size_t tx_len;
-	uint32_t garbage;	/* invalid packets in a row */
-	struct cpu_list voted;	/* vCPUs that voted through this channel */
-	uint64_t log_ms;	/* last refill of log_tokens */
-	uint32_t log_tokens;
-	uint32_t log_skipped;
-	uint32_t events;	/* registered with epoll */
-	uint64_t stall_since;	/* not read: replies have no room */
-	int deaf;		/* reads no replies: they are dropped */
-	int hup;		/* peer gone: close after this pass */
-	struct chan_state *next;	/* in the pass's list */
-	int listed;
-};
-
-struct job {
-	monitor_fn fn;
-	void *arg;
-	sem_t *done;
-	struct job *next;
-};
-
-struct monitor {
-	int epfd;
-	int evfd;		/* jobs and stop requests */
-	int sigfd;
-	int tfd;		/* stalled channels' deadline */
-	int timer_armed;
-	int quit;
-	pid_t tid;
-	struct chmgr *chmgr;
-	struct power_mgr *pm;
-	size_t tx_cap;
-	pthread_mutex_t jobs_lock;	/* guards the job list only */
-	struct job *jobs;
-	struct job **jobs_tail;
-	struct monitor_stats st;
-	struct chan_state *touched;	/* channels this pass touched */
-	uint64_t pass_requests;		/* CPU_POWER applied, uncommitted */
-	uint8_t buf[READ_PKTS * PKT_SZ];
-};
-
-static uint64_t
-now_ms(void)
+uint64_t
+monitor_now_ms(void)
 {
 	struct timespec ts;
 
@@ -101,10 +42,10 @@ now_ms(void)
  */
 #define LOG_BURST	8
 
-static int
-chan_log_ok(struct chan_state *s)
+int
+monitor_log_ok(struct chan_state *s)
 {
-	uint64_t t = now_ms(), refill = (t - s->log_ms) / 1000;
+	uint64_t t = monitor_now_ms(), refill = (t - s->log_ms) / 1000;
 
 	if (refill > 0) {
 		s->log_tokens = (uint32_t)RTE_MIN((uint64_t)LOG_BURST,
@@ -119,15 +60,6 @@ chan_log_ok(struct chan_state *s)
 	return 1;
 }
 
-#define CHAN_LOG(s, level, fmt, ...) do {				\
-	if (chan_log_ok(s)) {						\
-		MON_LOG(level, "VM %s channel %u: " fmt "%s",		\
-			(s)->ch->vm->name, (s)->ch->index, ##__VA_ARGS__,\
-			(s)->log_skipped ? " (more like it not logged)" : "");\
-		(s)->log_skipped = 0;					\
-	}								\
-} while (0)
-
 static void
 touch(struct monitor *mon, struct chan_state *s)
 {
@@ -138,8 +70,9 @@ touch(struct monitor *mon, struct chan_state *s)
 	mon->touched = s;
 }
 
-static void
-queue_reply(struct monitor *mon, struct chan_state *s, const void *reply)
+void
+monitor_queue_reply(struct monitor *mon, struct chan_state *s,
+		const void *reply)
 {
 	const struct vmp_proto_packet *head = reply;
 	size_t len = vmp_proto_reply_size(head->command);
@@ -162,243 +95,6 @@ queue_reply(struct monitor *mon, struct chan_state *s, const void *reply)
 	memcpy(s->tx + s->tx_len, reply, len);
 	s->tx_len += len;
 	touch(mon, s);
-}
-
-static void
-answer(struct monitor *mon, struct chan_state *s,
-		const struct vmp_proto_packet *req, uint32_t command)
-{
-	struct vmp_proto_packet r = *req;
-
-	r.command = command;
-	queue_reply(mon, s, &r);
-}
-
-static void
-refuse(struct monitor *mon, struct chan_state *s,
-		const struct vmp_proto_packet *req, const char *why)
-{
-	const char *cmd = vmp_proto_command_str(req->command);
-
-	if (cmd != NULL)
-		CHAN_LOG(s, NOTICE, "%s vCPU %" PRIu64 " refused: %s", cmd,
-			req->resource_id, why);
-	else
-		CHAN_LOG(s, NOTICE, "command %u refused: %s", req->command,
-			why);
-	answer(mon, s, req, VMP_PROTO_NACK);
-}
-
-static int
-unit_op(uint32_t unit, enum power_mgr_op *op)
-{
-	switch (unit) {
-	case VMP_PROTO_SCALE_UP: *op = POWER_MGR_UP; return 0;
-	case VMP_PROTO_SCALE_DOWN: *op = POWER_MGR_DOWN; return 0;
-	case VMP_PROTO_SCALE_MAX: *op = POWER_MGR_MAX; return 0;
-	case VMP_PROTO_SCALE_MIN: *op = POWER_MGR_MIN; return 0;
-	case VMP_PROTO_ENABLE_TURBO: *op = POWER_MGR_TURBO_ON; return 0;
-	case VMP_PROTO_DISABLE_TURBO: *op = POWER_MGR_TURBO_OFF; return 0;
-	default: return -EINVAL;
-	}
-}
-
-/* Write what the pass decided so far: once per pCPU that changed. */
-static void
-commit(struct monitor *mon)
-{
-	int n;
-
-	if (mon->pm == NULL)
-		return;
-	n = power_mgr_flush(mon->pm);
-	if (n < 0) {
-		mon->st.errors++;
-	} else {
-		mon->st.writes += (uint64_t)n;
-		if (mon->pass_requests > (uint64_t)n)
-			mon->st.coalesced += mon->pass_requests - (uint64_t)n;
-	}
-	mon->pass_requests = 0;
-}
-
-/* Requests of a pass only vote; commit() writes. */
-static void
-defer(struct monitor *mon)
-{
-	if (mon->pm != NULL)
-		power_mgr_defer(mon->pm);
-}
-
-static void
-handle_power(struct monitor *mon, struct chan_state *s,
-		const struct vmp_proto_packet *req)
-{
-	struct vm *vm = s->ch->vm;
-	const struct cpu_list *pcpus = &vm->pcpus[req->resource_id];
-	enum power_mgr_op op;
-	int ret;
-
-	mon->st.requests++;
-	if (mon->pm == NULL || unit_op(req->unit, &op) < 0) {
-		refuse(mon, s, req, "no frequency control on this host");
-		return;
-	}
-	ret = power_mgr_request_set(mon->pm,
-		POWER_MGR_VCPU(vm->id, req->resource_id), pcpus, op, 0);
-	if (ret < 0) {
-		refuse(mon, s, req, strerror(-ret));
-		return;
-	}
-	cpu_list_add(&s->voted, (unsigned int)req->resource_id);
-	mon->pass_requests++;
-	answer(mon, s, req, VMP_PROTO_ACK);
-}
-
-/* First pCPU of @vcpu, where its frequency is read. */
-static int
-vcpu_info(struct monitor *mon, struct vm *vm, uint32_t vcpu,
-		struct power_mgr_core_info *info)
-{
-	int cpu = cpu_list_next(&vm->pcpus[vcpu], 0);
-
-	if (cpu < 0 || mon->pm == NULL)
-		return -ENODEV;
-	if (power_mgr_core_info(mon->pm, (unsigned int)cpu, info) < 0 ||
-			info->state != POWER_MGR_CORE_READY)
-		return -ENODEV;
-	return cpu;
-}
-
-/* Our extension: the vCPU's frequency list, 8 entries from req->unit. */
-static void
-answer_freq_avail(struct monitor *mon, struct chan_state *s,
-		const struct vmp_proto_packet *req)
-{
-	struct vmp_proto_freq_list r;
-	struct power_mgr_core_info info;
-	uint32_t *khz, n;
-	int cpu = vcpu_info(mon, s->ch->vm, (uint32_t)req->resource_id,
-		&info);
-
-	if (cpu < 0 || req->unit >= info.nb_freqs) {
-		refuse(mon, s, req, cpu < 0 ?
-			"no frequency control for this vCPU" :
-			"index past the frequency list");
-		return;
-	}
-	khz = malloc(info.nb_freqs * sizeof(*khz));
-	if (khz == NULL) {
-		refuse(mon, s, req, "out of memory");
-		return;
-	}
-	power_mgr_freqs(mon->pm, (unsigned int)cpu, khz, info.nb_freqs);
-	n = RTE_MIN(info.nb_freqs - req->unit, (uint32_t)VMP_PROTO_LIST_SZ);
-	memset(&r, 0, sizeof(r));
-	r.resource_id = req->resource_id;
-	r.command = VMP_PROTO_FREQ_AVAIL;
-	r.unit = info.nb_freqs;
-	r.num_vcpu = (uint8_t)n;
-	memcpy(r.freq_list, khz + req->unit, n * sizeof(*khz));
-	free(khz);
-	queue_reply(mon, s, &r);
-}
-
-static void
-handle_query(struct monitor *mon, struct chan_state *s,
-		const struct vmp_proto_packet *req)
-{
-	struct vm *vm = s->ch->vm;
-	union {
-		struct vmp_proto_freq_list f;
-		struct vmp_proto_caps_list c;
-	} r;
-	struct power_mgr_core_info info;
-	uint32_t first = 0, last = 0, v;
-	int all = req->command == VMP_PROTO_QUERY_FREQ_LIST ||
-		req->command == VMP_PROTO_QUERY_CAPS_LIST;
-
-	mon->st.queries++;
-	/* Answer from what is written, not what this pass has pending. */
-	commit(mon);
-	defer(mon);
-	memset(&r, 0, sizeof(r));
-	r.f.resource_id = req->resource_id;
-	if (all) {
-		last = RTE_MIN(vm->nb_vcpus, (uint32_t)VMP_PROTO_LIST_SZ);
-	} else {
-		first = (uint32_t)req->resource_id;
-		last = first + 1;
-	}
-	if (req->command == VMP_PROTO_QUERY_FREQ_AVAIL) {
-		answer_freq_avail(mon, s, req);
-		return;
-	}
-	for (v = first; v < last; v++) {
-		unsigned int slot = vmp_proto_slot(v);
-
-		if (vcpu_info(mon, vm, v, &info) < 0) {
-			refuse(mon, s, req, "no frequency control for this "
-				"vCPU");
-			return;
-		}
-		if (req->command == VMP_PROTO_QUERY_FREQ ||
-				req->command == VMP_PROTO_QUERY_FREQ_LIST) {
-			r.f.freq_list[slot] = info.cur_khz;
-		} else {
-			r.c.turbo[slot] = info.turbo;
-			r.c.priority[slot] = info.priority;
-		}
-	}
-	if (req->command == VMP_PROTO_QUERY_FREQ ||
-			req->command == VMP_PROTO_QUERY_FREQ_LIST) {
-		r.f.command = VMP_PROTO_FREQ_LIST;
-		r.f.num_vcpu = (uint8_t)RTE_MIN(vm->nb_vcpus, (uint32_t)
-			VMP_PROTO_LIST_SZ);
-	} else {
-		r.c.command = VMP_PROTO_CAPS_LIST;
-		r.c.num_vcpu = (uint8_t)RTE_MIN(vm->nb_vcpus, (uint32_t)
-			VMP_PROTO_LIST_SZ);
-	}
-	queue_reply(mon, s, &r);
-}
-
-static void
-handle_packet(struct monitor *mon, struct chan_state *s,
-		const struct vmp_proto_packet *req)
-{
-	struct vm_channel *ch = s->ch;
-	enum vmp_proto_verdict v;
-
-	mon->st.packets++;
-	ch->stats.requests++;
-	v = vmp_proto_check(req, ch->vm->nb_vcpus, ch->vm->name);
-	if (v != VMP_PROTO_VALID) {
-		mon->st.rejected++;
-		ch->stats.errors++;
-		refuse(mon, s, req, vmp_proto_verdict_str(v));
-		if (v != VMP_PROTO_POLICY_UNSUPPORTED &&
-				++s->garbage == MONITOR_GARBAGE_LIMIT &&
-				ch->enabled) {
-			ch->enabled = 0;
-			MON_LOG(WARNING, "VM %s channel %u: %d invalid packets "
-				"in a row: channel disabled (enable it with "
-				"set_channel_status)", ch->vm->name, ch->index,
-				MONITOR_GARBAGE_LIMIT);
-		}
-		return;
-	}
-	s->garbage = 0;
-	if (req->command == VMP_PROTO_CONNECT)
-		return;
-	if (!ch->enabled) {
-		refuse(mon, s, req, "channel disabled");
-		return;
-	}
-	if (req->command == VMP_PROTO_CPU_POWER)
-		handle_power(mon, s, req);
-	else
-		handle_query(mon, s, req);
 }
 
 static void
@@ -432,7 +128,7 @@ arm_stall_timer(struct monitor *mon, uint64_t ms)
 static void
 stall(struct monitor *mon, struct chan_state *s)
 {
-	s->stall_since = now_ms();
+	s->stall_since = monitor_now_ms();
 	set_events(mon, s);
 	if (!mon->timer_armed) {
 		arm_stall_timer(mon, STALL_MS);
@@ -443,7 +139,7 @@ stall(struct monitor *mon, struct chan_state *s)
 static void
 stall_timer(struct monitor *mon)
 {
-	uint64_t t = now_ms(), next = 0, v;
+	uint64_t t = monitor_now_ms(), next = 0, v;
 	uint32_t i, c;
 
 	if (read(mon->tfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
@@ -525,7 +221,7 @@ read_channel(struct monitor *mon, struct chan_state *s, int hup)
 
 				memcpy(&p, s->rx, PKT_SZ);
 				s->rx_len = 0;
-				handle_packet(mon, s, &p);
+				monitor_handle_packet(mon, s, &p);
 			}
 		}
 		while ((size_t)n - off >= PKT_SZ) {
@@ -533,7 +229,7 @@ read_channel(struct monitor *mon, struct chan_state *s, int hup)
 
 			memcpy(&p, mon->buf + off, PKT_SZ);
 			off += PKT_SZ;
-			handle_packet(mon, s, &p);
+			monitor_handle_packet(mon, s, &p);
 		}
 		memcpy(s->rx + s->rx_len, mon->buf + off, (size_t)n - off);
 		s->rx_len += (size_t)n - off;
@@ -581,7 +277,7 @@ end_pass(struct monitor *mon)
 {
 	struct chan_state *s, *next;
 
-	commit(mon);
+	monitor_commit(mon);
 	for (s = mon->touched; s != NULL; s = s->next)
 		if (s->tx_len > 0)
 			flush_channel(mon, s);
@@ -638,7 +334,7 @@ monitor_run(struct monitor *mon)
 			MON_LOG(ERR, "epoll_wait: %s", strerror(errno));
 			return -errno;
 		}
-		defer(mon);
+		monitor_defer(mon);
 		for (i = 0; i < n; i++) {
 			struct chan_state *s = ev[i].data.ptr;
 

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef VMP_CHANNEL_MONITOR_PRIVATE_H
+#define VMP_CHANNEL_MONITOR_PRIVATE_H
+
+/*
+ * Shared by the monitor's two files only: channel_monitor.c (the loop,
+ * channel I/O, jobs) and channel_requests.c (what a packet does).
+ */
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include <vmp_protocol.h>
+
+#include "channel_monitor.h"
+
+extern int vmp_monitor_logtype;
+
+#define MON_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vmp_monitor_logtype, \
+		"CHANNEL_MONITOR: " fmt "\n", ##__VA_ARGS__)
+
+#define PKT_SZ		sizeof(struct vmp_proto_packet)
+#define READ_PKTS	64	/* packets read per read() */
+/* Reads per channel per pass: a flooding guest cannot starve the others;
+ * level-triggered epoll brings it back for the rest. */
+#define READS_PER_PASS	16
+#define EVENTS		64	/* epoll events per wake-up */
+#define STALL_MS	1000	/* a guest this late on its replies reads none */
+
+/* Per connected channel; lives from channel_up to channel_down. */
+struct chan_state {
+	struct vm_channel *ch;
+	uint8_t rx[PKT_SZ];	/* an incomplete packet */
+	size_t rx_len;
+	uint8_t *tx;		/* replies not yet taken by the socket */
+	size_t tx_len;
+	uint32_t garbage;	/* invalid packets in a row */
+	struct cpu_list voted;	/* vCPUs that voted through this channel */
+	uint64_t log_ms;	/* last refill of log_tokens */
+	uint32_t log_tokens;
+	uint32_t log_skipped;
+	uint32_t events;	/* registered with epoll */
+	uint64_t stall_since;	/* not read: replies have no room */
+	int deaf;		/* reads no replies: they are dropped */
+	int hup;		/* peer gone: close after this pass */
+	struct chan_state *next;	/* in the pass's list */
+	int listed;
+};
+
+struct job {
+	monitor_fn fn;
+	void *arg;
+	sem_t *done;
+	struct job *next;
+};
+
+struct monitor {
+	int epfd;
+	int evfd;		/* jobs and stop requests */
+	int sigfd;
+	int tfd;		/* stalled channels' deadline */
+	int timer_armed;
+	int quit;
+	pid_t tid;
+	struct chmgr *chmgr;
+	struct power_mgr *pm;
+	size_t tx_cap;
+	pthread_mutex_t jobs_lock;	/* guards the job list only */
+	struct job *jobs;
+	struct job **jobs_tail;
+	struct monitor_stats st;
+	struct chan_state *touched;	/* channels this pass touched */
+	uint64_t pass_requests;		/* CPU_POWER applied, uncommitted */
+	uint8_t buf[READ_PKTS * PKT_SZ];
+};
+
+/* Log lines per channel: a burst, then one a second (flood-proof). */
+int monitor_log_ok(struct chan_state *s);
+
+#define CHAN_LOG(s, level, fmt, ...) do {				\
+	if (monitor_log_ok(s)) {						\
+		MON_LOG(level, "VM %s channel %u: " fmt "%s",		\
+			(s)->ch->vm->name, (s)->ch->index, ##__VA_ARGS__,\
+			(s)->log_skipped ? " (more like it not logged)" : "");\
+		(s)->log_skipped = 0;					\
+	}								\
+} while (0)
+
+uint64_t monitor_now_ms(void);
+/* Queue a reply (its size from its command) for the end of the pass. */
+void monitor_queue_reply(struct monitor *mon, struct chan_state *s,
+		const void *reply);
+
+/* channel_requests.c */
+void monitor_handle_packet(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req);
+/* Write what the pass decided so far; then requests vote only again. */
+void monitor_commit(struct monitor *mon);
+void monitor_defer(struct monitor *mon);
+
+#endif /* VMP_CHANNEL_MONITOR_PRIVATE_H */

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * What a guest's packet does: validation against the sending VM, votes
+ * through the power manager, answers to queries. Runs on the loop only.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "channel_monitor_private.h"
+#include "power_manager.h"
+
+static void
+answer(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req, uint32_t command)
+{
+	struct vmp_proto_packet r = *req;
+
+	r.command = command;
+	monitor_queue_reply(mon, s, &r);
+}
+
+static void
+refuse(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req, const char *why)
+{
+	const char *cmd = vmp_proto_command_str(req->command);
+
+	if (cmd != NULL)
+		CHAN_LOG(s, NOTICE, "%s vCPU %" PRIu64 " refused: %s", cmd,
+			req->resource_id, why);
+	else
+		CHAN_LOG(s, NOTICE, "command %u refused: %s", req->command,
+			why);
+	answer(mon, s, req, VMP_PROTO_NACK);
+}
+
+static int
+unit_op(uint32_t unit, enum power_mgr_op *op)
+{
+	switch (unit) {
+	case VMP_PROTO_SCALE_UP: *op = POWER_MGR_UP; return 0;
+	case VMP_PROTO_SCALE_DOWN: *op = POWER_MGR_DOWN; return 0;
+	case VMP_PROTO_SCALE_MAX: *op = POWER_MGR_MAX; return 0;
+	case VMP_PROTO_SCALE_MIN: *op = POWER_MGR_MIN; return 0;
+	case VMP_PROTO_ENABLE_TURBO: *op = POWER_MGR_TURBO_ON; return 0;
+	case VMP_PROTO_DISABLE_TURBO: *op = POWER_MGR_TURBO_OFF; return 0;
+	default: return -EINVAL;
+	}
+}
+
+/* Write what the pass decided so far: once per pCPU that changed. */
+void
+monitor_commit(struct monitor *mon)
+{
+	int n;
+
+	if (mon->pm == NULL)
+		return;
+	n = power_mgr_flush(mon->pm);
+	if (n < 0) {
+		mon->st.errors++;
+	} else {
+		mon->st.writes += (uint64_t)n;
+		if (mon->pass_requests > (uint64_t)n)
+			mon->st.coalesced += mon->pass_requests - (uint64_t)n;
+	}
+	mon->pass_requests = 0;
+}
+
+/* Requests of a pass only vote; commit() writes. */
+void
+monitor_defer(struct monitor *mon)
+{
+	if (mon->pm != NULL)
+		power_mgr_defer(mon->pm);
+}
+
+static void
+handle_power(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req)
+{
+	struct vm *vm = s->ch->vm;
+	const struct cpu_list *pcpus = &vm->pcpus[req->resource_id];
+	enum power_mgr_op op;
+	int ret;
+
+	mon->st.requests++;
+	if (mon->pm == NULL || unit_op(req->unit, &op) < 0) {
+		refuse(mon, s, req, "no frequency control on this host");
+		return;
+	}
+	ret = power_mgr_request_set(mon->pm,
+		POWER_MGR_VCPU(vm->id, req->resource_id), pcpus, op, 0);
+	if (ret < 0) {
+		refuse(mon, s, req, strerror(-ret));
+		return;
+	}
+	cpu_list_add(&s->voted, (unsigned int)req->resource_id);
+	mon->pass_requests++;
+	answer(mon, s, req, VMP_PROTO_ACK);
+}
+
+/* First pCPU of @vcpu, where its frequency is read. */
+static int
+vcpu_info(struct monitor *mon, struct vm *vm, uint32_t vcpu,
+		struct power_mgr_core_info *info)
+{
+	int cpu = cpu_list_next(&vm->pcpus[vcpu], 0);
+
+	if (cpu < 0 || mon->pm == NULL)
+		return -ENODEV;
+	if (power_mgr_core_info(mon->pm, (unsigned int)cpu, info) < 0 ||
+			info->state != POWER_MGR_CORE_READY)
+		return -ENODEV;
+	return cpu;
+}
+
+/* Our extension: the vCPU's frequency list, 8 entries from req->unit. */
+static void
+answer_freq_avail(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req)
+{
+	struct vmp_proto_freq_list r;
+	struct power_mgr_core_info info;
+	uint32_t *khz, n;
+	int cpu = vcpu_info(mon, s->ch->vm, (uint32_t)req->resource_id,
+		&info);
+
+	if (cpu < 0 || req->unit >= info.nb_freqs) {
+		refuse(mon, s, req, cpu < 0 ?
+			"no frequency control for this vCPU" :
+			"index past the frequency list");
+		return;
+	}
+	khz = malloc(info.nb_freqs * sizeof(*khz));
+	if (khz == NULL) {
+		refuse(mon, s, req, "out of memory");
+		return;
+	}
+	power_mgr_freqs(mon->pm, (unsigned int)cpu, khz, info.nb_freqs);
+	n = RTE_MIN(info.nb_freqs - req->unit, (uint32_t)VMP_PROTO_LIST_SZ);
+	memset(&r, 0, sizeof(r));
+	r.resource_id = req->resource_id;
+	r.command = VMP_PROTO_FREQ_AVAIL;
+	r.unit = info.nb_freqs;
+	r.num_vcpu = (uint8_t)n;
+	memcpy(r.freq_list, khz + req->unit, n * sizeof(*khz));
+	free(khz);
+	monitor_queue_reply(mon, s, &r);
+}
+
+static void
+handle_query(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req)
+{
+	struct vm *vm = s->ch->vm;
+	union {
+		struct vmp_proto_freq_list f;
+		struct vmp_proto_caps_list c;
+	} r;
+	struct power_mgr_core_info info;
+	uint32_t first = 0, last = 0, v;
+	int all = req->command == VMP_PROTO_QUERY_FREQ_LIST ||
+		req->command == VMP_PROTO_QUERY_CAPS_LIST;
+
+	mon->st.queries++;
+	/* Answer from what is written, not what this pass has pending. */
+	monitor_commit(mon);
+	monitor_defer(mon);
+	memset(&r, 0, sizeof(r));
+	r.f.resource_id = req->resource_id;
+	if (all) {
+		last = RTE_MIN(vm->nb_vcpus, (uint32_t)VMP_PROTO_LIST_SZ);
+	} else {
+		first = (uint32_t)req->resource_id;
+		last = first + 1;
+	}
+	if (req->command == VMP_PROTO_QUERY_FREQ_AVAIL) {
+		answer_freq_avail(mon, s, req);
+		return;
+	}
+	for (v = first; v < last; v++) {
+		unsigned int slot = vmp_proto_slot(v);
+
+		if (vcpu_info(mon, vm, v, &info) < 0) {
+			refuse(mon, s, req, "no frequency control for this "
+				"vCPU");
+			return;
+		}
+		if (req->command == VMP_PROTO_QUERY_FREQ ||
+				req->command == VMP_PROTO_QUERY_FREQ_LIST) {
+			r.f.freq_list[slot] = info.cur_khz;
+		} else {
+			r.c.turbo[slot] = info.turbo;
+			r.c.priority[slot] = info.priority;
+		}
+	}
+	if (req->command == VMP_PROTO_QUERY_FREQ ||
+			req->command == VMP_PROTO_QUERY_FREQ_LIST) {
+		r.f.command = VMP_PROTO_FREQ_LIST;
+		r.f.num_vcpu = (uint8_t)RTE_MIN(vm->nb_vcpus, (uint32_t)
+			VMP_PROTO_LIST_SZ);
+	} else {
+		r.c.command = VMP_PROTO_CAPS_LIST;
+		r.c.num_vcpu = (uint8_t)RTE_MIN(vm->nb_vcpus, (uint32_t)
+			VMP_PROTO_LIST_SZ);
+	}
+	monitor_queue_reply(mon, s, &r);
+}
+
+void
+monitor_handle_packet(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req)
+{
+	struct vm_channel *ch = s->ch;
+	enum vmp_proto_verdict v;
+
+	mon->st.packets++;
+	ch->stats.requests++;
+	v = vmp_proto_check(req, ch->vm->nb_vcpus, ch->vm->name);
+	if (v != VMP_PROTO_VALID) {
+		mon->st.rejected++;
+		ch->stats.errors++;
+		refuse(mon, s, req, vmp_proto_verdict_str(v));
+		if (v != VMP_PROTO_POLICY_UNSUPPORTED &&
+				++s->garbage == MONITOR_GARBAGE_LIMIT &&
+				ch->enabled) {
+			ch->enabled = 0;
+			MON_LOG(WARNING, "VM %s channel %u: %d invalid packets "
+				"in a row: channel disabled (enable it with "
+				"set_channel_status)", ch->vm->name, ch->index,
+				MONITOR_GARBAGE_LIMIT);
+		}
+		return;
+	}
+	s->garbage = 0;
+	if (req->command == VMP_PROTO_CONNECT)
+		return;
+	if (!ch->enabled) {
+		refuse(mon, s, req, "channel disabled");
+		return;
+	}
+	if (req->command == VMP_PROTO_CPU_POWER)
+		handle_power(mon, s, req);
+	else
+		handle_query(mon, s, req);
+}
