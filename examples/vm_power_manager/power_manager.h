@@ -81,8 +81,10 @@
  * signalfd) and exits normally; only SIGKILL or a crash leaves the cores
  * as they are.
  *
- * One manager per process (librte_power's state is process-wide). All
- * calls are serialised by the manager's lock and may come from any thread.
+ * One manager per process (librte_power's state is process-wide). It has
+ * no lock: callers must use it from one thread at a time -- in the daemon,
+ * the channel monitor's loop, to which other threads hand their work with
+ * monitor_call(). The atexit() restore runs once that loop has stopped.
  */
 
 #include <stdint.h>
