@@ -11,7 +11,7 @@ BUILD=${VMP_BUILD_DIR:-build}
 
 # Debian 12 packages the project builds and tests with.
 PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
-	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat)
+	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2)
 
 log() { printf '==> %s\n' "$*"; }
 

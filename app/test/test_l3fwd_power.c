@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * l3fwd-power's frequency control, end to end with the built binary: a
+ * burst of traffic (a pcap file read as fast as the lcore can) and the
+ * idle time after it, against a host on a test port (VM mode) or in a
+ * fake cpufreq tree (host mode).
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include <vmp_guest_channel.h>
+
+#include "cpufreq_sandbox.h"
+#include "test.h"
+#include "test_l3fwd_app.h"
+#include "test_l3fwd_host.h"
+#include "test_l3fwd_pcap.h"
+#include "test_port.h"
+
+/* Long enough to span many decision periods even on a fast machine. */
+#define BURST		100000
+#define PERIOD_ARGS	"--period-us 1000 --max-sleep-us 500 " \
+			"--stats-interval 50"
+
+static const uint32_t khz6[] = {
+	2600000, 2400000, 2000000, 1800000, 1400000, 1000000,
+};
+
+static int
+write_burst(struct l3fwd_app *a, char *path, size_t size)
+{
+	uint8_t fr[L3FWD_FRAME_MAX];
+	size_t len = l3fwd_frame_build(fr, 0xc6120005, 64, 0, 0);
+	FILE *f = l3fwd_pcap_create(l3fwd_app_file(a, "burst.pcap", path,
+		size));
+
+	if (f == NULL || l3fwd_pcap_add_many(f, fr, len, BURST) < 0)
+		return -1;
+	return l3fwd_pcap_close(f);
+}
+
+static int
+start_vm_app(struct l3fwd_app *a, struct test_port *p, const char *extra)
+{
+	char in[PATH_MAX];
+
+	TEST_ASSERT_EQUAL(write_burst(a, in, sizeof(in)), 0, "");
+	TEST_ASSERT_EQUAL(l3fwd_app_start(a, "--vdev net_pcap0,rx_pcap=%s,"
+		"tx_pcap=/dev/null -- -p 1 --channel-prefix %s " PERIOD_ARGS
+		" %s", in, p->prefix, extra), 0, "");
+	return TEST_SUCCESS;
+}
+
+static int
+stat_is(struct l3fwd_app *a, const char *kind, const char *key,
+		int64_t want)
+{
+	int64_t v = -12345;
+
+	l3fwd_app_stat(a, kind, 0, key, &v);
+	TEST_ASSERT_EQUAL(v, want, "%s 0 %s", kind, key);
+	return TEST_SUCCESS;
+}
+
+/*
+ * Burst: up, up, max (the third busy period); idle: down step by step,
+ * min last; exit: back to the start level. Nothing asked twice.
+ */
+static int
+run_vm_burst(struct l3fwd_app *a, struct test_port *p, struct l3fwd_host *h)
+{
+	const char *want = "up up max down down down down min";
+	char seq[512], tel[1024];
+
+	/* auto: the channel of lcore 0 exists, so VM. */
+	TEST_RUN(start_vm_app(a, p, "--env auto"));
+	TEST_ASSERT_EQUAL(l3fwd_host_wait_level(h, 5, 1, 20000), 0,
+		"min after max; host saw \"%s\"",
+		l3fwd_host_seq_str(h, seq, sizeof(seq)));
+	printf("requests: %s\n", l3fwd_host_seq_str(h, seq, sizeof(seq)));
+	TEST_ASSERT_STR(seq, want);
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "lcore", 0, "ack", 8, 5000),
+		0, "every request answered");
+	TEST_RUN(stat_is(a, "lcore", "level", 5));
+	TEST_RUN(stat_is(a, "lcore", "khz", 1000000));
+	TEST_RUN(stat_is(a, "port", "rx", BURST));
+	TEST_ASSERT_EQUAL(l3fwd_app_telemetry(a, "/l3fwd_power/lcore,0", tel,
+		sizeof(tel)), 0, "telemetry");
+	printf("telemetry: %s\n", tel);
+	TEST_ASSERT(strstr(tel, "\"power\":\"vm\"") != NULL, "");
+	TEST_ASSERT(strstr(tel, "\"level\":5") != NULL, "");
+	TEST_ASSERT(strstr(tel, "\"requests\":8") != NULL, "");
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(a, SIGTERM, 5000), 0, "exit code");
+	TEST_ASSERT_STR(l3fwd_host_seq_str(h, seq, sizeof(seq)),
+		"up up max down down down down min up up");
+	TEST_ASSERT_EQUAL(l3fwd_host_level(h), 3, "start level again");
+	TEST_ASSERT_EQUAL(h->redundant, 0, "no request for the same level");
+	TEST_ASSERT_EQUAL(h->connects, 1, "");
+	TEST_RUN(stat_is(a, "lcore", "requests", 10));
+	TEST_RUN(stat_is(a, "lcore", "ack", 10));
+	TEST_RUN(stat_is(a, "lcore", "fail", 0));
+	TEST_RUN(stat_is(a, "lcore", "level", 3));
+	TEST_ASSERT(l3fwd_app_count(a, "power environment: vm (auto)") == 1,
+		"");
+	return TEST_SUCCESS;
+}
+
+/*
+ * Run @body with the app's directory, a test port and, if @h is given, a
+ * host on it; clean up whatever happens.
+ */
+static int
+with_port(struct l3fwd_host *h, int (*body)(struct l3fwd_app *,
+		struct test_port *, struct l3fwd_host *))
+{
+	struct l3fwd_app a;
+	struct test_port p;
+	int ret = TEST_FAILED;
+
+	TEST_ASSERT_EQUAL(test_port_create(&p, 0, 1000, 1000), 0, "");
+	if (l3fwd_app_init(&a) < 0)
+		goto port;
+	if (h != NULL && l3fwd_host_start(h, &p) != 0)
+		goto app;
+	ret = body(&a, &p, h);
+	if (h != NULL)
+		l3fwd_host_stop(h);
+app:
+	l3fwd_app_cleanup(&a, ret != TEST_SUCCESS);
+port:
+	test_port_destroy(&p);
+	vmp_guest_channel_configure(NULL);
+	return ret;
+}
+
+static int
+test_l3fwd_vm_burst(void)
+{
+	struct l3fwd_host h = { .khz = khz6, .nb_khz = 6, .start_level = 3 };
+
+	return with_port(&h, run_vm_burst);
+}
+REGISTER_TEST(l3fwd_vm_burst, test_l3fwd_vm_burst);
+
+/* A host that refuses everything: logged once, forwarding unharmed. */
+static int
+run_vm_nack(struct l3fwd_app *a, struct test_port *p, struct l3fwd_host *h)
+{
+	int64_t req = 0;
+
+	TEST_RUN(start_vm_app(a, p, "--env vm"));
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "port", 0, "tx", BURST,
+		20000), 0, "every frame forwarded");
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "lcore", 0, "min", 1, 10000),
+		0, "the ladder goes on");
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(a, SIGTERM, 5000), 0, "exit code");
+	TEST_ASSERT_EQUAL(l3fwd_app_count(a,
+		"the host refused a frequency change"), 1, "logged once");
+	TEST_ASSERT_EQUAL(l3fwd_app_stat(a, "lcore", 0, "requests", &req), 0,
+		"");
+	TEST_ASSERT(req >= 3, "");
+	TEST_RUN(stat_is(a, "lcore", "nack", req));
+	TEST_RUN(stat_is(a, "lcore", "ack", 0));
+	TEST_ASSERT_EQUAL(l3fwd_host_requests(h), req, "");
+	TEST_ASSERT_EQUAL(l3fwd_host_level(h), 3, "never moved");
+	return TEST_SUCCESS;
+}
+
+static int
+test_l3fwd_vm_nack(void)
+{
+	struct l3fwd_host h = { .khz = khz6, .nb_khz = 6, .start_level = 3,
+		.nack = 1 };
+
+	return with_port(&h, run_vm_nack);
+}
+REGISTER_TEST(l3fwd_vm_nack, test_l3fwd_vm_nack);
+
+/* No host reading the port: the lcore forwards without control. */
+static int
+run_vm_absent(struct l3fwd_app *a, struct test_port *p,
+		struct l3fwd_host *h)
+{
+	RTE_SET_USED(h);
+	TEST_ASSERT(l3fwd_port_fill(p) > 0, "");
+	TEST_RUN(start_vm_app(a, p, "--env vm --channel-timeout 200"));
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "port", 0, "tx", BURST,
+		20000), 0, "every frame forwarded");
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(a, SIGINT, 5000), 0, "exit code");
+	TEST_ASSERT_EQUAL(l3fwd_app_count(a, "lcore 0: no frequency control"),
+		1, "");
+	TEST_ASSERT(l3fwd_app_count(a, "lcore=0 power=none") > 0, "");
+	TEST_RUN(stat_is(a, "lcore", "requests", 0));
+	return TEST_SUCCESS;
+}
+
+static int
+test_l3fwd_vm_absent(void)
+{
+	return with_port(NULL, run_vm_absent);
+}
+REGISTER_TEST(l3fwd_vm_absent, test_l3fwd_vm_absent);
+
+/*
+ * Host mode in a fake acpi-cpufreq tree: librte_power starts the CPU at
+ * max (turbo); idle walks it down to min; exit puts back the frequency
+ * and the governor it had.
+ */
+static int
+run_host(struct l3fwd_app *a)
+{
+	char in[PATH_MAX];
+
+	TEST_ASSERT_EQUAL(write_burst(a, in, sizeof(in)), 0, "");
+	TEST_ASSERT_EQUAL(l3fwd_app_start(a, "--vdev net_pcap0,rx_pcap=%s,"
+		"tx_pcap=/dev/null -- -p 1 --env host " PERIOD_ARGS, in), 0,
+		"");
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "lcore", 0, "min", 1, 20000),
+		0, "reaches min");
+	TEST_RUN(stat_is(a, "port", "tx", BURST));
+	SANDBOX_ASSERT_SPEED(0, 1200000);
+	SANDBOX_ASSERT_GOV(0, "userspace");
+	TEST_RUN(stat_is(a, "lcore", "down", 3));
+	TEST_RUN(stat_is(a, "lcore", "max", 0));
+	TEST_RUN(stat_is(a, "lcore", "up", 0));
+	TEST_RUN(stat_is(a, "lcore", "khz", 1200000));
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(a, SIGTERM, 5000), 0, "exit code");
+	TEST_RUN(stat_is(a, "lcore", "requests", 4));
+	SANDBOX_ASSERT_SPEED(0, 2000000);
+	SANDBOX_ASSERT_GOV(0, "powersave");
+	return TEST_SUCCESS;
+}
+
+static int
+host_in_sandbox(void *arg)
+{
+	struct l3fwd_app a;
+	int ret;
+
+	RTE_SET_USED(arg);
+	TEST_ASSERT_EQUAL(l3fwd_app_init(&a), 0, "");
+	ret = run_host(&a);
+	l3fwd_app_cleanup(&a, ret != TEST_SUCCESS);
+	return ret;
+}
+
+static int
+test_l3fwd_host_mode(void)
+{
+	/* The top 1000 kHz above the next: turbo, which max includes. */
+	static const uint32_t freqs[] = {
+		2401000, 2400000, 2000000, 1600000, 1200000,
+	};
+	struct sandbox_shape shape = {
+		.nb_cpus = 2,
+		.driver = "acpi-cpufreq",
+		.governor = "powersave",
+		.freqs = freqs,
+		.nb_freqs = RTE_DIM(freqs),
+		.start_khz = 2000000,
+	};
+
+	return sandbox_run(&shape, host_in_sandbox, NULL);
+}
+REGISTER_TEST(l3fwd_host_mode, test_l3fwd_host_mode);

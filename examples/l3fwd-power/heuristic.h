@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef L3FWD_HEURISTIC_H
+#define L3FWD_HEURISTIC_H
+
+/**
+ * @file
+ * The load heuristic: turns what an lcore saw during one decision period
+ * into a frequency hint. Pure logic, no I/O: the worker measures, the
+ * power component acts.
+ *
+ * - a period where at least up_pct % of the polls found a backlog (a full
+ *   burst, or the rx ring holding more than a burst) steps up;
+ * - max_after such periods in a row, or an rx ring filled to
+ *   queue_full_pct % (PMDs that report their queue count), go to max;
+ * - a period without backlog where the lcore spent at least down_pct % of
+ *   the time pausing or sleeping steps down (the power component makes
+ *   the last step a request for min);
+ * - anything else holds.
+ */
+
+#include <stdint.h>
+
+struct heur_conf {
+	uint32_t period_us;		/**< decision period */
+	uint32_t up_pct;		/**< % of polls with backlog: up */
+	uint32_t max_after;		/**< busy periods in a row: max */
+	uint32_t queue_full_pct;	/**< rx ring occupancy: max */
+	uint32_t down_pct;		/**< % of the period asleep: down */
+};
+
+#define HEUR_DEFAULT_PERIOD_US		10000
+#define HEUR_DEFAULT_UP_PCT		25
+#define HEUR_DEFAULT_MAX_AFTER		3
+#define HEUR_DEFAULT_QUEUE_FULL_PCT	75
+#define HEUR_DEFAULT_DOWN_PCT		25
+
+enum heur_hint {
+	HEUR_HOLD,
+	HEUR_UP,
+	HEUR_MAX,
+	HEUR_DOWN,
+};
+
+/** What an lcore measured during one decision period. */
+struct heur_period {
+	uint64_t polls;		/**< rounds over all its rx queues */
+	uint64_t busy_polls;	/**< rounds where a queue had a backlog */
+	uint64_t sleep_cycles;	/**< TSC cycles spent pausing or sleeping */
+	uint64_t cycles;	/**< length of the period */
+	int queue_full;		/**< an rx ring reached queue_full_pct */
+};
+
+struct heur_state {
+	uint32_t busy_run;	/**< busy periods in a row */
+};
+
+/** Fill in the defaults. */
+void heur_conf_default(struct heur_conf *c);
+
+/** Check the values. @return 0 or -EINVAL (logged). */
+int heur_conf_check(const struct heur_conf *c);
+
+/** Decide on one finished period. */
+enum heur_hint heur_decide(const struct heur_conf *c, struct heur_state *s,
+		const struct heur_period *p);
+
+/** "hold", "up", "max", "down". */
+const char *heur_hint_str(enum heur_hint h);
+
+#endif /* L3FWD_HEURISTIC_H */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef L3FWD_OPTIONS_H
+#define L3FWD_OPTIONS_H
+
+/**
+ * @file
+ * The application's command line (after EAL's "--"): what it means and
+ * its defaults. Owns struct app_options; nothing else parses arguments.
+ */
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "heuristic.h"
+#include "idle.h"
+
+#define OPT_DEFAULT_BURST		32
+#define OPT_DEFAULT_RX_DESC		1024
+#define OPT_DEFAULT_TX_DESC		1024
+#define OPT_DEFAULT_STATS_MS		1000
+#define OPT_DEFAULT_CHANNEL_MS		1000
+
+/** Ports a -p mask can name: the bits of its uint64_t. */
+#define PORTMASK_BITS			64
+
+static inline int
+portmask_has(uint64_t mask, unsigned int port)
+{
+	return port < PORTMASK_BITS && (mask & (UINT64_C(1) << port));
+}
+
+enum power_env {
+	POWER_ENV_AUTO,		/**< VM when the channel ports exist */
+	POWER_ENV_HOST,		/**< librte_power's cpufreq drivers */
+	POWER_ENV_VM,		/**< the vmpower guest library */
+	POWER_ENV_NONE,		/**< no frequency control */
+};
+
+/** One (port,queue,lcore) of --config. */
+struct rxq_assign {
+	uint16_t port;
+	uint16_t queue;
+	unsigned int lcore;
+};
+
+/** One --eth-dest PORT,MAC. */
+struct eth_dest {
+	uint16_t port;
+	struct rte_ether_addr mac;
+};
+
+struct app_options {
+	uint64_t portmask;		/**< -p */
+	int promiscuous;		/**< -P */
+	struct rxq_assign *rxq;		/**< --config, in order */
+	unsigned int nb_rxq;
+	struct eth_dest *dest;		/**< --eth-dest */
+	unsigned int nb_dest;
+	const char *route_file;		/**< NULL: built-in routes */
+	uint16_t burst;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	enum power_env env;
+	const char *channel_prefix;	/**< NULL: the library's default */
+	unsigned int channel_timeout_ms;
+	unsigned int stats_ms;		/**< 0: no periodic status */
+	struct heur_conf heur;
+	struct idle_conf idle;
+};
+
+/**
+ * Parse the application's arguments (argv[0] is the program name).
+ * @return 0; 1 when -h printed the usage; -EINVAL having printed why and
+ *   the usage.
+ */
+int options_parse(int argc, char **argv, struct app_options *o);
+
+/**
+ * Without --config: queue 0 of each port in the mask, handed to the
+ * enabled lcores in turn (main lcore included). @return 0 or -ENOMEM.
+ */
+int options_default_config(struct app_options *o);
+
+void options_free(struct app_options *o);
+
+/** "auto", "host", "vm", "none". */
+const char *options_env_str(enum power_env env);
+
+#endif /* L3FWD_OPTIONS_H */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef L3FWD_ROUTES_H
+#define L3FWD_ROUTES_H
+
+/**
+ * @file
+ * The IPv4 route table: an LPM whose next hop is the output port.
+ * Built once before forwarding starts, read-only afterwards.
+ *
+ * Without a file: 198.18.N.0/24 -> port N for each port in the mask (the
+ * RFC 2544 benchmarking range, as DPDK's l3fwd). A route file has one
+ * "A.B.C.D/LEN PORT" per line; '#' starts a comment; ports must be in the
+ * mask.
+ */
+
+#include <stdint.h>
+
+struct rte_lpm;
+
+/**
+ * @return the table, or NULL with rte_errno set (the reason is logged).
+ */
+struct rte_lpm *routes_create(const char *file, uint64_t portmask,
+		int socket_id);
+
+void routes_free(struct rte_lpm *lpm);
+
+#endif /* L3FWD_ROUTES_H */

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "l3fwd_log.h"
+#include "worker.h"
+
+static int stop_flag;
+
+void
+workers_stop(void)
+{
+	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
+}
+
+int
+workers_stopping(void)
+{
+	return __atomic_load_n(&stop_flag, __ATOMIC_RELAXED);
+}
+
+static struct worker *
+find_or_add(struct worker_set *s, unsigned int lcore)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nb; i++)
+		if (s->w[i].lcore_id == lcore)
+			return &s->w[i];
+	/* s->w is sized for one worker per --config entry. */
+	memset(&s->w[s->nb], 0, sizeof(s->w[s->nb]));
+	s->w[s->nb].lcore_id = lcore;
+	return &s->w[s->nb++];
+}
+
+/* Where the PMD can count a queue's backlog, the mark of a full ring. */
+static uint32_t
+full_mark(const struct app_options *o, uint16_t port, uint16_t queue)
+{
+	struct rte_eth_rxq_info qi;
+	uint32_t ring = o->rx_desc;
+
+	if (rte_eth_rx_queue_count(port, queue) < 0)
+		return 0;
+	if (rte_eth_rx_queue_info_get(port, queue, &qi) == 0 &&
+			qi.nb_desc > 0)
+		ring = qi.nb_desc;
+	return RTE_MAX(ring * o->heur.queue_full_pct / 100, 1u);
+}
+
+static int
+add_rxq(struct worker *w, const struct app_options *o,
+		const struct rxq_assign *a)
+{
+	struct worker_rxq *grown = realloc(w->rxq,
+		(w->nb_rxq + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -ENOMEM;
+	w->rxq = grown;
+	w->rxq[w->nb_rxq++] = (struct worker_rxq){
+		.port = a->port, .queue = a->queue,
+		.full_mark = full_mark(o, a->port, a->queue) };
+	return 0;
+}
+
+int
+workers_create(struct worker_set *s, const struct app_options *o,
+		const struct fwd_table *t)
+{
+	unsigned int i;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->t = t;
+	s->w = calloc(o->nb_rxq, sizeof(*s->w));
+	if (s->w == NULL)
+		return -ENOMEM;
+	for (i = 0; i < o->nb_rxq; i++) {
+		struct worker *w = find_or_add(s, o->rxq[i].lcore);
+
+		ret = add_rxq(w, o, &o->rxq[i]);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; i < s->nb; i++) {
+		struct worker *w = &s->w[i];
+		int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+
+		w->pkts = rte_zmalloc_socket("l3fwd_burst",
+			o->burst * sizeof(*w->pkts), 0, socket);
+		if (w->pkts == NULL)
+			return -ENOMEM;
+		ret = fwd_lcore_init(&w->fwd, t, (uint16_t)i, o->burst,
+			socket);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+unsigned int *
+workers_lcores(const struct worker_set *s)
+{
+	unsigned int *l = calloc(RTE_MAX(s->nb, 1u), sizeof(*l));
+	unsigned int i;
+
+	for (i = 0; l != NULL && i < s->nb; i++)
+		l[i] = s->w[i].lcore_id;
+	return l;
+}
+
+/* One round over the lcore's queues. @return packets received. */
+static uint32_t
+poll_once(struct worker *w, uint16_t burst, struct heur_period *per)
+{
+	uint32_t total = 0;
+	int busy = 0;
+	unsigned int i;
+
+	for (i = 0; i < w->nb_rxq; i++) {
+		const struct worker_rxq *q = &w->rxq[i];
+		uint16_t n = rte_eth_rx_burst(q->port, q->queue, w->pkts,
+			burst);
+
+		if (n == 0)
+			continue;
+		total += n;
+		/* A full burst means more may be waiting: a backlog. */
+		if (n == burst) {
+			busy = 1;
+			if (q->full_mark > 0 && rte_eth_rx_queue_count(
+					q->port, q->queue) >= (int)q->full_mark)
+				per->queue_full = 1;
+		}
+		fwd_packets(&w->fwd, q->port, w->pkts, n);
+	}
+	fwd_flush(&w->fwd);
+	per->polls++;
+	per->busy_polls += busy;
+	counter_add(&w->c.polls, 1);
+	if (busy)
+		counter_add(&w->c.busy_polls, 1);
+	return total;
+}
+
+static void
+end_period(struct worker *w, const struct app_options *o,
+		struct heur_period *per)
+{
+	enum heur_hint h = heur_decide(&o->heur, &w->heur, per);
+
+	counter_add(&w->c.hints[h], 1);
+	power_lcore_hint(&w->power, h);
+	power_lcore_poll(&w->power);
+}
+
+static int
+run(struct worker *w, const struct worker_set *s)
+{
+	const struct app_options *o = s->o;
+	uint64_t period = rte_get_tsc_hz() / 1000000 * o->heur.period_us;
+	struct idle_rxq *iq = calloc(RTE_MAX(w->nb_rxq, 1u), sizeof(*iq));
+	struct heur_period per = { 0 };
+	uint64_t start, now;
+	unsigned int i;
+	int ret;
+
+	if (iq == NULL)
+		return -ENOMEM;
+	for (i = 0; i < w->nb_rxq; i++)
+		iq[i] = (struct idle_rxq){ w->rxq[i].port, w->rxq[i].queue };
+	ret = idle_init(&w->idle, &o->idle, iq, w->nb_rxq,
+		o->heur.period_us);
+	free(iq);
+	if (ret < 0)
+		return ret;
+	L3FWD_LOG(INFO, "lcore %u: forwarding from %u rx queue(s)",
+		w->lcore_id, w->nb_rxq);
+	start = rte_rdtsc();
+	while (!workers_stopping()) {
+		uint32_t n = poll_once(w, o->burst, &per);
+
+		if (n > 0) {
+			counter_add(&w->c.rx, n);
+			idle_busy(&w->idle);
+		} else {
+			uint64_t slept = idle_empty(&w->idle);
+
+			counter_add(&w->c.empty_polls, 1);
+			if (slept) {
+				per.sleep_cycles += slept;
+				counter_add(&w->c.sleep_cycles, slept);
+			}
+		}
+		now = rte_rdtsc();
+		if (now - start >= period) {
+			per.cycles = now - start;
+			end_period(w, o, &per);
+			memset(&per, 0, sizeof(per));
+			start = now;
+		}
+	}
+	idle_fini(&w->idle);
+	return 0;
+}
+
+int
+worker_main(void *arg)
+{
+	const struct worker_set *s = arg;
+	unsigned int lcore = rte_lcore_id(), i;
+
+	for (i = 0; i < s->nb; i++)
+		if (s->w[i].lcore_id == lcore)
+			return run(&s->w[i], s);
+	return 0;
+}
+
+void
+workers_free(struct worker_set *s)
+{
+	unsigned int i;
+
+	for (i = 0; s->w != NULL && i < s->nb; i++) {
+		fwd_lcore_free(&s->w[i].fwd);
+		rte_free(s->w[i].pkts);
+		free(s->w[i].rxq);
+	}
+	free(s->w);
+	s->w = NULL;
+	s->nb = 0;
+}
