@@ -358,6 +358,11 @@ monitor_run(struct monitor *mon)
 		}
 		end_pass(mon);
 	}
+	/* Later callers are told so; those already queued are served. */
+	pthread_mutex_lock(&mon->jobs_lock);
+	mon->closed = 1;
+	pthread_mutex_unlock(&mon->jobs_lock);
+	run_jobs(mon);
 	return 0;
 }
 
@@ -377,6 +382,10 @@ add_job(struct monitor *mon, struct job *j)
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&mon->jobs_lock);
+	if (mon->closed) {
+		pthread_mutex_unlock(&mon->jobs_lock);
+		return -ESHUTDOWN;
+	}
 	*mon->jobs_tail = j;
 	mon->jobs_tail = &j->next;
 	pthread_mutex_unlock(&mon->jobs_lock);
@@ -410,12 +419,16 @@ int
 monitor_post(struct monitor *mon, monitor_fn fn, void *arg)
 {
 	struct job *j = calloc(1, sizeof(*j));
+	int ret;
 
 	if (j == NULL)
 		return -ENOMEM;
 	j->fn = fn;
 	j->arg = arg;
-	return add_job(mon, j);
+	ret = add_job(mon, j);
+	if (ret < 0)
+		free(j);
+	return ret;
 }
 
 static void

@@ -94,10 +94,16 @@ void monitor_stop(struct monitor *mon);
 
 typedef void (*monitor_fn)(struct monitor *mon, void *arg);
 
-/** Run @p fn on the loop thread and wait until it ran. @return 0 or <0 */
+/**
+ * Run @p fn on the loop thread and wait until it ran.
+ * @return 0, or -ESHUTDOWN once the loop has ended (fn not run).
+ */
 int monitor_call(struct monitor *mon, monitor_fn fn, void *arg);
 
-/** Run @p fn on the loop thread later. @return 0 or -ENOMEM */
+/**
+ * Run @p fn on the loop thread later.
+ * @return 0, -ENOMEM, or -ESHUTDOWN (fn will not run: free arg yourself)
+ */
 int monitor_post(struct monitor *mon, monitor_fn fn, void *arg);
 
 /** For functions run on the loop: the state they may use. */

@@ -68,6 +68,7 @@ struct monitor {
 	int tfd;		/* stalled channels' deadline */
 	int timer_armed;
 	int quit;
+	int closed;		/* loop ended: no more jobs (jobs_lock) */
 	pid_t tid;
 	struct chmgr *chmgr;
 	struct power_mgr *pm;

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * vm_power_mgr: CPU frequency control for DPDK applications in VMs.
+ *
+ * Threads: the main lcore runs the channel monitor's loop, which owns all
+ * state; the CLI, libvirt's event loop and DPDK telemetry have threads of
+ * their own and hand their work to the loop. One lcore is enough.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "channel_manager.h"
+#include "channel_monitor.h"
+#include "libvirt_adapter.h"
+#include "power_manager.h"
+#include "power_telemetry.h"
+#include "vm_power_cli.h"
+
+RTE_LOG_REGISTER(vmp_main_logtype, vmpower.main, INFO);
+
+#define MAIN_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vmp_main_logtype, \
+		"VM_POWER_MGR: " fmt "\n", ##__VA_ARGS__)
+
+/* The daemon's one context. */
+static struct {
+	const char *uri;
+	const char *channel_dir;
+	const char *driver;
+	unsigned int backlog;
+	int no_cli;
+	struct power_mgr *pm;
+	struct monitor *mon;
+	struct virt_adapter *va;
+} d;
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s [EAL options] -- [options]\n"
+		"  --libvirt-uri URI   libvirt connection (default: libvirt's "
+		"own,\n"
+		"                      which honours LIBVIRT_DEFAULT_URI)\n"
+		"  --channel-dir DIR   where <vm>.<n> channel sockets are "
+		"found\n"
+		"                      (default %s)\n"
+		"  --driver NAME       cpufreq driver: acpi, pstate, cppc or "
+		"auto\n"
+		"                      (default auto)\n"
+		"  --backlog N         replies kept for a guest that does not "
+		"read\n"
+		"                      (default 64)\n"
+		"  --no-cli            no interactive CLI: stop on SIGINT/"
+		"SIGTERM\n"
+		"  -h, --help          this text\n"
+		"Log types: vmpower.main, .monitor, .channel_manager, "
+		".libvirt, .power_manager\n"
+		"(e.g. --log-level=vmpower.monitor:debug among EAL options).\n",
+		prog, CHMGR_DEFAULT_DIR);
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "libvirt-uri", required_argument, NULL, 'u' },
+		{ "channel-dir", required_argument, NULL, 'c' },
+		{ "driver", required_argument, NULL, 'd' },
+		{ "backlog", required_argument, NULL, 'b' },
+		{ "no-cli", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'u':
+			d.uri = optarg;
+			break;
+		case 'c':
+			d.channel_dir = optarg;
+			break;
+		case 'd':
+			d.driver = optarg;
+			break;
+		case 'b':
+			d.backlog = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end != '\0' || d.backlog == 0 ||
+					d.backlog > 65536) {
+				fprintf(stderr, "--backlog: '%s' is not a "
+					"number from 1 to 65536\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'n':
+			d.no_cli = 1;
+			break;
+		case 'h':
+			return 1;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct virt_event_job {
+	char *name;
+	enum virt_event ev;
+	struct virt_vm snap;
+	int have_snap;
+};
+
+static void
+apply_virt_event(struct monitor *mon, void *arg)
+{
+	struct virt_event_job *j = arg;
+
+	chmgr_vm_event(monitor_chmgr(mon), j->name, j->ev,
+		j->have_snap ? &j->snap : NULL);
+	if (j->have_snap)
+		virt_vm_free(&j->snap);
+	free(j->name);
+	free(j);
+}
+
+/* On libvirt's thread: read the VM there, apply it on the loop. */
+static void
+on_virt_event(const char *name, enum virt_event ev, void *opaque)
+{
+	struct virt_event_job *j = calloc(1, sizeof(*j));
+
+	(void)opaque;
+	if (j == NULL || (j->name = strdup(name)) == NULL) {
+		free(j);
+		MAIN_LOG(ERR, "VM %s: event %d lost: out of memory", name, ev);
+		return;
+	}
+	j->ev = ev;
+	if (ev != VIRT_EVENT_UNDEFINED && d.va != NULL)
+		j->have_snap = virt_adapter_get_vm(d.va, name, &j->snap) == 0;
+	if (monitor_post(d.mon, apply_virt_event, j) < 0) {
+		if (j->have_snap)
+			virt_vm_free(&j->snap);
+		free(j->name);
+		free(j);
+	}
+}
+
+static int
+wants_help(int argc, char **argv)
+{
+	int i, app = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			app = 1;
+		else if (app && (strcmp(argv[i], "-h") == 0 ||
+				strcmp(argv[i], "--help") == 0))
+			return 1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct power_mgr_conf pconf = { 0 };
+	struct monitor_conf mconf = { 0 };
+	sigset_t sigs;
+	int ret;
+
+	if (wants_help(argc, argv)) {
+		usage(argv[0]);
+		return 0;
+	}
+	/* Before EAL's threads exist, so that none of them takes these. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "cannot initialise EAL: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	argv[ret] = argv[0];
+	ret = parse_args(argc - ret, argv + ret);
+	if (ret != 0) {
+		usage(argv[0]);
+		rte_eal_cleanup();
+		return ret > 0 ? 0 : 2;
+	}
+
+	pconf.driver = d.driver;
+	ret = power_mgr_create(&pconf, &d.pm);
+	if (ret < 0) {
+		MAIN_LOG(WARNING, "no CPU frequency control (%s): the daemon "
+			"runs, power requests get NACK", strerror(-ret));
+		d.pm = NULL;
+	}
+	mconf.pm = d.pm;
+	mconf.channel_dir = d.channel_dir;
+	mconf.backlog = d.backlog;
+	mconf.signals = 1;
+	ret = monitor_create(&mconf, &d.mon);
+	if (ret < 0) {
+		power_mgr_destroy(d.pm);
+		rte_eal_cleanup();
+		return 1;
+	}
+	d.va = virt_adapter_create(d.uri, on_virt_event, NULL);
+	if (d.va == NULL)
+		MAIN_LOG(ERR, "libvirt adapter could not start: VMs cannot be "
+			"added");
+	if (power_telemetry_init(d.mon) < 0)
+		MAIN_LOG(WARNING, "telemetry commands not registered");
+	if (!d.no_cli && vm_power_cli_start(d.mon, d.va) < 0)
+		MAIN_LOG(ERR, "CLI could not start");
+	MAIN_LOG(INFO, "ready: channel directory %s, %u cores controlled (%s)",
+		chmgr_channel_dir(monitor_chmgr(d.mon)),
+		d.pm ? power_mgr_nb_ready(d.pm) : 0,
+		d.pm ? power_mgr_driver(d.pm) : "none");
+
+	monitor_run(d.mon);
+
+	MAIN_LOG(INFO, "stopping: closing channels, restoring cores");
+	vm_power_cli_stop();
+	virt_adapter_destroy(d.va);
+	monitor_destroy(d.mon);
+	power_mgr_destroy(d.pm);
+	rte_eal_cleanup();
+	return 0;
+}
