@@ -366,11 +366,12 @@ find_channel(const struct vm *vm, uint32_t idx)
 
 /* The channel @idx of @vm, created (disconnected) if new. */
 static struct vm_channel *
-get_channel(struct chmgr *m, struct vm *vm, uint32_t idx)
+get_channel(struct chmgr *m, struct vm *vm, uint32_t idx, int *created)
 {
 	struct vm_channel *ch = find_channel(vm, idx), **grown;
 	uint32_t pos;
 
+	*created = ch == NULL;
 	if (ch != NULL)
 		return ch;
 	ch = calloc(1, sizeof(*ch));
@@ -396,6 +397,21 @@ get_channel(struct chmgr *m, struct vm *vm, uint32_t idx)
 	vm->channels[pos] = ch;
 	vm->nb_channels++;
 	return ch;
+}
+
+static void
+forget_channel(struct vm *vm, struct vm_channel *ch)
+{
+	uint32_t i;
+
+	for (i = 0; i < vm->nb_channels; i++)
+		if (vm->channels[i] == ch)
+			break;
+	memmove(&vm->channels[i], &vm->channels[i + 1],
+		(vm->nb_channels - i - 1) * sizeof(*vm->channels));
+	vm->nb_channels--;
+	free(ch->path);
+	free(ch);
 }
 
 /* Indexes of <dir>/<vm>.<n> sockets, added to @l. */
@@ -475,7 +491,9 @@ chmgr_add_channels(struct chmgr *m, const char *name, const char *list,
 		return ret;
 	for (idx = cpu_list_next(&l, 0); idx >= 0;
 			idx = cpu_list_next(&l, (unsigned int)idx + 1)) {
-		struct vm_channel *ch = get_channel(m, vm, (uint32_t)idx);
+		int created;
+		struct vm_channel *ch = get_channel(m, vm, (uint32_t)idx,
+			&created);
 
 		if (ch == NULL) {
 			ret = -ENOMEM;
@@ -485,12 +503,15 @@ chmgr_add_channels(struct chmgr *m, const char *name, const char *list,
 			connected++;
 			continue;
 		}
-		/* Kept even if this fails: it reconnects when the VM starts. */
 		ret = connect_channel(m, ch, err, err_len);
-		if (ret < 0)
-			failed++;
-		else
+		if (ret >= 0) {
 			connected++;
+			continue;
+		}
+		failed++;
+		/* A VM not running keeps it, to connect when it starts. */
+		if (created && vm->running)
+			forget_channel(vm, ch);
 	}
 	cpu_list_free(&l);
 	if (failed == 0 && ret >= 0)

@@ -311,6 +311,9 @@ run_jobs(struct monitor *mon)
 		if (j == NULL)
 			break;
 		j->fn(mon, j->arg);
+		/* What a job changed is written before anyone hears back. */
+		monitor_commit(mon);
+		monitor_defer(mon);
 		if (j->done != NULL)
 			sem_post(j->done);
 		else

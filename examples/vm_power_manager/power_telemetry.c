@@ -69,7 +69,7 @@ job_vm(struct monitor *mon, void *arg)
 {
 	struct tel_job *j = arg;
 	struct vm *vm = chmgr_find_vm(monitor_chmgr(mon), j->params);
-	struct rte_tel_data *pins, *chans;
+	struct rte_tel_data *pins;
 	char buf[RTE_TEL_MAX_STRING_LEN];
 	uint32_t i;
 
@@ -77,10 +77,7 @@ job_vm(struct monitor *mon, void *arg)
 	if (vm == NULL)
 		return;
 	pins = rte_tel_data_alloc();
-	chans = rte_tel_data_alloc();
-	if (pins == NULL || chans == NULL) {
-		rte_tel_data_free(pins);
-		rte_tel_data_free(chans);
+	if (pins == NULL) {
 		j->ret = -ENOMEM;
 		return;
 	}
@@ -96,14 +93,15 @@ job_vm(struct monitor *mon, void *arg)
 		rte_tel_data_add_array_string(pins, buf);
 	}
 	rte_tel_data_add_dict_container(j->d, "pcpus", pins, 0);
-	rte_tel_data_start_array(chans, RTE_TEL_CONTAINER);
+	/* Telemetry nests one level only: a dict per channel, by name. */
 	for (i = 0; i < vm->nb_channels; i++) {
 		struct rte_tel_data *c = channel_dict(vm->channels[i]);
 
+		snprintf(buf, sizeof(buf), "channel%u",
+			vm->channels[i]->index);
 		if (c != NULL)
-			rte_tel_data_add_array_container(chans, c, 0);
+			rte_tel_data_add_dict_container(j->d, buf, c, 0);
 	}
-	rte_tel_data_add_dict_container(j->d, "channels", chans, 0);
 	j->ret = 0;
 }
 

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * The vm_power_mgr binary driven as a user would: its CLI through a pipe,
+ * a guest through a socat-bridged port (socat plays QEMU), telemetry
+ * through its socket, signals. Inside a sandboxed cpufreq tree.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+
+#include <vmp_guest_channel.h>
+
+#include "cpufreq_sandbox.h"
+#include "test.h"
+#include "test_virt.h"
+
+static const char node_xml[] =
+"<node>\n"
+" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
+" <domain type='test'><name>vm0</name><memory>65536</memory>"
+"<vcpu>2</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+"<vcpupin vcpu='1' cpuset='2-3'/></cputune><os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"  </devices></domain>\n"
+"</node>\n";
+
+struct daemon {
+	pid_t pid;
+	int in;			/* its stdin */
+	int out;		/* its stdout and stderr */
+	char buf[65536];	/* what it said, not yet matched */
+	size_t len;
+	char prefix[32];	/* EAL --file-prefix: its telemetry socket */
+};
+
+static const char *
+daemon_path(void)
+{
+	const char *p = getenv("VM_POWER_MGR");
+
+	return p != NULL ? p : "build/examples/vm_power_manager/vm_power_mgr";
+}
+
+/* Start vm_power_mgr with @extra options after "--" (NULL-terminated). */
+static int
+daemon_start(struct daemon *d, const char *const *extra)
+{
+	const char *argv[32] = {
+		"vm_power_mgr", "-l", "0", "--no-huge", "--no-pci", "-m", "64",
+		"--log-level=lib.eal:warning", "--file-prefix", d->prefix,
+		"--",
+	};
+	int in[2], out[2];
+	unsigned int n = 11;
+
+	snprintf(d->prefix, sizeof(d->prefix), "vmp_test_%d", getpid());
+	while (*extra != NULL && n < RTE_DIM(argv) - 1)
+		argv[n++] = *extra++;
+	argv[n] = NULL;
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	d->pid = fork();
+	if (d->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		execv(daemon_path(), (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	d->in = in[1];
+	d->out = out[0];
+	d->len = 0;
+	fcntl(d->out, F_SETFL, O_NONBLOCK);
+	return d->pid > 0 ? 0 : -errno;
+}
+
+/* Wait until the daemon has said @text; consume up to it. */
+static int
+daemon_expect(struct daemon *d, const char *text, int ms)
+{
+	struct pollfd p = { .fd = d->out, .events = POLLIN };
+	char *hit;
+
+	for (;;) {
+		ssize_t n;
+
+		d->buf[d->len] = '\0';
+		hit = strstr(d->buf, text);
+		if (hit != NULL) {
+			size_t end = (size_t)(hit - d->buf) + strlen(text);
+
+			memmove(d->buf, d->buf + end, d->len - end);
+			d->len -= end;
+			return 0;
+		}
+		if (poll(&p, 1, ms) <= 0) {
+			printf("daemon did not say \"%s\"; it said:\n%s\n", text,
+				d->buf);
+			return -ETIMEDOUT;
+		}
+		n = read(d->out, d->buf + d->len, sizeof(d->buf) - 1 - d->len);
+		if (n <= 0) {
+			printf("daemon output ended before \"%s\":\n%s\n", text,
+				d->buf);
+			return -EPIPE;
+		}
+		d->len += (size_t)n;
+	}
+}
+
+static int
+daemon_cmd(struct daemon *d, const char *cmd, const char *answer)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%s\n", cmd);
+
+	if (write(d->in, line, (size_t)n) != n)
+		return -EIO;
+	return daemon_expect(d, answer, 5000);
+}
+
+/* Wait for the daemon's exit; @return its exit status or -1. */
+static int
+daemon_wait(struct daemon *d)
+{
+	int st, i;
+
+	for (i = 0; i < 500; i++) {
+		if (waitpid(d->pid, &st, WNOHANG) == d->pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		usleep(10000);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &st, 0);
+	return -1;
+}
+
+static void
+daemon_close(struct daemon *d)
+{
+	close(d->in);
+	close(d->out);
+}
+
+#define CMD(d, cmd, answer) \
+	TEST_ASSERT_EQUAL(daemon_cmd(d, cmd, answer), 0, "%s", cmd)
+
+/* socat as QEMU: listen at @dir/qemu/<name>, guest port at @dir/<port>. */
+static pid_t
+socat_bridge(const char *dir, const char *name, const char *port)
+{
+	char a[200], b[200];
+	pid_t pid;
+
+	snprintf(a, sizeof(a), "UNIX-LISTEN:%s/qemu/%s", dir, name);
+	snprintf(b, sizeof(b), "PTY,link=%s/%s,rawer", dir, port);
+	pid = fork();
+	if (pid == 0) {
+		execlp("socat", "socat", a, b, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* One telemetry command over the v2 socket; the JSON answer in @out. */
+static int
+telemetry(const char *prefix, const char *cmd, char *out, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path),
+		"/var/run/dpdk/%s/dpdk_telemetry.v2", prefix);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+			read(fd, out, len - 1) <= 0 ||
+			write(fd, cmd, strlen(cmd)) < 0 ||
+			(n = read(fd, out, len - 1)) <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	out[n] = '\0';
+	close(fd);
+	return 0;
+}
+
+static int
+wait_file(const char *path)
+{
+	int i;
+
+	for (i = 0; i < 250; i++) {
+		if (access(path, F_OK) == 0)
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
+static uint32_t
+setspeed(unsigned int cpu)
+{
+	uint32_t v = 0;
+
+	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
+	return v;
+}
+
+static int
+session(void *arg)
+{
+	static const char *const opts[] = { "--libvirt-uri", NULL,
+		"--channel-dir", NULL, NULL };
+	const char *extra[5];
+	struct vmp_guest_channel_conf conf = { .reply_timeout_ms = 3000 };
+	struct test_virt v;
+	struct daemon d;
+	union vmp_guest_reply r;
+	char prefix[128], json[4096];
+	pid_t socat;
+	int ret = TEST_FAILED, i;
+
+	(void)arg;
+	TEST_ASSERT_EQUAL(test_virt_init(&v, node_xml), 0, "");
+	memcpy(extra, opts, sizeof(opts));
+	extra[1] = v.uri;
+	extra[3] = v.chdir;
+	socat = socat_bridge(v.dir, "vm0.0", "port.0");
+	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready: channel directory", 10000),
+		0, "");
+	CMD(&d, "add_vm vm0", "VM vm0 added: 2 vCPUs, 1 channels in its XML");
+	CMD(&d, "add_vm vm0", "VM vm0 is already added");
+	CMD(&d, "add_vm nosuch", "cannot add VM nosuch: no such domain in "
+		"libvirt");
+	snprintf(prefix, sizeof(prefix), "%s/qemu/vm0.0", v.dir);
+	TEST_ASSERT_EQUAL(wait_file(prefix), 0, "socat's socket");
+	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channels connected");
+	CMD(&d, "add_channels vm0 7", "error: channel 7 of VM vm0:");
+	CMD(&d, "show_vm vm0", "channel 0: ");
+	CMD(&d, "list_vms", "VM vm0: running, 2 vCPUs, 1/1 channels");
+
+	/* The guest's side: our library on the port socat made. */
+	snprintf(prefix, sizeof(prefix), "%s/port.0", v.dir);
+	TEST_ASSERT_EQUAL(wait_file(prefix), 0, "socat's pty");
+	snprintf(prefix, sizeof(prefix), "%s/port", v.dir);
+	conf.path_prefix = prefix;
+	TEST_ASSERT_EQUAL(vmp_guest_channel_configure(&conf), 0, "");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_open(0), 0, "");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_set_vcpu(0, 0), 0, "");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MIN),
+		VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "vCPU 0 is pCPU 1");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_UP),
+		VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_query(0, VMP_PROTO_QUERY_FREQ, 0,
+		&r), VMP_PROTO_FREQ_LIST, "");
+	TEST_ASSERT_EQUAL(r.freq.freq_list[0], 1600000, "");
+	CMD(&d, "show_cpu_freq 1", "core 1: 1600000 kHz, index 3 of 5, "
+		"votes 1");
+	CMD(&d, "set_channel_status vm0 0 disabled",
+		"VM vm0: 1 channels disabled");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MAX),
+		VMP_PROTO_NACK, "disabled");
+	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
+	CMD(&d, "show_vm vm0", "disabled, requests 5 ack 2 nack 1");
+	CMD(&d, "set_channel_status vm0 all enabled",
+		"VM vm0: 1 channels enabled");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MAX),
+		VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+
+	/* By hand: overrides the VM until auto. */
+	CMD(&d, "set_cpu_freq 1 min", "core 1: 1200000 kHz");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	CMD(&d, "set_cpu_freq 1 auto", "core 1: 2400000 kHz");
+	CMD(&d, "set_cpu_freq_mask 2-3 down", "core 3: 2000000 kHz");
+	TEST_ASSERT_EQUAL(setspeed(2), 2000000, "");
+	CMD(&d, "show_cpu_freq_mask 0,2", "core 2: 2000000 kHz");
+	CMD(&d, "set_pcpu vm0 1 0", "VM vm0: vCPU 1 pinned to 0");
+	CMD(&d, "show_vm vm0", "vCPU 1 -> pCPU 0");
+	CMD(&d, "set_pcpu vm0 2 0", "VM vm0 has 2 vCPUs: no vCPU 2");
+	CMD(&d, "set_pcpu vm9 0 0", "VM vm9 is not added");
+	CMD(&d, "set_pcpu vm0 0 1-99", "bad CPU list: '99' is above the "
+		"highest CPU");
+	CMD(&d, "show_cpu_freq 17", "bad core list: '17' is above the "
+		"highest CPU 3");
+	CMD(&d, "set_cpu_freq 0 sideways", "Bad arguments");
+	CMD(&d, "add_channels vm7 all", "error: VM vm7 is not added");
+	CMD(&d, "rm_vm vm7", "VM vm7 is not added");
+	CMD(&d, "frobnicate", "Command not found");
+
+	/* Telemetry, through its socket. */
+	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/vms", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"/vmpower/vms\":[\"vm0\"]") != NULL,
+		"%s", json);
+	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/vm,vm0", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"pcpus\":[\"1\",\"0\"]") != NULL, "%s",
+		json);
+	TEST_ASSERT(strstr(json, "\"acks\":3") != NULL, "%s", json);
+	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/core,1", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"khz\":2400000") != NULL, "%s", json);
+	TEST_ASSERT(strstr(json, "\"vm0/0\":2400000") != NULL, "%s", json);
+	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/stats", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"requests\":3,\"queries\":1,\"acks\":3,\"nacks\":1") != NULL, "%s", json);
+	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/cores", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"2\":2000000") != NULL, "%s", json);
+
+	/* SIGTERM: clean stop, every core handed back. */
+	vmp_guest_channel_close(0);
+	kill(d.pid, SIGTERM);
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "exit status");
+	for (i = 0; i < 4; i++) {
+		TEST_ASSERT_STR(sandbox_governor((unsigned int)i), "powersave");
+		TEST_ASSERT_EQUAL(setspeed((unsigned int)i), 1200000, "");
+	}
+	ret = TEST_SUCCESS;
+	daemon_close(&d);
+	kill(socat, SIGTERM);
+	waitpid(socat, NULL, 0);
+	test_virt_fini(&v);
+	return ret;
+}
+
+static int
+test_daemon_session(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 4 };
+
+	return sandbox_run(&shape, session, NULL);
+}
+REGISTER_TEST(daemon_session, test_daemon_session);
+
+/* Bad options, an unsafe channel directory, end of input. */
+static int
+startup(void *arg)
+{
+	static const char *const bad[] = { "--bogus", NULL };
+	static const char *const help[] = { "--help", NULL };
+	const char *unsafe[] = { "--channel-dir", NULL, "--libvirt-uri",
+		"test:///default", NULL };
+	char dir[] = "/tmp/vmp_unsafe.XXXXXX";
+	struct daemon d;
+
+	(void)arg;
+	TEST_ASSERT_EQUAL(daemon_start(&d, bad), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "--libvirt-uri URI", 5000), 0, "");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 2, "bad options");
+	daemon_close(&d);
+	TEST_ASSERT_EQUAL(daemon_start(&d, help), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "--channel-dir DIR", 5000), 0, "");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "--help");
+	daemon_close(&d);
+
+	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	TEST_ASSERT_EQUAL(chmod(dir, 0777), 0, "");
+	unsafe[1] = dir;
+	TEST_ASSERT_EQUAL(daemon_start(&d, unsafe), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "is writable by others", 10000),
+		0, "");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 1, "refused to start");
+	daemon_close(&d);
+	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+
+	/* End of input stops it cleanly, as quit does. */
+	TEST_ASSERT_EQUAL(chmod(dir, 0755), 0, "");
+	TEST_ASSERT_EQUAL(daemon_start(&d, unsafe), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
+	TEST_ASSERT_STR(sandbox_governor(1), "userspace");
+	close(d.in);
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "restoring cores", 5000), 0, "");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
+	close(d.out);
+	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+	rmdir(dir);
+	return TEST_SUCCESS;
+}
+
+static int
+test_daemon_startup(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 2 };
+
+	return sandbox_run(&shape, startup, NULL);
+}
+REGISTER_TEST(daemon_startup, test_daemon_startup);
