@@ -26,6 +26,7 @@
 
 #include "cpufreq_sandbox.h"
 #include "test.h"
+#include "test_daemon_run.h"
 #include "test_virt.h"
 
 static const char node_xml[] =
@@ -41,182 +42,6 @@ static const char node_xml[] =
 "<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
 "  </devices></domain>\n"
 "</node>\n";
-
-struct daemon {
-	pid_t pid;
-	int in;			/* its stdin */
-	int out;		/* its stdout and stderr */
-	char buf[65536];	/* what it said, not yet matched */
-	size_t len;
-	char prefix[32];	/* EAL --file-prefix: its telemetry socket */
-};
-
-static const char *
-daemon_path(void)
-{
-	const char *p = getenv("VM_POWER_MGR");
-
-	return p != NULL ? p : "build/examples/vm_power_manager/vm_power_mgr";
-}
-
-/* Start vm_power_mgr with @extra options after "--" (NULL-terminated). */
-static int
-daemon_start(struct daemon *d, const char *const *extra)
-{
-	const char *argv[32] = {
-		"vm_power_mgr", "-l", "0", "--no-huge", "--no-pci", "-m", "64",
-		"--log-level=lib.eal:warning", "--file-prefix", d->prefix,
-		"--",
-	};
-	int in[2], out[2];
-	unsigned int n = 11;
-
-	snprintf(d->prefix, sizeof(d->prefix), "vmp_test_%d", getpid());
-	while (*extra != NULL && n < RTE_DIM(argv) - 1)
-		argv[n++] = *extra++;
-	argv[n] = NULL;
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
-		return -errno;
-	d->pid = fork();
-	if (d->pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		dup2(out[1], 2);
-		execv(daemon_path(), (char *const *)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	d->in = in[1];
-	d->out = out[0];
-	d->len = 0;
-	fcntl(d->out, F_SETFL, O_NONBLOCK);
-	return d->pid > 0 ? 0 : -errno;
-}
-
-/* Wait until the daemon has said @text; consume up to it. */
-static int
-daemon_expect(struct daemon *d, const char *text, int ms)
-{
-	struct pollfd p = { .fd = d->out, .events = POLLIN };
-	char *hit;
-
-	for (;;) {
-		ssize_t n;
-
-		d->buf[d->len] = '\0';
-		hit = strstr(d->buf, text);
-		if (hit != NULL) {
-			size_t end = (size_t)(hit - d->buf) + strlen(text);
-
-			memmove(d->buf, d->buf + end, d->len - end);
-			d->len -= end;
-			return 0;
-		}
-		if (poll(&p, 1, ms) <= 0) {
-			printf("daemon did not say \"%s\"; it said:\n%s\n", text,
-				d->buf);
-			return -ETIMEDOUT;
-		}
-		n = read(d->out, d->buf + d->len, sizeof(d->buf) - 1 - d->len);
-		if (n <= 0) {
-			printf("daemon output ended before \"%s\":\n%s\n", text,
-				d->buf);
-			return -EPIPE;
-		}
-		d->len += (size_t)n;
-	}
-}
-
-static int
-daemon_cmd(struct daemon *d, const char *cmd, const char *answer)
-{
-	char line[256];
-	int n = snprintf(line, sizeof(line), "%s\n", cmd);
-
-	if (write(d->in, line, (size_t)n) != n)
-		return -EIO;
-	return daemon_expect(d, answer, 5000);
-}
-
-/* Wait for the daemon's exit; @return its exit status or -1. */
-static int
-daemon_wait(struct daemon *d)
-{
-	int st, i;
-
-	for (i = 0; i < 500; i++) {
-		if (waitpid(d->pid, &st, WNOHANG) == d->pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		usleep(10000);
-	}
-	kill(d->pid, SIGKILL);
-	waitpid(d->pid, &st, 0);
-	return -1;
-}
-
-static void
-daemon_close(struct daemon *d)
-{
-	close(d->in);
-	close(d->out);
-}
-
-#define CMD(d, cmd, answer) \
-	TEST_ASSERT_EQUAL(daemon_cmd(d, cmd, answer), 0, "%s", cmd)
-
-/* socat as QEMU: listen at @dir/qemu/<name>, guest port at @dir/<port>. */
-static pid_t
-socat_bridge(const char *dir, const char *name, const char *port)
-{
-	char a[200], b[200];
-	pid_t pid;
-
-	snprintf(a, sizeof(a), "UNIX-LISTEN:%s/qemu/%s", dir, name);
-	snprintf(b, sizeof(b), "PTY,link=%s/%s,rawer", dir, port);
-	pid = fork();
-	if (pid == 0) {
-		execlp("socat", "socat", a, b, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* One telemetry command over the v2 socket; the JSON answer in @out. */
-static int
-telemetry(const char *prefix, const char *cmd, char *out, size_t len)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	ssize_t n;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path),
-		"/var/run/dpdk/%s/dpdk_telemetry.v2", prefix);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-			read(fd, out, len - 1) <= 0 ||
-			write(fd, cmd, strlen(cmd)) < 0 ||
-			(n = read(fd, out, len - 1)) <= 0) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	out[n] = '\0';
-	close(fd);
-	return 0;
-}
-
-static int
-wait_file(const char *path)
-{
-	int i;
-
-	for (i = 0; i < 250; i++) {
-		if (access(path, F_OK) == 0)
-			return 0;
-		usleep(20000);
-	}
-	return -ETIMEDOUT;
-}
 
 static uint32_t
 setspeed(unsigned int cpu)
@@ -246,7 +71,7 @@ session(void *arg)
 	memcpy(extra, opts, sizeof(opts));
 	extra[1] = v.uri;
 	extra[3] = v.chdir;
-	socat = socat_bridge(v.dir, "vm0.0", "port.0");
+	socat = test_socat_bridge(v.dir, "vm0.0", "port.0");
 	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready: channel directory", 10000),
 		0, "");
@@ -255,7 +80,7 @@ session(void *arg)
 	CMD(&d, "add_vm nosuch", "cannot add VM nosuch: no such domain in "
 		"libvirt");
 	snprintf(prefix, sizeof(prefix), "%s/qemu/vm0.0", v.dir);
-	TEST_ASSERT_EQUAL(wait_file(prefix), 0, "socat's socket");
+	TEST_ASSERT_EQUAL(test_wait_file(prefix), 0, "socat's socket");
 	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channels connected");
 	CMD(&d, "add_channels vm0 7", "error: channel 7 of VM vm0:");
 	CMD(&d, "show_vm vm0", "channel 0: ");
@@ -263,7 +88,7 @@ session(void *arg)
 
 	/* The guest's side: our library on the port socat made. */
 	snprintf(prefix, sizeof(prefix), "%s/port.0", v.dir);
-	TEST_ASSERT_EQUAL(wait_file(prefix), 0, "socat's pty");
+	TEST_ASSERT_EQUAL(test_wait_file(prefix), 0, "socat's pty");
 	snprintf(prefix, sizeof(prefix), "%s/port", v.dir);
 	conf.path_prefix = prefix;
 	TEST_ASSERT_EQUAL(vmp_guest_channel_configure(&conf), 0, "");
@@ -313,23 +138,23 @@ session(void *arg)
 	CMD(&d, "frobnicate", "Command not found");
 
 	/* Telemetry, through its socket. */
-	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/vms", json,
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/vms", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"/vmpower/vms\":[\"vm0\"]") != NULL,
 		"%s", json);
-	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/vm,vm0", json,
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/vm,vm0", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"pcpus\":[\"1\",\"0\"]") != NULL, "%s",
 		json);
 	TEST_ASSERT(strstr(json, "\"acks\":3") != NULL, "%s", json);
-	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/core,1", json,
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/core,1", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"khz\":2400000") != NULL, "%s", json);
 	TEST_ASSERT(strstr(json, "\"vm0/0\":2400000") != NULL, "%s", json);
-	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/stats", json,
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/stats", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"requests\":3,\"queries\":1,\"acks\":3,\"nacks\":1") != NULL, "%s", json);
-	TEST_ASSERT_EQUAL(telemetry(d.prefix, "/vmpower/cores", json,
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/cores", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"2\":2000000") != NULL, "%s", json);
 

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+
+#include "test_daemon_run.h"
+
+static const char *
+daemon_path(void)
+{
+	const char *p = getenv("VM_POWER_MGR");
+
+	return p != NULL ? p : "build/examples/vm_power_manager/vm_power_mgr";
+}
+
+/* Start vm_power_mgr with @extra options after "--" (NULL-terminated). */
+int
+daemon_start(struct daemon *d, const char *const *extra)
+{
+	const char *argv[32] = {
+		"vm_power_mgr", "-l", "0", "--no-huge", "--no-pci", "-m", "64",
+		"--log-level=lib.eal:warning", "--file-prefix", d->prefix,
+		"--",
+	};
+	int in[2], out[2];
+	unsigned int n = 11;
+
+	snprintf(d->prefix, sizeof(d->prefix), "vmp_test_%d", getpid());
+	while (*extra != NULL && n < RTE_DIM(argv) - 1)
+		argv[n++] = *extra++;
+	argv[n] = NULL;
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	d->pid = fork();
+	if (d->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		execv(daemon_path(), (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	d->in = in[1];
+	d->out = out[0];
+	d->len = 0;
+	fcntl(d->out, F_SETFL, O_NONBLOCK);
+	return d->pid > 0 ? 0 : -errno;
+}
+
+/* Wait until the daemon has said @text; consume up to it. */
+int
+daemon_expect(struct daemon *d, const char *text, int ms)
+{
+	struct pollfd p = { .fd = d->out, .events = POLLIN };
+	char *hit;
+
+	for (;;) {
+		ssize_t n;
+
+		d->buf[d->len] = '\0';
+		hit = strstr(d->buf, text);
+		if (hit != NULL) {
+			size_t end = (size_t)(hit - d->buf) + strlen(text);
+
+			memmove(d->buf, d->buf + end, d->len - end);
+			d->len -= end;
+			return 0;
+		}
+		if (poll(&p, 1, ms) <= 0) {
+			printf("daemon did not say \"%s\"; it said:\n%s\n", text,
+				d->buf);
+			return -ETIMEDOUT;
+		}
+		n = read(d->out, d->buf + d->len, sizeof(d->buf) - 1 - d->len);
+		if (n <= 0) {
+			printf("daemon output ended before \"%s\":\n%s\n", text,
+				d->buf);
+			return -EPIPE;
+		}
+		d->len += (size_t)n;
+	}
+}
+
+int
+daemon_cmd(struct daemon *d, const char *cmd, const char *answer)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%s\n", cmd);
+
+	if (write(d->in, line, (size_t)n) != n)
+		return -EIO;
+	return daemon_expect(d, answer, 5000);
+}
+
+/* Wait for the daemon's exit; @return its exit status or -1. */
+int
+daemon_wait(struct daemon *d)
+{
+	int st, i;
+
+	for (i = 0; i < 500; i++) {
+		if (waitpid(d->pid, &st, WNOHANG) == d->pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		usleep(10000);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &st, 0);
+	return -1;
+}
+
+void
+daemon_close(struct daemon *d)
+{
+	close(d->in);
+	close(d->out);
+}
+
+/* socat as QEMU: listen at @dir/qemu/<name>, guest port at @dir/<port>. */
+pid_t
+test_socat_bridge(const char *dir, const char *name, const char *port)
+{
+	char a[200], b[200];
+	pid_t pid;
+
+	snprintf(a, sizeof(a), "UNIX-LISTEN:%s/qemu/%s", dir, name);
+	snprintf(b, sizeof(b), "PTY,link=%s/%s,rawer", dir, port);
+	pid = fork();
+	if (pid == 0) {
+		execlp("socat", "socat", a, b, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* One telemetry command over the v2 socket; the JSON answer in @out. */
+int
+test_telemetry(const char *prefix, const char *cmd, char *out, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path),
+		"/var/run/dpdk/%s/dpdk_telemetry.v2", prefix);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+			read(fd, out, len - 1) <= 0 ||
+			write(fd, cmd, strlen(cmd)) < 0 ||
+			(n = read(fd, out, len - 1)) <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	out[n] = '\0';
+	close(fd);
+	return 0;
+}
+
+int
+test_wait_file(const char *path)
+{
+	int i;
+
+	for (i = 0; i < 250; i++) {
+		if (access(path, F_OK) == 0)
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
+

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * l3fwd-power in VM mode against the real vm_power_mgr, in a sandboxed
+ * cpufreq tree: socat plays QEMU between the app's port and the daemon's
+ * channel; the frequency the app asks for lands on the pinned pCPU.
+ */
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vmp_guest_channel.h>
+
+#include "cpufreq_sandbox.h"
+#include "test.h"
+#include "test_daemon_run.h"
+#include "test_l3fwd_app.h"
+#include "test_l3fwd_pcap.h"
+#include "test_virt.h"
+
+#define BURST	100000
+
+/* vm0's vCPU 0 runs on host CPU 1; lcore 0's port is channel 0. */
+static const char node_xml[] =
+"<node>\n"
+" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
+" <domain type='test'><name>vm0</name><memory>65536</memory>"
+"<vcpu>1</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
+"<os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.1'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.1'/></channel>\n"
+"  </devices></domain>\n"
+"</node>\n";
+
+/* pCPU 1's frequency over time, sampled from scaling_setspeed. */
+struct sampler {
+	pthread_t thread;
+	atomic_int stop;
+	uint32_t lowest, highest, last;
+	unsigned int changes;
+};
+
+static void *
+sample(void *arg)
+{
+	struct sampler *s = arg;
+	uint32_t v;
+
+	while (!s->stop) {
+		if (sandbox_read_u32(1, "cpufreq/scaling_setspeed", &v) == 0) {
+			if (v != s->last)
+				s->changes++;
+			s->last = v;
+			if (v > s->highest)
+				s->highest = v;
+			if (s->lowest == 0 || v < s->lowest)
+				s->lowest = v;
+		}
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static int
+run(void *arg)
+{
+	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
+		NULL };
+	struct vmp_guest_channel_conf conf = { .reply_timeout_ms = 3000 };
+	struct sampler smp = { 0 };
+	struct test_virt v;
+	struct daemon d;
+	struct l3fwd_app a;
+	char path[PATH_MAX], in[PATH_MAX];
+	uint8_t fr[L3FWD_FRAME_MAX];
+	int64_t req = 0, ack = 0;
+	pid_t socat[2];
+	FILE *f;
+	size_t len;
+	int ret;
+
+	(void)arg;
+	TEST_ASSERT_EQUAL(test_virt_init(&v, node_xml), 0, "");
+	extra[1] = v.uri;
+	extra[3] = v.chdir;
+	socat[0] = test_socat_bridge(v.dir, "vm0.0", "port.0");
+	socat[1] = test_socat_bridge(v.dir, "vm0.1", "port.1");
+	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
+	snprintf(path, sizeof(path), "%s/qemu/vm0.1", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
+	snprintf(path, sizeof(path), "%s/qemu/vm0.0", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
+	CMD(&d, "add_vm vm0", "VM vm0 added");
+	CMD(&d, "add_channels vm0 all", "VM vm0: 2 channels connected");
+
+	/*
+	 * Another lcore of the guest has put vCPU 0 at min (its vote is the
+	 * vCPU's, whichever port it came through), so the burst has room up.
+	 */
+	snprintf(path, sizeof(path), "%s/port.1", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
+	snprintf(path, sizeof(path), "%s/port", v.dir);
+	conf.path_prefix = path;
+	TEST_ASSERT_EQUAL(vmp_guest_channel_configure(&conf), 0, "");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_open(1), 0, "");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_set_vcpu(1, 0), 0, "");
+	TEST_ASSERT_EQUAL(vmp_guest_channel_request(1, VMP_PROTO_SCALE_MIN),
+		VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(pthread_create(&smp.thread, NULL, sample, &smp), 0,
+		"");
+
+	TEST_ASSERT_EQUAL(l3fwd_app_init(&a), 0, "");
+	len = l3fwd_frame_build(fr, 0xc6120005, 64, 0, 0);
+	f = l3fwd_pcap_create(l3fwd_app_file(&a, "burst.pcap", in,
+		sizeof(in)));
+	TEST_ASSERT(f != NULL && l3fwd_pcap_add_many(f, fr, len, BURST) == 0 &&
+		l3fwd_pcap_close(f) == 0, "");
+	ret = l3fwd_app_start(&a, "--vdev net_pcap0,rx_pcap=%s,"
+		"tx_pcap=/dev/null -- -p 1 --env vm --channel-prefix %s "
+		"--period-us 1000 --max-sleep-us 500 --stats-interval 50", in,
+		path);
+	TEST_ASSERT_EQUAL(ret, 0, "");
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(&a, "lcore", 0, "min", 1, 20000),
+		0, "idle after the burst ends at min");
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(&a, "port", 0, "rx", BURST,
+		5000), 0, "");
+	usleep(100000);
+	smp.stop = 1;
+	pthread_join(smp.thread, NULL);
+	printf("pCPU 1: lowest %u kHz, highest %u kHz, last %u kHz, %u "
+		"changes seen\n", smp.lowest, smp.highest, smp.last,
+		smp.changes);
+	TEST_ASSERT_EQUAL(smp.lowest, 1200000, "");
+	TEST_ASSERT_EQUAL(smp.highest, 2400000, "the burst reached max");
+	TEST_ASSERT_EQUAL(smp.last, 1200000, "idle brought it to min");
+	TEST_ASSERT_EQUAL(l3fwd_app_stat(&a, "lcore", 0, "requests", &req), 0,
+		"");
+	TEST_ASSERT_EQUAL(l3fwd_app_stat(&a, "lcore", 0, "ack", &ack), 0, "");
+	TEST_ASSERT_EQUAL(ack, req, "every request ACKed by the daemon");
+	/* Channel 0 is the app's: every request it made, ACKed. */
+	snprintf(in, sizeof(in), "ack %" PRId64 " nack 0 errors 0", req);
+	CMD(&d, "show_vm vm0", in);
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(&a, SIGTERM, 5000), 0, "exit code");
+	l3fwd_app_cleanup(&a, 0);
+	vmp_guest_channel_close(1);
+	vmp_guest_channel_configure(NULL);
+	kill(d.pid, SIGTERM);
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
+	daemon_close(&d);
+	kill(socat[0], SIGTERM);
+	kill(socat[1], SIGTERM);
+	waitpid(socat[0], NULL, 0);
+	waitpid(socat[1], NULL, 0);
+	test_virt_fini(&v);
+	return TEST_SUCCESS;
+}
+
+static int
+test_l3fwd_daemon(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 4 };
+
+	return sandbox_run(&shape, run, NULL);
+}
+REGISTER_TEST(l3fwd_daemon, test_l3fwd_daemon);
