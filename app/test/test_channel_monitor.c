@@ -78,7 +78,7 @@ loop_main(void *arg)
 }
 
 static int
-mfx_start(struct mfx *f)
+mfx_start(struct mfx *f, int rate_limit)
 {
 	struct monitor_conf conf = { 0 };
 	struct virt_vm snap;
@@ -91,6 +91,7 @@ mfx_start(struct mfx *f)
 	TEST_ASSERT_EQUAL(power_mgr_create(NULL, &f->pm), 0, "");
 	conf.pm = f->pm;
 	conf.channel_dir = f->v.chdir;
+	conf.rate_limit = rate_limit;
 	TEST_ASSERT_EQUAL(monitor_create(&conf, &f->mon), 0, "");
 	f->va = virt_adapter_create(f->v.uri, NULL, NULL);
 	TEST_ASSERT(f->va != NULL, "");
@@ -227,7 +228,7 @@ requests(void *arg)
 	int fd;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, 0));
 	fd = f.peer[VM0_0];
 	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CONNECT, 0, 0, NULL), 0, "");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 0,
@@ -278,7 +279,7 @@ stream(void *arg)
 	int fd, i;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, 0));
 	fd = f.peer[VM0_0];
 	vmp_proto_request(&p[0], VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 0,
 		NULL);
@@ -334,7 +335,7 @@ refusals(void *arg)
 	int fd;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, 0));
 	fd = f.peer[VM0_0];
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 0,
 		NULL), ACK, "");
@@ -378,7 +379,7 @@ shared(void *arg)
 	struct mfx f;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, 0));
 	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "");
 	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
@@ -412,7 +413,7 @@ queries(void *arg)
 	int fd;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, 0));
 	fd = f.peer[VM0_1];
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
@@ -511,7 +512,7 @@ flood(void *arg)
 	double s;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, -1));
 	fl.fd = f.peer[VM0_0];
 	TEST_ASSERT_EQUAL(ask(fl.fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN,
 		0, NULL), ACK, "");
@@ -573,7 +574,7 @@ disabled(void *arg)
 	int fd;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, 0));
 	fd = f.peer[VM0_0];
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 0,
 		NULL), ACK, "");
@@ -613,7 +614,7 @@ garbage(void *arg)
 	int fd, i;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, 0));
 	fd = f.peer[VM0_0];
 	test_log_capture();
 	for (i = 0; i < MONITOR_GARBAGE_LIMIT; i++) {
@@ -696,7 +697,7 @@ hangup(void *arg)
 	int fd, i;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, 0));
 	fd = f.peer[VM0_0];
 	/* Send and vanish before reading: the requests still apply. */
 	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CPU_POWER,
@@ -769,7 +770,7 @@ idle(void *arg)
 	int tid;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, 0));
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
 	tid = monitor_tid(f.mon);
@@ -808,7 +809,7 @@ backlog(void *arg)
 	int i;
 
 	(void)arg;
-	TEST_RUN(mfx_start(&f));
+	TEST_RUN(mfx_start(&f, -1));
 	fl.fd = f.peer[VM0_0];
 	TEST_ASSERT_EQUAL(pthread_create(&th, NULL, flood_writer, &fl), 0, "");
 	pthread_join(th, NULL);
@@ -835,3 +836,64 @@ test_monitor_backlog(void)
 	return sandbox_run(&shape, backlog, NULL);
 }
 REGISTER_TEST(monitor_backlog, test_monitor_backlog);
+
+/* One guest floods, another asks now and then: the flood gets NACKs past
+ * its budget; the other is answered as if alone. */
+static int
+rate_limit(void *arg)
+{
+	struct flood fl = { .count = 5000 };
+	struct monitor_stats st;
+	struct timespec t0, t1;
+	pthread_t th;
+	struct mfx f;
+	reply_t r;
+	unsigned int acks = 0, nacks = 0, i;
+	double worst = 0;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f, 200));
+	fl.fd = f.peer[VM0_0];
+	TEST_ASSERT_EQUAL(pthread_create(&th, NULL, flood_writer, &fl), 0, "");
+	for (i = 0; i < 20; i++) {
+		double ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
+			i & 1 ? VMP_PROTO_SCALE_MAX : VMP_PROTO_SCALE_MIN, 0,
+			NULL), ACK, "the quiet guest, request %u", i);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			(double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		worst = ms > worst ? ms : worst;
+		usleep(10000);
+	}
+	for (i = 0; i < fl.count; i++) {
+		int c = read_reply(fl.fd, &r);
+
+		if (c == ACK)
+			acks++;
+		else if (c == NACK)
+			nacks++;
+		else
+			break;
+	}
+	pthread_join(th, NULL);
+	monitor_get_stats(f.mon, &st);
+	printf("rate limit 200/s: flood of %u got %u ACK, %u NACK; quiet "
+		"guest's slowest answer %.2f ms\n", fl.count, acks, nacks,
+		worst);
+	TEST_ASSERT_EQUAL(acks + nacks, fl.count, "every packet answered");
+	TEST_ASSERT(acks >= 200 && acks < 1000, "burst, then the rate");
+	TEST_ASSERT_EQUAL(st.limited, nacks, "");
+	TEST_ASSERT(worst < 500, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+static int
+test_monitor_rate_limit(void)
+{
+	return sandbox_run(&shape, rate_limit, NULL);
+}
+REGISTER_TEST(monitor_rate_limit, test_monitor_rate_limit);

@@ -449,6 +449,8 @@ hook_channel_up(struct vm_channel *ch, void *opaque)
 	}
 	s->ch = ch;
 	s->events = ev.events;
+	s->tokens = mon->rate * 1000;
+	s->tokens_ms = monitor_now_ms();
 	ev.data.ptr = s;
 	if (epoll_ctl(mon->epfd, EPOLL_CTL_ADD, ch->fd, &ev) < 0) {
 		MON_LOG(ERR, "VM %s channel %u: epoll: %s", ch->vm->name,
@@ -526,6 +528,8 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 	mon->epfd = mon->evfd = mon->sigfd = mon->tfd = -1;
 	mon->pm = conf->pm;
 	mon->tx_cap = (conf->backlog ? conf->backlog : 64) * PKT_SZ;
+	mon->rate = conf->rate_limit < 0 ? 0 : conf->rate_limit == 0 ?
+		MONITOR_DEFAULT_RATE : (uint64_t)conf->rate_limit;
 	mon->jobs_tail = &mon->jobs;
 	pthread_mutex_init(&mon->jobs_lock, NULL);
 	cc.opaque = mon;

@@ -34,7 +34,10 @@
  * resource_id = v. CONNECT is accepted on its command alone and gets no
  * answer; policies are not supported and get NACK.
  *
- * Misbehaving peers: every refusal is counted and logged, at most 8 lines
+ * Misbehaving peers: a channel's packets are rate limited (a token
+ * bucket, monitor_conf.rate_limit a second and as many in a burst; past
+ * it they get NACK), so a flooding guest costs the others nothing; every
+ * refusal is counted and logged, at most 8 lines
  * in a burst and then one a second per channel. A channel whose last GARBAGE_LIMIT packets were all
  * invalid is disabled (as set_channel_status would) until the operator
  * enables it again. Replies a guest does not read wait in a bounded
@@ -57,6 +60,7 @@ struct monitor_stats {
 	uint64_t acks;
 	uint64_t nacks;
 	uint64_t rejected;	/**< invalid packets (subset of nacks) */
+	uint64_t limited;	/**< over the rate limit (subset of nacks) */
 	uint64_t writes;	/**< frequency changes applied */
 	uint64_t coalesced;	/**< requests whose write another one replaced */
 	uint64_t dropped;	/**< replies dropped: guest not reading */
@@ -72,7 +76,16 @@ struct monitor_conf {
 	unsigned int backlog;
 	/** Stop on SIGINT/SIGTERM (the caller has blocked them). */
 	int signals;
+	/**
+	 * Packets a channel may send per second, with as many in a burst;
+	 * beyond, they get NACK. 0: MONITOR_DEFAULT_RATE; <0: no limit.
+	 */
+	int rate_limit;
 };
+
+/** A guest sending more than this a second is flooding (its own lcores
+ * ask a few times a second at most). */
+#define MONITOR_DEFAULT_RATE	1000
 
 /** Consecutive invalid packets after which a channel is disabled. */
 #define MONITOR_GARBAGE_LIMIT	64

@@ -49,6 +49,8 @@ struct chan_state {
 	uint32_t events;	/* registered with epoll */
 	uint64_t stall_since;	/* not read: replies have no room */
 	int deaf;		/* reads no replies: they are dropped */
+	uint64_t tokens;	/* rate limit: packets allowed, x1000 */
+	uint64_t tokens_ms;	/* when they were last refilled */
 	int hup;		/* peer gone: close after this pass */
 	struct chan_state *next;	/* in the pass's list */
 	int listed;
@@ -73,6 +75,7 @@ struct monitor {
 	struct chmgr *chmgr;
 	struct power_mgr *pm;
 	size_t tx_cap;
+	uint64_t rate;		/* packets a second a channel, 0: no limit */
 	pthread_mutex_t jobs_lock;	/* guards the job list only */
 	struct job *jobs;
 	struct job **jobs_tail;

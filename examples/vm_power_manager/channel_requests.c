@@ -216,6 +216,26 @@ handle_query(struct monitor *mon, struct chan_state *s,
 	monitor_queue_reply(mon, s, &r);
 }
 
+/* Token bucket: rate a second, as many in a burst. */
+static int
+within_rate(struct monitor *mon, struct chan_state *s)
+{
+	uint64_t now, cap = mon->rate * 1000;
+
+	if (mon->rate == 0)
+		return 1;
+	if (s->tokens < 1000) {
+		now = monitor_now_ms();
+		s->tokens = RTE_MIN(cap, s->tokens +
+			(now - s->tokens_ms) * mon->rate);
+		s->tokens_ms = now;
+		if (s->tokens < 1000)
+			return 0;
+	}
+	s->tokens -= 1000;
+	return 1;
+}
+
 void
 monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 		const struct vmp_proto_packet *req)
@@ -225,6 +245,11 @@ monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 
 	mon->st.packets++;
 	ch->stats.requests++;
+	if (!within_rate(mon, s)) {
+		mon->st.limited++;
+		refuse(mon, s, req, "over the channel's rate limit");
+		return;
+	}
 	v = vmp_proto_check(req, ch->vm->nb_vcpus, ch->vm->name);
 	if (v != VMP_PROTO_VALID) {
 		mon->st.rejected++;

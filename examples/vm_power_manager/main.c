@@ -40,6 +40,7 @@ static struct {
 	const char *channel_dir;
 	const char *driver;
 	unsigned int backlog;
+	int rate_limit;
 	int no_cli;
 	struct power_mgr *pm;
 	struct monitor *mon;
@@ -62,13 +63,17 @@ usage(const char *prog)
 		"  --backlog N         replies kept for a guest that does not "
 		"read\n"
 		"                      (default 64)\n"
+		"  --rate-limit N      packets a second a channel may send "
+		"(burst N);\n"
+		"                      past it they get NACK; 0: no limit "
+		"(default %d)\n"
 		"  --no-cli            no interactive CLI: stop on SIGINT/"
 		"SIGTERM\n"
 		"  -h, --help          this text\n"
 		"Log types: vmpower.main, .monitor, .channel_manager, "
 		".libvirt, .power_manager\n"
 		"(e.g. --log-level=vmpower.monitor:debug among EAL options).\n",
-		prog, CHMGR_DEFAULT_DIR);
+		prog, CHMGR_DEFAULT_DIR, MONITOR_DEFAULT_RATE);
 }
 
 static int
@@ -79,6 +84,7 @@ parse_args(int argc, char **argv)
 		{ "channel-dir", required_argument, NULL, 'c' },
 		{ "driver", required_argument, NULL, 'd' },
 		{ "backlog", required_argument, NULL, 'b' },
+		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "no-cli", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -106,6 +112,17 @@ parse_args(int argc, char **argv)
 					"number from 1 to 65536\n", optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'r':
+			errno = 0;
+			d.rate_limit = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || errno != 0 || d.rate_limit < 0) {
+				fprintf(stderr, "--rate-limit: '%s' is not a "
+					"number of packets a second\n", optarg);
+				return -EINVAL;
+			}
+			/* 0 means no limit here, the default in the conf. */
+			d.rate_limit = d.rate_limit == 0 ? -1 : d.rate_limit;
 			break;
 		case 'n':
 			d.no_cli = 1;
@@ -224,6 +241,7 @@ main(int argc, char **argv)
 	mconf.pm = d.pm;
 	mconf.channel_dir = d.channel_dir;
 	mconf.backlog = d.backlog;
+	mconf.rate_limit = d.rate_limit;
 	mconf.signals = 1;
 	ret = monitor_create(&mconf, &d.mon);
 	if (ret < 0) {

@@ -207,6 +207,7 @@ job_stats(struct monitor *mon, void *arg)
 	rte_tel_data_add_dict_u64(j->d, "acks", st.acks);
 	rte_tel_data_add_dict_u64(j->d, "nacks", st.nacks);
 	rte_tel_data_add_dict_u64(j->d, "rejected", st.rejected);
+	rte_tel_data_add_dict_u64(j->d, "limited", st.limited);
 	rte_tel_data_add_dict_u64(j->d, "writes", st.writes);
 	rte_tel_data_add_dict_u64(j->d, "coalesced", st.coalesced);
 	rte_tel_data_add_dict_u64(j->d, "dropped_replies", st.dropped);
