@@ -218,6 +218,15 @@ wait_speed(unsigned int cpu, uint32_t khz)
 
 static const struct sandbox_shape shape = { .nb_cpus = 4 };
 
+/* Each test runs in a child of its own, in a fresh fake cpufreq tree. */
+#define MONITOR_TEST(name, fn)						\
+	static int							\
+	test_##name(void)						\
+	{								\
+		return sandbox_run(&shape, fn, NULL);			\
+	}								\
+	REGISTER_TEST(name, test_##name)
+
 #define ACK	VMP_PROTO_ACK
 #define NACK	VMP_PROTO_NACK
 
@@ -262,12 +271,7 @@ requests(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_requests(void)
-{
-	return sandbox_run(&shape, requests, NULL);
-}
-REGISTER_TEST(monitor_requests, test_monitor_requests);
+MONITOR_TEST(monitor_requests, requests);
 
 /* A byte stream: packets in pieces, and many in one write. */
 static int
@@ -305,12 +309,7 @@ stream(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_stream(void)
-{
-	return sandbox_run(&shape, stream, NULL);
-}
-REGISTER_TEST(monitor_stream, test_monitor_stream);
+MONITOR_TEST(monitor_stream, stream);
 
 static int
 refused(int fd, struct vmp_proto_packet *p, const char *log)
@@ -365,12 +364,7 @@ refusals(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_refusals(void)
-{
-	return sandbox_run(&shape, refusals, NULL);
-}
-REGISTER_TEST(monitor_refusals, test_monitor_refusals);
+MONITOR_TEST(monitor_refusals, refusals);
 
 /* Two VMs on one pCPU: the highest vote wins; a leaver's vote goes. */
 static int
@@ -397,12 +391,7 @@ shared(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_shared(void)
-{
-	return sandbox_run(&shape, shared, NULL);
-}
-REGISTER_TEST(monitor_shared, test_monitor_shared);
+MONITOR_TEST(monitor_shared, shared);
 
 /* Queries answer about the sender's own vCPUs, with the host's values. */
 static int
@@ -468,12 +457,7 @@ queries(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_queries(void)
-{
-	return sandbox_run(&shape, queries, NULL);
-}
-REGISTER_TEST(monitor_queries, test_monitor_queries);
+MONITOR_TEST(monitor_queries, queries);
 
 struct flood {
 	int fd;
@@ -542,12 +526,7 @@ flood(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_flood(void)
-{
-	return sandbox_run(&shape, flood, NULL);
-}
-REGISTER_TEST(monitor_flood, test_monitor_flood);
+MONITOR_TEST(monitor_flood, flood);
 
 struct status_arg {
 	const char *list;
@@ -597,12 +576,7 @@ disabled(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_disabled(void)
-{
-	return sandbox_run(&shape, disabled, NULL);
-}
-REGISTER_TEST(monitor_disabled, test_monitor_disabled);
+MONITOR_TEST(monitor_disabled, disabled);
 
 /* Garbage only: NACKs, then the channel is disabled; others unaffected. */
 static int
@@ -634,12 +608,7 @@ garbage(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_garbage(void)
-{
-	return sandbox_run(&shape, garbage, NULL);
-}
-REGISTER_TEST(monitor_garbage, test_monitor_garbage);
+MONITOR_TEST(monitor_garbage, garbage);
 
 struct chan_probe {
 	const char *vm;
@@ -735,12 +704,7 @@ hangup(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_hangup(void)
-{
-	return sandbox_run(&shape, hangup, NULL);
-}
-REGISTER_TEST(monitor_hangup, test_monitor_hangup);
+MONITOR_TEST(monitor_hangup, hangup);
 
 static long
 ctx_switches(int tid)
@@ -791,12 +755,7 @@ idle(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_idle(void)
-{
-	return sandbox_run(&shape, idle, NULL);
-}
-REGISTER_TEST(monitor_idle, test_monitor_idle);
+MONITOR_TEST(monitor_idle, idle);
 
 /* A guest that never reads: replies are dropped, nothing blocks. */
 static int
@@ -830,12 +789,7 @@ backlog(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_backlog(void)
-{
-	return sandbox_run(&shape, backlog, NULL);
-}
-REGISTER_TEST(monitor_backlog, test_monitor_backlog);
+MONITOR_TEST(monitor_backlog, backlog);
 
 /* One guest floods, another asks now and then: the flood gets NACKs past
  * its budget; the other is answered as if alone. */
@@ -891,9 +845,4 @@ rate_limit(void *arg)
 	return TEST_SUCCESS;
 }
 
-static int
-test_monitor_rate_limit(void)
-{
-	return sandbox_run(&shape, rate_limit, NULL);
-}
-REGISTER_TEST(monitor_rate_limit, test_monitor_rate_limit);
+MONITOR_TEST(monitor_rate_limit, rate_limit);

@@ -360,6 +360,31 @@ virt_vm_free(struct virt_vm *vm)
 	memset(vm, 0, sizeof(*vm));
 }
 
+/* Domain @name on a connection of the caller's (closed by it, if set). */
+static virDomainPtr
+find_domain(struct virt_adapter *va, const char *name, virConnectPtr *c,
+		int *ret)
+{
+	virDomainPtr dom;
+
+	*c = get_conn(va);
+	if (*c == NULL) {
+		VIRT_LOG(ERR, "VM %s: libvirt is not reachable at %s", name,
+			virt_adapter_uri(va));
+		*ret = -ENOTCONN;
+		return NULL;
+	}
+	dom = virDomainLookupByName(*c, name);
+	if (dom == NULL) {
+		*ret = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN ?
+			-ENOENT : -EIO;
+		VIRT_LOG(ERR, "VM %s: %s", name, *ret == -ENOENT ?
+			"no such domain in libvirt" :
+			virGetLastErrorMessage());
+	}
+	return dom;
+}
+
 static int
 read_pinning(virDomainPtr dom, int nb_host, struct virt_vm *vm)
 {
@@ -397,27 +422,16 @@ int
 virt_adapter_get_vm(struct virt_adapter *va, const char *name,
 		struct virt_vm *vm)
 {
-	virConnectPtr c = get_conn(va);
-	virDomainPtr dom = NULL;
+	virConnectPtr c = NULL;
+	virDomainPtr dom;
 	virDomainInfo info;
 	char *xml = NULL;
 	int ret, nb_host, state, reason;
 
 	memset(vm, 0, sizeof(*vm));
-	if (c == NULL) {
-		VIRT_LOG(ERR, "VM %s: libvirt is not reachable at %s", name,
-			virt_adapter_uri(va));
-		return -ENOTCONN;
-	}
-	dom = virDomainLookupByName(c, name);
-	if (dom == NULL) {
-		ret = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN ?
-			-ENOENT : -EIO;
-		VIRT_LOG(ERR, "VM %s: %s", name, ret == -ENOENT ?
-			"no such domain in libvirt" :
-			virGetLastErrorMessage());
+	dom = find_domain(va, name, &c, &ret);
+	if (dom == NULL)
 		goto out;
-	}
 	ret = -ENOMEM;
 	vm->name = strdup(name);
 	if (vm->name == NULL)
@@ -450,7 +464,8 @@ out:
 	free(xml);
 	if (dom != NULL)
 		virDomainFree(dom);
-	virConnectClose(c);
+	if (c != NULL)
+		virConnectClose(c);
 	if (ret < 0)
 		virt_vm_free(vm);
 	return ret;
@@ -460,26 +475,15 @@ int
 virt_adapter_pin(struct virt_adapter *va, const char *name, uint32_t vcpu,
 		const struct cpu_list *pcpus)
 {
-	virConnectPtr c = get_conn(va);
-	virDomainPtr dom = NULL;
+	virConnectPtr c = NULL;
+	virDomainPtr dom;
 	unsigned char *map = NULL;
 	unsigned int flags = 0;
-	int ret = -EIO, nb_host, maplen, state, reason;
+	int ret, nb_host, maplen, state, reason;
 
-	if (c == NULL) {
-		VIRT_LOG(ERR, "VM %s: libvirt is not reachable at %s", name,
-			virt_adapter_uri(va));
-		return -ENOTCONN;
-	}
-	dom = virDomainLookupByName(c, name);
-	if (dom == NULL) {
-		ret = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN ?
-			-ENOENT : -EIO;
-		VIRT_LOG(ERR, "VM %s: %s", name, ret == -ENOENT ?
-			"no such domain in libvirt" :
-			virGetLastErrorMessage());
+	dom = find_domain(va, name, &c, &ret);
+	if (dom == NULL)
 		goto out;
-	}
 	nb_host = host_cpus(c);
 	maplen = VIR_CPU_MAPLEN(nb_host > 0 ? nb_host : 1);
 	map = calloc(1, (size_t)maplen);
@@ -517,7 +521,8 @@ out:
 	free(map);
 	if (dom != NULL)
 		virDomainFree(dom);
-	virConnectClose(c);
+	if (c != NULL)
+		virConnectClose(c);
 	return ret;
 }
 

@@ -547,31 +547,36 @@ vmp_guest_channel_get_vcpu(unsigned int lcore_id)
 	return ch == NULL ? err : (int64_t)ch->vcpu;
 }
 
-static int
-check_unit(const struct channel *ch, uint32_t unit)
+/* The channel of @lcore_id with a CPU_POWER @unit in its template. */
+static struct channel *
+power_request(unsigned int lcore_id, uint32_t unit, int *err)
 {
-	if (vmp_proto_unit_str(unit) != NULL)
-		return 0;
-	GUEST_LOG(ERR, "%s: unknown CPU_POWER unit %u", ch->path, unit);
-	return -EINVAL;
+	struct channel *ch = lookup(lcore_id, err);
+
+	if (ch == NULL)
+		return NULL;
+	if (vmp_proto_unit_str(unit) == NULL) {
+		GUEST_LOG(ERR, "%s: unknown CPU_POWER unit %u", ch->path,
+			unit);
+		*err = -EINVAL;
+		return NULL;
+	}
+	ch->req.command = VMP_PROTO_CPU_POWER;
+	ch->req.unit = unit;
+	return ch;
 }
 
 int
 vmp_guest_channel_send(unsigned int lcore_id, uint32_t unit)
 {
 	int ret = 0;
-	struct channel *ch = lookup(lcore_id, &ret);
+	struct channel *ch = power_request(lcore_id, unit, &ret);
 
 	if (ch == NULL)
-		return ret;
-	ret = check_unit(ch, unit);
-	if (ret < 0)
 		return ret;
 	ret = read_replies(ch);
 	if (ret < 0)
 		return ret;
-	ch->req.command = VMP_PROTO_CPU_POWER;
-	ch->req.unit = unit;
 	return send_packet(ch, &ch->req, 1, NULL);
 }
 
@@ -580,15 +585,10 @@ vmp_guest_channel_request(unsigned int lcore_id, uint32_t unit)
 {
 	union vmp_guest_reply reply;
 	int ret = 0;
-	struct channel *ch = lookup(lcore_id, &ret);
+	struct channel *ch = power_request(lcore_id, unit, &ret);
 
 	if (ch == NULL)
 		return ret;
-	ret = check_unit(ch, unit);
-	if (ret < 0)
-		return ret;
-	ch->req.command = VMP_PROTO_CPU_POWER;
-	ch->req.unit = unit;
 	return transact(ch, &ch->req, &reply);
 }
 
