@@ -172,27 +172,40 @@ stall_timer(struct monitor *mon)
 	}
 }
 
+struct feed_ctx {
+	struct monitor *mon;
+	struct chan_state *s;
+};
+
+static void
+feed_packet(const struct vmp_proto_packet *p, void *arg)
+{
+	struct feed_ctx *c = arg;
+
+	monitor_handle_packet(c->mon, c->s, p);
+}
+
 /* Read what the socket has, as far as the replies have room; hand on
  * every whole packet. */
 static void
 read_channel(struct monitor *mon, struct chan_state *s, int hup)
 {
 	size_t limit = sizeof(mon->buf) * READS_PER_PASS, got = 0;
+	struct feed_ctx ctx = { .mon = mon, .s = s };
 
 	/* Room for the answers, unless nobody will read them anyway. */
 	if (!s->deaf && !hup) {
 		size_t room = (mon->tx_cap - s->tx_len) / PKT_SZ * PKT_SZ;
 
-		if (room <= s->rx_len) {
+		if (room <= s->rx.rx_len) {
 			stall(mon, s);
 			return;
 		}
-		limit = RTE_MIN(limit, room - s->rx_len);
+		limit = RTE_MIN(limit, room - s->rx.rx_len);
 	}
 	while (got < limit) {
 		ssize_t n = recv(s->ch->fd, mon->buf,
 			RTE_MIN(sizeof(mon->buf), limit - got), MSG_DONTWAIT);
-		size_t off = 0;
 
 		if (n == 0) {
 			s->hup = 1;
@@ -209,30 +222,7 @@ read_channel(struct monitor *mon, struct chan_state *s, int hup)
 			break;
 		}
 		got += (size_t)n;
-		/* Finish the packet that began in an earlier read. */
-		if (s->rx_len > 0) {
-			size_t take = RTE_MIN(PKT_SZ - s->rx_len, (size_t)n);
-
-			memcpy(s->rx + s->rx_len, mon->buf, take);
-			s->rx_len += take;
-			off = take;
-			if (s->rx_len == PKT_SZ) {
-				struct vmp_proto_packet p;
-
-				memcpy(&p, s->rx, PKT_SZ);
-				s->rx_len = 0;
-				monitor_handle_packet(mon, s, &p);
-			}
-		}
-		while ((size_t)n - off >= PKT_SZ) {
-			struct vmp_proto_packet p;
-
-			memcpy(&p, mon->buf + off, PKT_SZ);
-			off += PKT_SZ;
-			monitor_handle_packet(mon, s, &p);
-		}
-		memcpy(s->rx + s->rx_len, mon->buf + off, (size_t)n - off);
-		s->rx_len += (size_t)n - off;
+		pkt_stream_feed(&s->rx, mon->buf, (size_t)n, feed_packet, &ctx);
 	}
 	touch(mon, s);
 }

@@ -19,6 +19,7 @@
 #include <vmp_protocol.h>
 
 #include "channel_monitor.h"
+#include "packet_stream.h"
 
 extern int vmp_monitor_logtype;
 
@@ -37,8 +38,7 @@ extern int vmp_monitor_logtype;
 /* Per connected channel; lives from channel_up to channel_down. */
 struct chan_state {
 	struct vm_channel *ch;
-	uint8_t rx[PKT_SZ];	/* an incomplete packet */
-	size_t rx_len;
+	struct pkt_stream rx;	/* an incomplete packet */
 	uint8_t *tx;		/* replies not yet taken by the socket */
 	size_t tx_len;
 	uint32_t garbage;	/* invalid packets in a row */
