@@ -236,3 +236,77 @@ test_daemon_startup(void)
 	return sandbox_run(&shape, startup, NULL);
 }
 REGISTER_TEST(daemon_startup, test_daemon_startup);
+
+/*
+ * The session a user would type, with the guest CLI as the guest: add the
+ * VM and its channels, raise and lower a vCPU, query it, disable the
+ * channel (NACK), enable it again.
+ */
+static int
+guest_session(void *arg)
+{
+	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
+		NULL };
+	const char *gextra[] = { "--channel-path", NULL, "--channels", "0",
+		"--timeout", "3000", NULL };
+	struct test_virt v;
+	struct daemon d, g;
+	char path[160], port[160];
+	pid_t socat;
+
+	(void)arg;
+	TEST_ASSERT_EQUAL(test_virt_init(&v, node_xml), 0, "");
+	extra[1] = v.uri;
+	extra[3] = v.chdir;
+	socat = test_socat_bridge(v.dir, "vm0.0", "port.0");
+	snprintf(path, sizeof(path), "%s/qemu/vm0.0", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
+	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
+	CMD(&d, "add_vm vm0", "VM vm0 added");
+	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channels connected");
+	CMD(&d, "show_vm vm0", "channel 0: ");
+
+	snprintf(port, sizeof(port), "%s/port.0", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(port), 0, "");
+	snprintf(port, sizeof(port), "%s/port", v.dir);
+	gextra[1] = port;
+	TEST_ASSERT_EQUAL(guest_cli_start(&g, gextra), 0, "");
+	/* lcore 0 runs on CPU 0 in the guest: vCPU 0, host pCPU 1. */
+	CMD(&g, "set_cpu_freq 0 min", "ACK");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	CMD(&g, "set_cpu_freq 0 up", "ACK");
+	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
+	CMD(&g, "query_cpu_freq 0", "vCPU 0: 1600000 kHz");
+	CMD(&g, "set_cpu_freq 0 down", "ACK");
+	CMD(&g, "query_cpu_freq all", "vCPU 1: 2400000 kHz");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	CMD(&g, "query_cpu_freq_avail 0", "2401000");
+	CMD(&d, "set_channel_status vm0 0 disabled", "1 channels disabled");
+	CMD(&g, "set_cpu_freq 0 max", "NACK");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	CMD(&d, "show_vm vm0", "disabled");
+	CMD(&d, "set_channel_status vm0 0 enabled", "1 channels enabled");
+	CMD(&g, "set_cpu_freq 0 max", "ACK");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	CMD(&g, "quit", "");
+	TEST_ASSERT_EQUAL(daemon_wait(&g), 0, "guest CLI exit");
+	daemon_close(&g);
+	CMD(&d, "quit", "restoring cores");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "daemon exit");
+	daemon_close(&d);
+	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+	kill(socat, SIGTERM);
+	waitpid(socat, NULL, 0);
+	test_virt_fini(&v);
+	return TEST_SUCCESS;
+}
+
+static int
+test_daemon_guest_cli(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 4 };
+
+	return sandbox_run(&shape, guest_session, NULL);
+}
+REGISTER_TEST(daemon_guest_cli, test_daemon_guest_cli);

@@ -19,26 +19,27 @@
 #include "test_daemon_run.h"
 
 static const char *
-daemon_path(void)
+binary(const char *env, const char *fallback)
 {
-	const char *p = getenv("VM_POWER_MGR");
+	const char *p = getenv(env);
 
-	return p != NULL ? p : "build/examples/vm_power_manager/vm_power_mgr";
+	return p != NULL ? p : fallback;
 }
 
-/* Start vm_power_mgr with @extra options after "--" (NULL-terminated). */
-int
-daemon_start(struct daemon *d, const char *const *extra)
+/* Run @path @argv with pipes on its standard streams, EAL prefix @tag. */
+static int
+proc_start(struct daemon *d, const char *path, const char *tag,
+		const char *const *extra)
 {
 	const char *argv[32] = {
-		"vm_power_mgr", "-l", "0", "--no-huge", "--no-pci", "-m", "64",
+		path, "-l", "0", "--no-huge", "--no-pci", "-m", "64",
 		"--log-level=lib.eal:warning", "--file-prefix", d->prefix,
 		"--",
 	};
 	int in[2], out[2];
 	unsigned int n = 11;
 
-	snprintf(d->prefix, sizeof(d->prefix), "vmp_test_%d", getpid());
+	snprintf(d->prefix, sizeof(d->prefix), "%s_%d", tag, getpid());
 	while (*extra != NULL && n < RTE_DIM(argv) - 1)
 		argv[n++] = *extra++;
 	argv[n] = NULL;
@@ -49,7 +50,7 @@ daemon_start(struct daemon *d, const char *const *extra)
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(out[1], 2);
-		execv(daemon_path(), (char *const *)argv);
+		execv(path, (char *const *)argv);
 		_exit(127);
 	}
 	close(in[0]);
@@ -59,6 +60,22 @@ daemon_start(struct daemon *d, const char *const *extra)
 	d->len = 0;
 	fcntl(d->out, F_SETFL, O_NONBLOCK);
 	return d->pid > 0 ? 0 : -errno;
+}
+
+int
+daemon_start(struct daemon *d, const char *const *extra)
+{
+	return proc_start(d, binary("VM_POWER_MGR",
+		"build/examples/vm_power_manager/vm_power_mgr"), "vmp_test",
+		extra);
+}
+
+int
+guest_cli_start(struct daemon *d, const char *const *extra)
+{
+	return proc_start(d, binary("GUEST_CLI",
+		"build/examples/vm_power_manager/guest_cli/guest_cli"),
+		"vmp_guest", extra);
 }
 
 /* Wait until the daemon has said @text; consume up to it. */

@@ -9,7 +9,7 @@
  * The real vm_power_mgr for tests: started with pipes on its standard
  * input and output (its CLI), its telemetry socket, and socat playing
  * QEMU between a guest port (a pty) and the daemon's channel socket.
- * Its path comes from $VM_POWER_MGR.
+ * Its path comes from $VM_POWER_MGR; the guest CLI's from $GUEST_CLI.
  */
 
 #include <stddef.h>
@@ -26,6 +26,8 @@ struct daemon {
 
 /* Start vm_power_mgr with @extra options after "--" (NULL-terminated). */
 int daemon_start(struct daemon *d, const char *const *extra);
+/* The same for the guest CLI ($GUEST_CLI), talking to a test port. */
+int guest_cli_start(struct daemon *d, const char *const *extra);
 /* Wait until the daemon has said @text; consume up to it. */
 int daemon_expect(struct daemon *d, const char *text, int ms);
 /* Type @cmd and wait for @answer. */
