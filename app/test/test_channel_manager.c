@@ -20,6 +20,8 @@
 
 #include <libvirt/libvirt.h>
 
+#include <rte_common.h>
+
 #include <channel_manager.h>
 #include <libvirt_adapter.h>
 
@@ -426,6 +428,11 @@ test_chmgr_unsafe_dir(void)
 	TEST_ASSERT_EQUAL(chmod(f.v.chdir, 0770), 0, "");
 	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "group may write");
 	chmgr_destroy(m);
+	/* Its owner could plant sockets whatever the mode. */
+	TEST_ASSERT_EQUAL(chown(f.v.chdir, 65534, 0), 0, "");
+	TEST_ASSERT_EQUAL(make_mgr(&f, &m), -EPERM, "");
+	TEST_ASSERT_LOG("is owned by uid 65534");
+	TEST_ASSERT_EQUAL(chown(f.v.chdir, 0, 0), 0, "");
 	TEST_ASSERT_EQUAL(rmdir(f.v.chdir), 0, "");
 	snprintf(path, sizeof(path), "%s/qemu", f.v.dir);
 	TEST_ASSERT_EQUAL(symlink(path, f.v.chdir), 0, "");
@@ -441,6 +448,45 @@ test_chmgr_unsafe_dir(void)
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(chmgr_unsafe_dir, test_chmgr_unsafe_dir);
+
+/* Names that are no path component are refused; a VM's channels are
+ * bounded, whatever list the CLI is given (fuzz_channels found both). */
+static int
+test_chmgr_limits(void)
+{
+	static const char *const bad[] = { "", "a/b", "../x", "a\nb",
+		"a\x7f" };
+	struct cpu_list pcpus[1] = { { 0 } };
+	struct virt_vm snap = { .nb_vcpus = 1, .pcpus = pcpus };
+	struct fixture f;
+	struct chmgr *m;
+	char err[256];
+	unsigned int i;
+
+	TEST_RUN(fixture_init(&f));
+	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
+	TEST_ASSERT_EQUAL(cpu_list_init(&pcpus[0], 4), 0, "");
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		snap.name = (char *)(uintptr_t)bad[i];
+		TEST_ASSERT_EQUAL(chmgr_add_vm(m, &snap), -EINVAL, "'%s'",
+			bad[i]);
+	}
+	TEST_ASSERT_EQUAL(chmgr_nb_vms(m), 0, "");
+	/* Stopped: channels that do not connect yet are kept. */
+	snap.name = (char *)(uintptr_t)"vm.stopped 1";
+	TEST_ASSERT_EQUAL(chmgr_add_vm(m, &snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_add_channels(m, snap.name, "0-65535", err,
+		sizeof(err)), -E2BIG, "");
+	TEST_ASSERT(strstr(err, "has 1024 channels: no more") != NULL, "%s",
+		err);
+	TEST_ASSERT_EQUAL(chmgr_find_vm(m, snap.name)->nb_channels,
+		CHMGR_MAX_CHANNELS, "");
+	cpu_list_free(&pcpus[0]);
+	chmgr_destroy(m);
+	fixture_fini(&f);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(chmgr_limits, test_chmgr_limits);
 
 /* Apply the last event of @vm as the daemon's loop would. */
 static int

@@ -63,6 +63,12 @@ chmgr_check_dir(const char *dir)
 		CHMGR_LOG(ERR, "channel directory %s is not a directory", dir);
 		return -ENOTDIR;
 	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		CHMGR_LOG(ERR, "channel directory %s is owned by uid %u: its "
+			"owner could plant a channel there; chown it to root",
+			dir, (unsigned int)st.st_uid);
+		return -EPERM;
+	}
 	if (st.st_mode & S_IWOTH) {
 		CHMGR_LOG(ERR, "channel directory %s is writable by others "
 			"(mode %04o): anyone could plant a channel there; "
@@ -219,10 +225,29 @@ nomem:
 }
 
 int
+chmgr_vm_name_ok(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (*p == '\0')
+		return 0;
+	/* A path component (<dir>/<name>.<n>) and one log line, no more. */
+	for (; *p != '\0'; p++)
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
 chmgr_add_vm(struct chmgr *m, const struct virt_vm *snap)
 {
 	struct vm *vm;
 
+	if (!chmgr_vm_name_ok(snap->name)) {
+		CHMGR_LOG(ERR, "VM name refused: empty, or holds '/' or a "
+			"control character");
+		return -EINVAL;
+	}
 	if (chmgr_find_vm(m, snap->name) != NULL) {
 		CHMGR_LOG(ERR, "VM %s is already added", snap->name);
 		return -EEXIST;
@@ -492,9 +517,19 @@ chmgr_add_channels(struct chmgr *m, const char *name, const char *list,
 	for (idx = cpu_list_next(&l, 0); idx >= 0;
 			idx = cpu_list_next(&l, (unsigned int)idx + 1)) {
 		int created;
-		struct vm_channel *ch = get_channel(m, vm, (uint32_t)idx,
-			&created);
+		struct vm_channel *ch;
 
+		/* Bounded: a huge list would stall the loop and every guest. */
+		if (vm->nb_channels >= CHMGR_MAX_CHANNELS &&
+				find_channel(vm, (uint32_t)idx) == NULL) {
+			snprintf(err, err_len, "VM %s has %d channels: no "
+				"more (channel %d refused)", name,
+				CHMGR_MAX_CHANNELS, idx);
+			CHMGR_LOG(ERR, "%s", err);
+			ret = -E2BIG;
+			break;
+		}
+		ch = get_channel(m, vm, (uint32_t)idx, &created);
 		if (ch == NULL) {
 			ret = -ENOMEM;
 			break;

@@ -22,7 +22,8 @@
  * Channels of a VM come from its domain XML (<channel type='unix'> with
  * target virtio.serial.port.poweragent.<n>), else from the convention
  * <channel_dir>/<vm>.<n>. Channel paths must be sockets, not symlinks;
- * the channel directory must not be writable by others.
+ * the channel directory must belong to root (or the daemon's user) and
+ * not be writable by others. At most CHMGR_MAX_CHANNELS channels a VM.
  */
 
 #include <stdint.h>
@@ -31,6 +32,8 @@
 #include "libvirt_adapter.h"
 
 #define CHMGR_DEFAULT_DIR	"/tmp/powermonitor"
+/** Channels a VM may have (a guest uses one per lcore: RTE_MAX_LCORE). */
+#define CHMGR_MAX_CHANNELS	1024
 
 struct vm;
 
@@ -80,8 +83,8 @@ struct chmgr;
 
 /**
  * Create the manager. The channel directory is created (mode 0755) if
- * missing; one that is a symlink, not a directory, or writable by others
- * is refused.
+ * missing; one that is a symlink, not a directory, owned by anyone but
+ * root or the daemon's user, or writable by others is refused.
  * @return 0 with @p out set, or a negative errno (logged).
  */
 int chmgr_create(const struct chmgr_conf *conf, struct chmgr **out);
@@ -89,7 +92,17 @@ int chmgr_create(const struct chmgr_conf *conf, struct chmgr **out);
 /** Close every channel and free everything. */
 void chmgr_destroy(struct chmgr *m);
 
-/** Register a VM from its snapshot. @return 0, -EEXIST, -ENOMEM */
+/**
+ * Whether @p name may name a VM: not empty, no '/' (it becomes part of a
+ * channel path) and no control character (it goes into log lines).
+ */
+int chmgr_vm_name_ok(const char *name);
+
+/**
+ * Register a VM from its snapshot.
+ * @return 0, -EINVAL (name refused, see chmgr_vm_name_ok()), -EEXIST,
+ *   -ENOMEM
+ */
 int chmgr_add_vm(struct chmgr *m, const struct virt_vm *snap);
 
 /** Close the VM's channels, drop its votes, forget it. @return 0, -ENOENT */
@@ -121,6 +134,7 @@ int chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 /**
  * Connect the channels @p list ("all", or indexes like "0,2-3") of VM
  * @p name and hand each to the owner (channel_up).
+ * A VM has CHMGR_MAX_CHANNELS channels at most: past them, -E2BIG.
  * @param err  on failure, why, for the user
  * @return number of channels connected, or a negative errno
  */
