@@ -4,6 +4,7 @@
 #
 # ./run.sh demo   install what is needed, build, run the main job
 # ./run.sh test   install what is needed, build, run every test
+# ./run.sh fuzz [seconds]  run every fuzz target that long (default 60)
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
@@ -75,6 +76,43 @@ demo() {
 	"$BUILD/app/test/vmp_test" guest_socat_bridge guest_power_routes
 }
 
+# Every fuzz target (fuzz/fuzz_*.c) for $1 seconds (default 60) with
+# clang's libFuzzer, ASan and UBSan in build-fuzz. The corpus grows in
+# build-fuzz/corpus/<target> from the committed seeds; a crash is written
+# to build-fuzz/artifacts/<target>/ (keep it in fuzz/regressions/<target>/).
+fuzz() {
+	local secs=${1:-60} dir=build-fuzz rc=0 t src log
+	PACKAGES+=(clang libclang-rt-14-dev)
+	install_deps
+	if [ ! -f "$dir/build.ninja" ]; then
+		log "configuring $dir"
+		CC=clang meson setup "$dir" -Dfuzz=true -Dtests=false \
+			-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	fi
+	ninja -C "$dir" >/dev/null
+	for src in fuzz/fuzz_*.c; do
+		t=$(basename "$src" .c)
+		t=${t#fuzz_}
+		log="$dir/fuzz-$t.log"
+		mkdir -p "$dir/corpus/$t" "$dir/artifacts/$t"
+		log "fuzz $t for ${secs}s"
+		if ! "$dir/fuzz/vmp_fuzz_$t" -max_total_time="$secs" \
+				-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+				-artifact_prefix="$dir/artifacts/$t/" \
+				"$dir/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1; then
+			rc=1
+			grep -E 'ERROR|invariant|SUMMARY|written to' "$log" >&2 || :
+		fi
+		# "proto: 2227868 execs, cov: 87 ft: 113 corp: 35/12532b"
+		printf '    %s: %s execs, %s\n' "$t" \
+			"$(sed -n 's/^stat::number_of_executed_units: //p' "$log")" \
+			"$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*' \
+				"$log" | tail -1)"
+	done
+	[ $rc -eq 0 ] && log "fuzz: no crash" || log "fuzz: crashes (see above)"
+	return $rc
+}
+
 case "${1:-}" in
 demo)
 	install_deps
@@ -86,6 +124,10 @@ test)
 	install_deps
 	build
 	run_tests "$@"
+	;;
+fuzz)
+	shift
+	fuzz "$@"
 	;;
 *)
 	echo "usage: $0 demo|test" >&2

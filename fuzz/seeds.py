@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The vmpower authors
+"""Write the seed corpus: fuzz/corpus/<target>/seed-*. Run from anywhere.
+
+Seeds are the inputs a person would try first: valid requests of every
+kind, each refusal, packets split across reads, CLI lists and domain XML
+as libvirt writes it. Files the fuzzer added (named by their SHA-1) are
+kept as they are.
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def packet(command, unit=0, vcpu=0, name=b"", core_type=0):
+    """A struct vmp_proto_packet (464 bytes), DPDK's layout."""
+    p = bytearray(464)
+    struct.pack_into("<QII", p, 0, vcpu, unit, command)
+    p[16:16 + len(name)] = name
+    p[444] = core_type
+    return bytes(p)
+
+
+CPU_POWER, CONNECT, POLICY = 1, 2, 3
+QUERIES = (7, 8, 9, 10, 256)
+
+requests = [packet(CPU_POWER, u, 1, b"vm0") for u in range(1, 7)]
+requests += [packet(CONNECT), packet(POLICY), packet(4)]
+requests += [packet(q, 0, 1) for q in QUERIES]
+refused = [packet(CPU_POWER, 9), packet(CPU_POWER, 1, 7),
+           packet(CPU_POWER, 1, 0, b"vm1"), packet(CPU_POWER, 1, 0, b"", 1),
+           packet(8, 0, 0, b"", 1), packet(99), packet(CPU_POWER, 1, 0,
+                                                        b"v" * 32)]
+
+seeds = {"proto": {}, "stream": {}, "cpu_list": {}, "channels": {},
+         "domain_xml": {}}
+
+for i, p in enumerate(requests + refused):
+    seeds["proto"]["%02d" % i] = p + struct.pack("<I", 2) + b"vm0"
+seeds["proto"]["noname"] = packet(CPU_POWER, 1, 0, b"vm0")
+
+
+def stream(cuts, data, vcpus=2):
+    return bytes([vcpus, len(cuts)]) + b"".join(
+        struct.pack("<H", c) for c in cuts) + data
+
+
+seeds["stream"]["whole"] = stream([], b"".join(requests[:4]))
+seeds["stream"]["bytes"] = stream([1], requests[0] + requests[1][:100])
+seeds["stream"]["split"] = stream([100, 500, 0, 464],
+                                  b"".join(requests + refused))
+seeds["stream"]["garbage"] = stream([4096], packet(99) * 70 +
+                                    requests[0])
+seeds["stream"]["backlog"] = stream([], requests[1] * 80)
+
+for name, (max_cpu, text) in {
+        "range": (15, b"0-3,8"), "unsorted": (15, b"8,0-3,2"),
+        "wide": (4095, b"63-64,1023,4000"), "empty": (7, b""),
+        "reversed": (7, b"3-1"), "comma": (7, b"1,,2"),
+        "trailing": (7, b"1,"), "huge": (7, b"99999999999999999999"),
+        "limit": (0xffff, b"1048575"), "all": (65534, b"0-65534")}.items():
+    seeds["cpu_list"][name] = struct.pack("<H", max_cpu) + b"\x80" + text
+
+seeds["channels"].update({
+    "running": b"+vm2\na vm2 0-3\na vm0 all\ne vm0 1\nd vm0 all\nr vm1\n",
+    "stopped": b"vm2\na vm2 0,2,4\na vm1 0-9\ne vm1 3\nd vm1 all\n",
+    "symlink": b"vm2\na vm0 2\na vm0 1-3\n",
+    "absent": b"vm2\na nosuch 0\ne nosuch all\nr nosuch\n",
+    "dotted": b"+vm0.1\na vm0.1 all\na vm0 all\n",
+})
+
+DOMAIN = """<domain type='kvm'>
+  <name>vm0</name>
+  <vcpu placement='static'>2</vcpu>
+  <devices>
+    <channel type='unix'>
+      <source mode='bind' path='/var/lib/libvirt/qemu/channel/target/vm0.0'/>
+      <target type='virtio' name='virtio.serial.port.poweragent.0'/>
+      <address type='virtio-serial' controller='0' bus='0' port='1'/>
+    </channel>
+    <channel type='unix'>
+      <source mode='bind' path='/tmp/powermonitor/vm0.3'/>
+      <target type='virtio' name='virtio.serial.port.poweragent.3'/>
+    </channel>
+    <channel type='unix'>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>
+    <channel type='pty'>
+      <target type='virtio' name='virtio.serial.port.poweragent.1'/>
+    </channel>
+  </devices>
+</domain>
+"""
+seeds["domain_xml"].update({
+    "libvirt": DOMAIN.encode(),
+    "mixed": b"<domain><devices><channel type='unix'><source path='/b'/>"
+             b"<target name='virtio.serial.port.poweragent.7'/></channel>"
+             b"<channel type='unix'><source path='/a'/>"
+             b"<target name='virtio.serial.port.poweragent.2'/></channel>"
+             b"<channel type='unix'><source path='/d'/>"
+             b"<target name='virtio.serial.port.poweragent.x'/></channel>"
+             b"</devices></domain>",
+    "broken": b"<domain><devices>",
+    "empty": b"<domain/>",
+    "entity": b"<!DOCTYPE domain [<!ENTITY p '/x'>]><domain><devices>"
+              b"<channel type='unix'><source path='&p;'/><target "
+              b"name='virtio.serial.port.poweragent.1'/></channel>"
+              b"</devices></domain>",
+})
+
+for target, files in seeds.items():
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in files.items():
+        with open(os.path.join(d, "seed-" + name), "wb") as f:
+            f.write(data)
