@@ -10,7 +10,7 @@
  * Guest side of the power channels.
  *
  * Owns: one virtio-serial port per lcore
- * (<prefix>.<lcore>, default prefix VMP_GUEST_DEFAULT_PREFIX), opened
+ * ("<prefix>.<lcore>", default prefix VMP_GUEST_DEFAULT_PREFIX), opened
  * non-blocking and exclusive, and the stream of replies on it.
  *
  * Callers: a guest application, the guest CLI, and the librte_power backend
@@ -33,6 +33,8 @@
 extern "C" {
 #endif
 
+/** Where lcore N's port is, with ".N" added: the virtio-serial port
+ * named virtio.serial.port.poweragent.N in the domain XML. */
 #define VMP_GUEST_DEFAULT_PREFIX \
 	"/dev/virtio-ports/virtio.serial.port.poweragent"
 
@@ -75,12 +77,14 @@ union vmp_guest_reply {
 /**
  * Set the process-wide configuration; channels opened later use it.
  * Strings are copied. Passing NULL restores the defaults.
+ * @param conf  the settings, or NULL
  * @return 0, or -EINVAL for a prefix or name that does not fit.
  */
 int vmp_guest_channel_configure(const struct vmp_guest_channel_conf *conf);
 
 /**
  * Open the channel of @p lcore_id and send CONNECT.
+ * @param lcore_id  the lcore whose port ("<prefix>.<lcore_id>") to open
  *
  * Retries CONNECT for up to connect_timeout_ms while the host is not
  * attached, then fails with -EAGAIN. The vCPU carried in requests is the
@@ -92,16 +96,33 @@ int vmp_guest_channel_configure(const struct vmp_guest_channel_conf *conf);
  */
 int vmp_guest_channel_open(unsigned int lcore_id);
 
-/** Close the channel of @p lcore_id. @return 0, -EINVAL or -ENOTCONN. */
+/**
+ * Close the channel of @p lcore_id.
+ * @param lcore_id  the lcore
+ * @return 0, -EINVAL or -ENOTCONN.
+ */
 int vmp_guest_channel_close(unsigned int lcore_id);
 
-/** Whether the channel of @p lcore_id is open. */
+/**
+ * Whether the channel of @p lcore_id is open.
+ * @param lcore_id  the lcore
+ * @return 1 if open, else 0
+ */
 int vmp_guest_channel_is_open(unsigned int lcore_id);
 
-/** Carry @p vcpu as resource_id in this lcore's requests. @return 0 or <0 */
+/**
+ * Carry @p vcpu as resource_id in this lcore's requests.
+ * @param lcore_id  the lcore, whose channel is open
+ * @param vcpu      the vCPU the host is to scale
+ * @return 0, -EINVAL or -ENOTCONN
+ */
 int vmp_guest_channel_set_vcpu(unsigned int lcore_id, uint32_t vcpu);
 
-/** The vCPU this lcore's requests carry, or <0. */
+/**
+ * The vCPU this lcore's requests carry.
+ * @param lcore_id  the lcore, whose channel is open
+ * @return the vCPU, or -EINVAL or -ENOTCONN
+ */
 int64_t vmp_guest_channel_get_vcpu(unsigned int lcore_id);
 
 /**
@@ -109,12 +130,17 @@ int64_t vmp_guest_channel_get_vcpu(unsigned int lcore_id);
  *
  * Replies already waiting are read and counted first, so unread replies
  * never pile up. One write(2) of one packet; no allocation.
+ * @param lcore_id  the lcore, whose channel is open
+ * @param unit      VMP_PROTO_SCALE_UP, _DOWN, _MAX, _MIN, _ENABLE_TURBO
+ *   or _DISABLE_TURBO
  * @return 0 when the whole packet was written, or a negative errno.
  */
 int vmp_guest_channel_send(unsigned int lcore_id, uint32_t unit);
 
 /**
  * Send a CPU_POWER request with @p unit and wait for its ACK or NACK.
+ * @param lcore_id  the lcore, whose channel is open
+ * @param unit      as for vmp_guest_channel_send()
  * @return VMP_PROTO_ACK or VMP_PROTO_NACK, or a negative errno
  *   (-ETIMEDOUT after reply_timeout_ms).
  */
@@ -123,6 +149,7 @@ int vmp_guest_channel_request(unsigned int lcore_id, uint32_t unit);
 /**
  * Send a query and wait for its reply.
  *
+ * @param lcore_id  the lcore, whose channel is open
  * @param command  VMP_PROTO_QUERY_FREQ, _FREQ_LIST, _CAPS, _CAPS_LIST or
  *   _FREQ_AVAIL
  * @param arg      the entry to start at for _FREQ_AVAIL (goes in unit),
@@ -137,14 +164,26 @@ int vmp_guest_channel_query(unsigned int lcore_id, uint32_t command,
 /**
  * Send a packet built by the caller (e.g. a POLICY from a CLI), no wait.
  * Only for requests the host answers in order; see vmp_protocol.h.
+ * @param lcore_id  the lcore, whose channel is open
+ * @param pkt       the packet, with a known command
+ * @return 0 when the whole packet was written, or a negative errno
  */
 int vmp_guest_channel_send_packet(unsigned int lcore_id,
 		const struct vmp_proto_packet *pkt);
 
-/** Read waiting replies without blocking. @return how many, or <0. */
+/**
+ * Read waiting replies without blocking.
+ * @param lcore_id  the lcore, whose channel is open
+ * @return how many were read, or a negative errno
+ */
 int vmp_guest_channel_poll(unsigned int lcore_id);
 
-/** Copy the counters of @p lcore_id. @return 0 or a negative errno. */
+/**
+ * Copy the counters of @p lcore_id.
+ * @param lcore_id  the lcore, whose channel is open
+ * @param stats     filled with the counters
+ * @return 0 or a negative errno.
+ */
 int vmp_guest_channel_stats(unsigned int lcore_id,
 		struct vmp_guest_channel_stats *stats);
 

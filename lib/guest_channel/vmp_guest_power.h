@@ -33,11 +33,16 @@ extern "C" {
 /**
  * Open @p lcore_id's channel (if it is not open yet) and route the
  * rte_power API to the host.
+ * @param lcore_id  the lcore, as given to the rte_power calls
  * @return 0 or a negative errno (see vmp_guest_channel_open()).
  */
 int vmp_guest_power_init(unsigned int lcore_id);
 
-/** Close @p lcore_id's channel. @return 0 or a negative errno. */
+/**
+ * Close @p lcore_id's channel and forget its frequency list.
+ * @param lcore_id  the lcore
+ * @return 0 or a negative errno.
+ */
 int vmp_guest_power_exit(unsigned int lcore_id);
 
 #ifdef __cplusplus

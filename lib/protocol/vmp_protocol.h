@@ -42,13 +42,21 @@ extern "C" {
 #define VMP_PROTO_LIST_SZ	8
 
 /* Requests (packet.command), DPDK's numbers. */
+/** Change the frequency of vCPU resource_id; unit says how. ACK or NACK. */
 #define VMP_PROTO_CPU_POWER		1
+/** First packet on a channel; no reply. */
 #define VMP_PROTO_CONNECT		2
+/** DPDK policy request: always refused with NACK. */
 #define VMP_PROTO_POLICY		3
+/** DPDK policy removal: always refused with NACK. */
 #define VMP_PROTO_POLICY_REMOVE		4
+/** Current frequency of vCPUs 0-7 of the sender: a FREQ_LIST reply. */
 #define VMP_PROTO_QUERY_FREQ_LIST	7
+/** Current frequency of vCPU resource_id: a FREQ_LIST reply. */
 #define VMP_PROTO_QUERY_FREQ		8
+/** Turbo and priority of vCPUs 0-7 of the sender: a CAPS_LIST reply. */
 #define VMP_PROTO_QUERY_CAPS_LIST	9
+/** Turbo and priority of vCPU resource_id: a CAPS_LIST reply. */
 #define VMP_PROTO_QUERY_CAPS		10
 /**
  * vmpower extension: the frequencies a vCPU may run at, 8 a reply.
@@ -60,22 +68,35 @@ extern "C" {
 #define VMP_PROTO_QUERY_FREQ_AVAIL	256
 
 /* Units of CPU_POWER (packet.unit), DPDK's numbers. */
+/** One frequency step up (not into turbo unless turbo is enabled). */
 #define VMP_PROTO_SCALE_UP		1
+/** One frequency step down. */
 #define VMP_PROTO_SCALE_DOWN		2
+/** The highest frequency (turbo once enabled). */
 #define VMP_PROTO_SCALE_MAX		3
+/** The lowest frequency. */
 #define VMP_PROTO_SCALE_MIN		4
+/** Allow turbo and move to the turbo frequency. */
 #define VMP_PROTO_ENABLE_TURBO		5
+/** Forbid turbo again, moving off it. */
 #define VMP_PROTO_DISABLE_TURBO		6
 
 /* Replies (command of the reply), DPDK's numbers plus our extension. */
+/** CPU_POWER applied: a whole vmp_proto_packet, the request echoed. */
 #define VMP_PROTO_ACK			1
+/** Request refused: a whole vmp_proto_packet, the request echoed. */
 #define VMP_PROTO_NACK			2
+/** Answer to QUERY_FREQ and QUERY_FREQ_LIST: a vmp_proto_freq_list. */
 #define VMP_PROTO_FREQ_LIST		3
+/** Answer to QUERY_CAPS and QUERY_CAPS_LIST: a vmp_proto_caps_list. */
 #define VMP_PROTO_CAPS_LIST		4
+/** Answer to QUERY_FREQ_AVAIL (vmpower extension): a vmp_proto_freq_list. */
 #define VMP_PROTO_FREQ_AVAIL		256
 
 /* packet.core_type */
+/** resource_id is a vCPU of the sender: the only kind accepted. */
 #define VMP_PROTO_CORE_VIRTUAL		0
+/** resource_id is a host CPU: always refused. */
 #define VMP_PROTO_CORE_PHYSICAL		1
 
 /** A request, and the ACK/NACK reply: DPDK's rte_power_channel_packet. */
@@ -83,44 +104,48 @@ struct vmp_proto_packet {
 	uint64_t resource_id;		/**< the guest's vCPU index */
 	uint32_t unit;			/**< VMP_PROTO_SCALE_* etc. */
 	uint32_t command;		/**< VMP_PROTO_CPU_POWER etc. */
+	/** Sender's VM name, optional; not NUL-terminated when 32 bytes */
 	char vm_name[VMP_PROTO_NAME_SZ];
 	/* Policy fields: carried for layout, not interpreted. */
-	uint64_t vfid[10];
-	int32_t nb_mac_to_monitor;
-	uint32_t traffic_policy[3];
-	uint8_t vcpu_to_control[8];
-	uint8_t num_vcpu;
-	uint8_t pad0[3];
-	int32_t timer_policy[3 * 24];
+	uint64_t vfid[10];		/**< policy: VF ids (not interpreted) */
+	int32_t nb_mac_to_monitor;	/**< policy (not interpreted) */
+	uint32_t traffic_policy[3];	/**< policy (not interpreted) */
+	uint8_t vcpu_to_control[8];	/**< policy (not interpreted) */
+	uint8_t num_vcpu;		/**< policy (not interpreted) */
+	uint8_t pad0[3];		/**< padding, zero */
+	int32_t timer_policy[3 * 24];	/**< policy (not interpreted) */
 	uint8_t core_type;		/**< VMP_PROTO_CORE_*; a C bool in DPDK */
-	uint8_t pad1[3];
+	uint8_t pad1[3];		/**< padding, zero */
 	uint32_t workload;		/**< C enums in DPDK */
-	uint32_t policy_to_use;
+	uint32_t policy_to_use;		/**< policy (not interpreted) */
 	uint8_t turbo_status;		/**< C bool in DPDK */
-	uint8_t pad2[7];
+	uint8_t pad2[7];		/**< padding, zero */
 };
 
 /** FREQ_LIST and FREQ_AVAIL replies: DPDK's ..._packet_freq_list. */
 struct vmp_proto_freq_list {
-	uint64_t resource_id;
+	uint64_t resource_id;	/**< the request's resource_id */
+	/** FREQ_LIST: the request's unit; FREQ_AVAIL: total frequencies */
 	uint32_t unit;
-	uint32_t command;
-	char vm_name[VMP_PROTO_NAME_SZ];
+	uint32_t command;	/**< VMP_PROTO_FREQ_LIST or _FREQ_AVAIL */
+	char vm_name[VMP_PROTO_NAME_SZ];	/**< zero */
 	uint32_t freq_list[VMP_PROTO_LIST_SZ];	/**< kHz */
+	/** FREQ_LIST: the sender's vCPUs (8 at most); FREQ_AVAIL: entries */
 	uint8_t num_vcpu;
-	uint8_t pad0[7];
+	uint8_t pad0[7];	/**< padding, zero */
 };
 
 /** CAPS_LIST replies: DPDK's ..._packet_caps_list. */
 struct vmp_proto_caps_list {
-	uint64_t resource_id;
-	uint32_t unit;
-	uint32_t command;
-	char vm_name[VMP_PROTO_NAME_SZ];
-	uint64_t turbo[VMP_PROTO_LIST_SZ];
+	uint64_t resource_id;	/**< the request's resource_id */
+	uint32_t unit;		/**< zero */
+	uint32_t command;	/**< VMP_PROTO_CAPS_LIST */
+	char vm_name[VMP_PROTO_NAME_SZ];	/**< zero */
+	uint64_t turbo[VMP_PROTO_LIST_SZ];	/**< 1: the vCPU has turbo */
+	/** 1: the vCPU runs on a priority core (SST-BF) */
 	uint64_t priority[VMP_PROTO_LIST_SZ];
-	uint8_t num_vcpu;
-	uint8_t pad0[7];
+	uint8_t num_vcpu;	/**< the sender's vCPUs, 8 at most */
+	uint8_t pad0[7];	/**< padding, zero */
 };
 
 _Static_assert(sizeof(struct vmp_proto_packet) == 464, "packet size");
@@ -134,14 +159,14 @@ _Static_assert(sizeof(struct vmp_proto_caps_list) == 184, "caps_list size");
 
 /** Why a packet is refused; vmp_proto_verdict_str() names each. */
 enum vmp_proto_verdict {
-	VMP_PROTO_VALID = 0,
+	VMP_PROTO_VALID = 0,		/**< the request may be served */
 	VMP_PROTO_BAD_COMMAND,		/**< command not known */
 	VMP_PROTO_BAD_UNIT,		/**< CPU_POWER with an unknown unit */
 	VMP_PROTO_BAD_VCPU,		/**< resource_id >= the VM's vCPUs */
 	VMP_PROTO_PHYSICAL_CORE,	/**< core_type asks for a host core */
 	VMP_PROTO_FOREIGN_VM,		/**< vm_name names another VM */
 	VMP_PROTO_POLICY_UNSUPPORTED,	/**< POLICY/POLICY_REMOVE */
-	VMP_PROTO_VERDICT_MAX
+	VMP_PROTO_VERDICT_MAX		/**< number of verdicts */
 };
 
 /**
@@ -160,21 +185,42 @@ enum vmp_proto_verdict {
 enum vmp_proto_verdict vmp_proto_check(const struct vmp_proto_packet *pkt,
 		uint32_t nb_vcpus, const char *own_name);
 
-/** Short text for a verdict, e.g. "vCPU out of range"; never NULL. */
+/**
+ * Short text for a verdict.
+ * @param v  a verdict of vmp_proto_check()
+ * @return e.g. "vCPU out of range"; never NULL
+ */
 const char *vmp_proto_verdict_str(enum vmp_proto_verdict v);
 
-/** Name of a request command ("CPU_POWER"), or NULL if unknown. */
+/**
+ * Name of a request command.
+ * @param command  a VMP_PROTO_* request number
+ * @return e.g. "CPU_POWER", or NULL if unknown
+ */
 const char *vmp_proto_command_str(uint32_t command);
 
-/** Name of a CPU_POWER unit ("up", "max", ...), or NULL if unknown. */
+/**
+ * Name of a CPU_POWER unit.
+ * @param unit  a VMP_PROTO_SCALE_* or _TURBO number
+ * @return "up", "down", "max", "min", "enable_turbo", "disable_turbo",
+ *   or NULL if unknown
+ */
 const char *vmp_proto_unit_str(uint32_t unit);
 
-/** Size in bytes of a reply with this command, or 0 if not a reply. */
+/**
+ * Size of a reply.
+ * @param command  the command field of a reply
+ * @return its size in bytes, or 0 if @p command is not a reply
+ */
 size_t vmp_proto_reply_size(uint32_t command);
 
 /**
  * Zero @p pkt and fill in a request.
  *
+ * @param pkt      the packet to fill
+ * @param command  VMP_PROTO_CPU_POWER, a query, ...
+ * @param unit     for CPU_POWER a VMP_PROTO_SCALE_* or _TURBO unit
+ * @param vcpu     the vCPU (resource_id)
  * @param name  VM name to carry, or NULL to leave it empty
  */
 void vmp_proto_request(struct vmp_proto_packet *pkt, uint32_t command,
@@ -184,6 +230,8 @@ void vmp_proto_request(struct vmp_proto_packet *pkt, uint32_t command,
  * Slot of a single-vCPU query's answer in a reply's 8-entry arrays.
  * DPDK hosts answer vCPU v at index v; we keep that for v < 8 and wrap
  * beyond, the reply's resource_id saying which vCPU it is.
+ * @param vcpu  the vCPU asked about
+ * @return its index in freq_list, turbo and priority: @p vcpu % 8
  */
 static inline unsigned int
 vmp_proto_slot(uint64_t vcpu)
