@@ -15,9 +15,6 @@ PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
 	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
 	python3-sphinx doxygen dpdk-dev libxml2-utils groff-base)
 
-# Static analysers for the security checks (sanitizers come with gcc).
-PACKAGES+=(cppcheck clang-tidy)
-
 log() { printf '==> %s\n' "$*"; }
 
 install_deps() {
