@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The vmpower authors
+#
+# Shell library of the real-VM tests (source it; bash, set -euo pipefail).
+#
+#   vmt_init PREFIX       skip (77) unless root; private run directory $RUN
+#                         (/tmp: socket paths are short); domain name
+#                         $NAME = PREFIX<pid>; cleanup on every exit path
+#   vmt_on_exit CMD       run CMD (eval) at exit, before the VM goes; for
+#                         what the test starts itself (a daemon, a peer)
+#   vmt_image BIN...      build or reuse the guest image ($WORKDIR/guest);
+#                         guest-image.sh options may be mixed in
+#   vmt_libvirtd          a libvirtd, ours only if none runs
+#   vmt_define ARGS...    define $NAME: the image, channels in $RUN, vCPUs
+#                         pinned to $VMP_VM_CPUS; ARGS go to devtools/vm.sh
+#                         (--run CMD, --channels N, ...)
+#   vmt_start             start it; $T0 is the time just before (ms)
+#   vmt_check_pinning     each vCPU thread runs on the host CPU given for it
+#   vmt_wait_off SECONDS  until the guest powered off and the domain is off
+#   vmt_console_has ERE   the guest's console has a matching line
+#   vmt_step LABEL T      print "LABEL  <ms since T>"
+#   vmt_ms                now, in ms
+#
+# Environment: VMP_VM_WORKDIR (cache of image and libvirtd state, kept
+# across runs), VMP_VM_CPUS (host CPUs of the vCPUs, default 0,1).
+# shellcheck shell=bash
+
+VMT_SRC=$(readlink -f "$(dirname "${BASH_SOURCE[0]}")/../../..")
+DEV=$VMT_SRC/devtools
+WORKDIR=${VMP_VM_WORKDIR:-$VMT_SRC/build/app/test/vm}
+LVSTATE=$WORKDIR/libvirtd
+if [ -z "${VMP_VM_CPUS:-}" ]; then
+	VMP_VM_CPUS=0,1
+	[ "$(nproc --all)" -ge 2 ] || VMP_VM_CPUS=0,0
+fi
+RUN="" NAME="" T0=0
+VMT_EXIT=()
+VMT_LIBVIRTD=0
+
+vmt_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+vmt_step() { printf '%s: %-34s %6d ms\n' "$VMT_PREFIX" "$1" $(($(vmt_ms) - $2)); }
+
+vmt_fail() {
+	echo "$VMT_PREFIX: FAIL: $*"
+	exit 1
+}
+
+vmt_on_exit() { VMT_EXIT+=("$1"); }
+
+vmt_cleanup() {
+	local rc=$? i
+	set +e
+	for ((i = ${#VMT_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${VMT_EXIT[$i]}"
+	done
+	if [ -n "$NAME" ]; then
+		"$DEV/vm.sh" undefine "$NAME" || rc=1
+	fi
+	if [ "$VMT_LIBVIRTD" = 1 ]; then
+		"$DEV/libvirtd.sh" stop "$LVSTATE" || rc=1
+	fi
+	if [ $rc -ne 0 ] && [ -n "$RUN" ]; then
+		echo "--- guest console"
+		cat "$RUN/$NAME.console" 2>/dev/null
+		echo "--- QEMU log"
+		tail -n 20 "$LVSTATE/log/qemu/$NAME.log" 2>/dev/null
+	fi
+	[ -z "$RUN" ] || rm -rf "$RUN"
+	exit $rc
+}
+
+vmt_init() {
+	VMT_PREFIX=${1%-}
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: needs root (installs QEMU and libvirt, runs libvirtd)"
+		exit 77
+	fi
+	local d
+	# Directories of runs killed before their cleanup.
+	for d in /tmp/"$VMT_PREFIX".*; do
+		[ -f "$d/pid" ] && [ ! -d "/proc/$(cat "$d/pid")" ] && rm -rf "$d"
+	done
+	RUN=$(mktemp -d /tmp/"$VMT_PREFIX".XXXXXX)
+	echo $$ >"$RUN/pid"
+	# Our pid in the name lets a later run remove the domain if we get
+	# killed (vm.sh reap).
+	NAME=$1$$
+	trap vmt_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	mkdir -p "$WORKDIR"
+}
+
+vmt_image() {
+	local t out
+	t=$(vmt_ms)
+	out=$("$DEV/guest-image.sh" "$WORKDIR/guest" "$@" 2>&1) ||
+		{ echo "$out"; exit 1; }
+	echo "$out"
+	case "$out" in
+	*"up to date"*) vmt_step "guest image (cached)" "$t" ;;
+	*) vmt_step "guest image (built)" "$t" ;;
+	esac
+}
+
+vmt_libvirtd() {
+	local t
+	t=$(vmt_ms)
+	VMT_LIBVIRTD=1
+	"$DEV/libvirtd.sh" start "$LVSTATE"
+	vmt_step "libvirtd ready ($("$DEV/libvirtd.sh" status "$LVSTATE" |
+		sed 's/ (.*//; s/, started by .*/, ours/'))" "$t"
+	"$DEV/vm.sh" reap "$VMT_PREFIX-"
+}
+
+vmt_define() {
+	local t
+	t=$(vmt_ms)
+	"$DEV/vm.sh" define "$NAME" --image "$WORKDIR/guest" --chandir "$RUN" \
+		--cpus "$VMP_VM_CPUS" "$@"
+	vmt_step "define" "$t"
+}
+
+vmt_start() {
+	T0=$(vmt_ms)
+	"$DEV/vm.sh" start "$NAME"
+	vmt_step "virsh start" "$T0"
+}
+
+vmt_check_pinning() {
+	local want threads idx tid got
+	IFS=, read -r -a want <<<"$VMP_VM_CPUS"
+	threads=$(virsh -q -c qemu:///system qemu-monitor-command "$NAME" \
+		'{"execute":"query-cpus-fast"}' | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["return"]:
+    print(c["cpu-index"], c["thread-id"])')
+	[ "$(wc -l <<<"$threads")" -eq "${#want[@]}" ] ||
+		vmt_fail "vCPU threads: $threads"
+	while read -r idx tid; do
+		got=$(sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$tid/status")
+		[ "$got" = "${want[$idx]}" ] ||
+			vmt_fail "vCPU $idx thread $tid on CPUs $got, want ${want[$idx]}"
+		echo "$VMT_PREFIX: vCPU $idx (thread $tid) pinned to host CPU $got"
+	done <<<"$threads"
+}
+
+vmt_wait_off() {
+	"$DEV/vm.sh" wait "$NAME" "$1" || vmt_fail "the VM did not power off"
+	vmt_step "start to VM shut off" "$T0"
+}
+
+vmt_console_has() {
+	grep -Eq "$1" "$RUN/$NAME.console"
+}
