@@ -29,8 +29,8 @@
  *
  * Queries are about the sender's own vCPUs, whatever vm_name says, and
  * need no per-VM enabling (DPDK's set_query); a disabled channel
- * refuses them like any request. QUERY_FREQ_LIST and QUERY_CAPS_LIST carry vCPUs 0-7
- * (the reply holds 8): a VM with more vCPUs asks for each one with
+ * refuses them like any request. QUERY_FREQ_LIST and QUERY_CAPS_LIST
+ * carry vCPUs 0-7 (the reply holds 8): a VM with more asks for each with
  * QUERY_FREQ / QUERY_CAPS, whose reply puts vCPU v in slot v % 8 with
  * resource_id = v. CONNECT is accepted on its command alone and gets no
  * answer; policies are not supported and get NACK.
