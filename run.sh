@@ -114,6 +114,15 @@ fuzz() {
 	return $rc
 }
 
+# The daemon's figures in a sandboxed cpufreq tree: a table, and the same
+# as JSON in $BUILD/bench.json. Options go to vmp_bench (e.g. --quick).
+bench() {
+	log "bench: vm_power_mgr against peers playing QEMU (a few minutes)"
+	"$BUILD/app/bench/vmp_bench" \
+		--daemon "$BUILD/examples/vm_power_manager/vm_power_mgr" \
+		--json "$BUILD/bench.json" "$@"
+}
+
 case "${1:-}" in
 demo)
 	install_deps
@@ -129,6 +138,12 @@ test)
 fuzz)
 	shift
 	fuzz "$@"
+	;;
+bench)
+	shift
+	install_deps
+	build
+	bench "$@"
 	;;
 *)
 	echo "usage: $0 demo|test" >&2

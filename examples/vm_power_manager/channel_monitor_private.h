@@ -34,6 +34,8 @@ extern int vmp_monitor_logtype;
 #define READS_PER_PASS	16
 #define EVENTS		64	/* epoll events per wake-up */
 #define STALL_MS	1000	/* a guest this late on its replies reads none */
+#define TX_MIN		(2 * PKT_SZ)	/* a channel's reply buffer, at first */
+#define TX_KEEP		(16 * PKT_SZ)	/* kept once empty; larger is freed */
 
 /* Per connected channel; lives from channel_up to channel_down. */
 struct chan_state {
@@ -41,6 +43,7 @@ struct chan_state {
 	struct pkt_stream rx;	/* an incomplete packet */
 	uint8_t *tx;		/* replies not yet taken by the socket */
 	size_t tx_len;
+	size_t tx_size;		/* allocated, up to the monitor's tx_cap */
 	uint32_t garbage;	/* invalid packets in a row */
 	struct cpu_list voted;	/* vCPUs that voted through this channel */
 	uint64_t log_ms;	/* last refill of log_tokens */

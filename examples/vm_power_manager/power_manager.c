@@ -35,18 +35,22 @@ RTE_INIT(power_mgr_log_init)
 		vmp_power_logtype = type;
 }
 
+/*
+ * The highest frequency voted for: the lowest index with a vote, from
+ * the per-index counts, so its cost does not grow with the voters (a
+ * pCPU shared by thousands of vCPUs).
+ */
 uint32_t
 pm_effective_idx(const struct core *c)
 {
-	uint32_t i, idx = c->top;
+	uint32_t i;
 
 	if (c->has_manual)
 		return c->manual.idx;
-	if (c->nb_votes > 0)
-		idx = c->votes[0].idx;
-	for (i = 1; i < c->nb_votes; i++)
-		idx = RTE_MIN(idx, c->votes[i].idx);
-	return idx;
+	for (i = 0; c->nb_votes > 0 && i < c->nb_freqs; i++)
+		if (c->hist[i] > 0)
+			return i;
+	return c->top;
 }
 
 /* Write the effective frequency, only if it changed. @return 1 if so. */
@@ -102,9 +106,12 @@ power_mgr_destroy(struct power_mgr *pm)
 
 	if (pm == NULL || pm != pm_ctx.live)
 		return;
-	for (cpu = 0; cpu < pm->nb_cpus; cpu++)
+	for (cpu = 0; cpu < pm->nb_cpus; cpu++) {
 		free(pm->cores[cpu].votes);
+		free(pm->cores[cpu].hist);
+	}
 	pm_cores_exit(pm);
+	free(pm->dirty);
 	free(pm);
 	pm_ctx.live = NULL;
 }
@@ -151,6 +158,23 @@ ready_core(struct power_mgr *pm, unsigned int cpu)
 	return NULL;
 }
 
+/* Where @requester's vote is, or would go, in the sorted votes. */
+static uint32_t
+vote_pos(const struct core *c, uint64_t requester)
+{
+	uint32_t lo = 0, hi = c->nb_votes;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (c->votes[mid].requester < requester)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static struct power_mgr_vote *
 find_vote(struct core *c, uint64_t requester)
 {
@@ -158,40 +182,81 @@ find_vote(struct core *c, uint64_t requester)
 
 	if (requester == POWER_MGR_CLI)
 		return c->has_manual ? &c->manual : NULL;
-	for (i = 0; i < c->nb_votes; i++)
-		if (c->votes[i].requester == requester)
-			return &c->votes[i];
-	return NULL;
+	i = vote_pos(c, requester);
+	return i < c->nb_votes && c->votes[i].requester == requester ?
+		&c->votes[i] : NULL;
 }
 
+/* A new vote for @requester, counted at @idx. */
 static struct power_mgr_vote *
-add_vote(struct core *c, uint64_t requester)
+add_vote(struct core *c, uint64_t requester, uint32_t idx)
 {
+	uint32_t pos;
+
 	if (requester == POWER_MGR_CLI) {
 		c->has_manual = 1;
 		return &c->manual;
 	}
-	if (c->nb_votes == c->cap_votes) {
+	if (c->hist == NULL)
+		c->hist = calloc(c->nb_freqs, sizeof(*c->hist));
+	if (c->nb_votes == c->cap_votes && c->hist != NULL) {
 		uint32_t cap = c->cap_votes ? c->cap_votes * 2 : 4;
 		void *p = realloc(c->votes, cap * sizeof(*c->votes));
 
-		if (p == NULL) {
-			PM_LOG(ERR, "cpu %u: out of memory for votes", c->cpu);
-			return NULL;
+		if (p != NULL) {
+			c->votes = p;
+			c->cap_votes = cap;
 		}
-		c->votes = p;
-		c->cap_votes = cap;
 	}
-	return &c->votes[c->nb_votes++];
+	if (c->hist == NULL || c->nb_votes == c->cap_votes) {
+		PM_LOG(ERR, "cpu %u: out of memory for votes", c->cpu);
+		return NULL;
+	}
+	pos = vote_pos(c, requester);
+	memmove(&c->votes[pos + 1], &c->votes[pos],
+		(c->nb_votes - pos) * sizeof(*c->votes));
+	c->nb_votes++;
+	c->votes[pos].requester = requester;
+	c->votes[pos].idx = idx;
+	c->hist[idx]++;
+	return &c->votes[pos];
+}
+
+static void
+set_vote(struct core *c, struct power_mgr_vote *old,
+	const struct power_mgr_vote *v)
+{
+	if (old != &c->manual) {
+		c->hist[old->idx]--;
+		c->hist[v->idx]++;
+	}
+	*old = *v;
 }
 
 static void
 remove_vote(struct core *c, struct power_mgr_vote *v)
 {
-	if (v == &c->manual)
+	if (v == &c->manual) {
 		c->has_manual = 0;
-	else
-		*v = c->votes[--c->nb_votes];
+		return;
+	}
+	c->hist[v->idx]--;
+	c->nb_votes--;
+	memmove(v, v + 1, (size_t)(&c->votes[c->nb_votes] - v) * sizeof(*v));
+}
+
+/* Write @c at the flush: only the cores whose votes moved are looked at. */
+static void
+mark_dirty(struct power_mgr *pm, struct core *c)
+{
+	if (c->dirty)
+		return;
+	if (pm->dirty == NULL)
+		pm->dirty = calloc(pm->nb_cpus, sizeof(*pm->dirty));
+	if (pm->dirty == NULL)
+		return;		/* the flush falls back to every core */
+	c->dirty = 1;
+	pm->dirty[pm->nb_dirty++] = c->cpu;
 }
 
 /* Turn @v (a copy of the old vote, or a fresh one) into what @op asks. */
@@ -247,8 +312,7 @@ core_request(struct power_mgr *pm, struct core *c, uint64_t requester,
 	enum power_mgr_op op, uint32_t index, int commit)
 {
 	struct power_mgr_vote *old = find_vote(c, requester);
-	struct power_mgr_vote v = { .requester = requester,
-		.idx = pm_effective_idx(c) };
+	struct power_mgr_vote v = { .requester = requester };
 	int ret;
 
 	/* Without a vote a requester has nothing on turbo to take off. */
@@ -256,13 +320,21 @@ core_request(struct power_mgr *pm, struct core *c, uint64_t requester,
 		return 0;
 	if (old != NULL)
 		v = *old;
+	else
+		v.idx = pm_effective_idx(c);
 	ret = plan(c, &v, op, index);
 	if (ret < 0 || !commit)
 		return ret;
-	if (old == NULL && (old = add_vote(c, requester)) == NULL)
-		return -ENOMEM;
-	*old = v;
-	return pm->deferred ? 0 : RTE_MIN(apply(c), 0);
+	if (old == NULL) {
+		old = add_vote(c, requester, v.idx);
+		if (old == NULL)
+			return -ENOMEM;
+	}
+	set_vote(c, old, &v);
+	if (!pm->deferred)
+		return RTE_MIN(apply(c), 0);
+	mark_dirty(pm, c);
+	return 0;
 }
 
 int
@@ -326,8 +398,24 @@ apply_all(struct power_mgr *pm)
 int
 power_mgr_flush(struct power_mgr *pm)
 {
+	unsigned int i;
+	int n = 0, r, err = 0;
+
 	pm->deferred = 0;
-	return apply_all(pm);
+	if (pm->dirty == NULL)
+		return apply_all(pm);
+	for (i = 0; i < pm->nb_dirty; i++) {
+		struct core *c = &pm->cores[pm->dirty[i]];
+
+		c->dirty = 0;
+		r = apply(c);
+		if (r < 0)
+			err = r;
+		else
+			n += r;
+	}
+	pm->nb_dirty = 0;
+	return err < 0 ? err : n;
 }
 
 /* Remove matching votes on CPUs [first, end) and re-evaluate them. */
@@ -341,6 +429,7 @@ drop_votes(struct power_mgr *pm, uint64_t requester, uint64_t mask,
 
 	for (cpu = first; cpu < end; cpu++) {
 		struct core *c = &pm->cores[cpu];
+		int before = n;
 
 		if (c->state != POWER_MGR_CORE_READY)
 			continue;
@@ -354,6 +443,8 @@ drop_votes(struct power_mgr *pm, uint64_t requester, uint64_t mask,
 			remove_vote(c, &c->manual);
 			n++;
 		}
+		if (n > before && pm->deferred)
+			mark_dirty(pm, c);
 	}
 	if (n > 0 && !pm->deferred && apply_all(pm) < 0)
 		return -EIO;

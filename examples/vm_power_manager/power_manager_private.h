@@ -39,9 +39,11 @@ struct core {
 	uint32_t orig_max;
 	int has_manual;
 	struct power_mgr_vote manual;	/* the CLI's vote */
-	struct power_mgr_vote *votes;
+	struct power_mgr_vote *votes;	/* sorted by requester */
 	uint32_t nb_votes;
 	uint32_t cap_votes;
+	uint32_t *hist;			/* votes at each index, nb_freqs */
+	int dirty;			/* votes changed since the flush */
 	uint64_t changes;
 };
 
@@ -52,6 +54,8 @@ struct power_mgr {
 	unsigned int nb_cpus;
 	unsigned int nb_ready;
 	int deferred;			/* writes wait for power_mgr_flush() */
+	unsigned int *dirty;		/* CPUs to write at the flush */
+	unsigned int nb_dirty;
 };
 
 /* power_manager.c: the index the votes on @c ask for. */
