@@ -71,10 +71,8 @@ run_tests() {
 }
 
 demo() {
-	log "demo: the guest library over a socat-bridged port"
-	echo "    (the host daemon and the real-VM demo arrive with later"
-	echo "     issues; until then a test host plays the daemon's part)"
-	"$BUILD/app/test/vmp_test" guest_socat_bridge guest_power_routes
+	log "demo: l3fwd-power in a real VM, vm_power_mgr on the host (devtools/demo.sh)"
+	VMP_BUILD_DIR=$BUILD devtools/demo.sh "$@"
 }
 
 # Every fuzz target (fuzz/fuzz_*.c) for $1 seconds (default 60) with

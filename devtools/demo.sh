@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The vmpower authors
+#
+# The vmpower demo (./run.sh demo runs it after installing and building):
+# a real VM whose l3fwd-power forwards a traffic burst and then idles, its
+# frequency requests served by vm_power_mgr on the host, shown live.
+#
+#   devtools/demo.sh [--real-cpufreq] [--out DIR]
+#
+# Starts a libvirtd if none runs (stops only that one), defines a VM with 2
+# vCPUs pinned to host CPUs 0 and 1 and a power channel per lcore, starts
+# the daemon (in a sandboxed cpufreq tree unless --real-cpufreq is given
+# and the host has cpufreq), boots the VM, prints a line per second (host
+# cores' kHz, the daemon's request/ACK counters, the guest's packets),
+# destroys the VM, shows the daemon noticing, writes DIR/frequencies.svg
+# (default demo-out/) and removes everything it started.
+# Environment: VMP_BUILD_DIR (default build).
+set -euo pipefail
+
+SRC=$(readlink -f "$(dirname "$(readlink -f "$0")")/..")
+DEV=$SRC/devtools
+BUILD=$(readlink -f "${VMP_BUILD_DIR:-$SRC/build}")
+OUT=$SRC/demo-out
+REAL=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--real-cpufreq) REAL=1; shift ;;
+	--out) OUT=$(readlink -m "$2"); shift 2 ;;
+	*) sed -n '6,7s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "demo: run as root (libvirtd, QEMU)" >&2; exit 1; }
+MGR=$BUILD/examples/vm_power_manager/vm_power_mgr
+L3FWD=$BUILD/examples/l3fwd-power/l3fwd-power
+CLI=$BUILD/examples/vm_power_manager/guest_cli/guest_cli
+SANDBOX=$BUILD/app/test/vmp_sandbox
+for f in "$MGR" "$L3FWD" "$CLI" "$SANDBOX"; do
+	[ -x "$f" ] || { echo "demo: no $f (build first)" >&2; exit 1; }
+done
+WORK=$BUILD/demo		# image and libvirtd state, kept between runs
+URI=qemu:///system
+NAME=vmp-demo-$$
+LVSTATE=$WORK/libvirtd
+PKTS=${VMP_DEMO_PACKETS:-1000000}
+T_START=$SECONDS
+mkdir -p "$WORK" "$OUT"
+RUN=$(mktemp -d /tmp/vmp-demo.XXXXXX)
+DPID="" DIN="" LV=0 DEFINED=0
+
+say() { printf '\n== %s\n' "$*"; }
+
+cleanup() {
+	local rc=$?
+	set +e
+	if [ "$DEFINED" = 1 ]; then "$DEV/vm.sh" undefine "$NAME"; fi
+	if [ -n "$DPID" ]; then
+		exec {DIN}>&-
+		kill -TERM "$DPID" 2>/dev/null
+		wait "$DPID"
+	fi
+	if [ "$LV" = 1 ]; then "$DEV/libvirtd.sh" stop "$LVSTATE"; fi
+	if [ $rc -ne 0 ]; then
+		echo "demo failed; daemon log and console follow"
+		tail -n 20 "$RUN/daemon.log" "$RUN/$NAME.console" 2>/dev/null
+	fi
+	rm -rf "$RUN"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- the traffic: UDP to 198.18.0.5 (routed to port 0), 64-byte frames
+python3 - "$RUN/traffic.pcap" "$PKTS" <<'PY'
+import struct, sys
+path, n = sys.argv[1], int(sys.argv[2])
+ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 46, 0, 0, 64, 17, 0,
+    bytes([192, 0, 2, 1]), bytes([198, 18, 0, 5])))
+s = sum(struct.unpack("!10H", ip))
+s = (s & 0xffff) + (s >> 16); s = (s & 0xffff) + (s >> 16)
+ip[10:12] = struct.pack("!H", ~s & 0xffff)
+udp = struct.pack("!HHHH", 1024, 1024, 26, 0) + bytes(18)
+frame = bytes.fromhex("020000000001020000000002") + b"\x08\x00" + ip + udp
+rec = struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame
+with open(path, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    f.write(rec * n)
+PY
+
+say "1. guest image (Debian cloud kernel, busybox, l3fwd-power, net_pcap)"
+PMD=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0
+"$DEV/guest-image.sh" -q "$WORK/guest" "$L3FWD" "$CLI" \
+	--lib "$PMD/librte_net_pcap.so.23" --lib "$PMD/librte_mempool_ring.so.23" \
+	--file "$RUN/traffic.pcap:/data/traffic.pcap"
+
+say "2. libvirtd"
+if virsh -q -c "$URI" version >/dev/null 2>&1; then
+	echo "a libvirtd runs already: using it (and leaving it running)"
+else
+	LV=1
+	"$DEV/libvirtd.sh" start "$LVSTATE"
+	"$DEV/libvirtd.sh" status "$LVSTATE"
+fi
+
+say "3. the VM $NAME: 2 vCPUs pinned to host CPUs 0 and 1, a power channel per lcore"
+EAL="-d librte_net_pcap.so.23 -d librte_mempool_ring.so.23 --no-huge --no-pci -m 128 --no-shconf --no-telemetry --log-level=lib.eal:error"
+# A burst (the pcap read once at full speed), then idle; the guest prints
+# demo-done when l3fwd-power has been stopped.
+GUEST="l3fwd-power $EAL -l 1 --vdev net_pcap0,rx_pcap=/data/traffic.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,1)' --env vm --stats-interval 250 & p=\$!; sleep 16; kill -INT \$p; sleep 2; echo demo-done; sleep 600"
+"$DEV/vm.sh" define "$NAME" --image "$WORK/guest" --chandir "$RUN" \
+	--cpus 0,1 --channels 2 --memory 512 --run "$GUEST"
+DEFINED=1
+"$DEV/vm.sh" xml "$NAME" --image "$WORK/guest" --chandir "$RUN" --cpus 0,1 \
+	--channels 2 --memory 512 | grep -E "vcpupin|<source mode|<target type='virtio'" |
+	sed 's/^ */    /'
+
+say "4. vm_power_mgr"
+mkfifo "$RUN/cli"
+CPUFREQ=$(ls /sys/devices/system/cpu/cpu0/cpufreq/scaling_driver 2>/dev/null || true)
+if [ "$REAL" = 1 ] && [ -n "$CPUFREQ" ]; then
+	echo "on the host's REAL cpufreq (--real-cpufreq): it changes CPU 0 and 1's frequencies"
+	"$MGR" -l 0 --no-huge --no-pci -m 64 --file-prefix "vmp_demo_$$" \
+		--log-level=lib.eal:warning -- --libvirt-uri "$URI" \
+		--channel-dir "$RUN" <"$RUN/cli" >"$RUN/daemon.log" 2>&1 &
+else
+	if [ "$REAL" = 1 ]; then
+		echo "--real-cpufreq: this host has no cpufreq; falling back"
+	fi
+	echo "in a SANDBOXED cpufreq tree (vmp_sandbox: acpi-cpufreq, 1.2-2.4 GHz):"
+	echo "this host's own frequencies are not touched${CPUFREQ:+ (--real-cpufreq to use them)}"
+	"$SANDBOX" --cpus 2 -- "$MGR" -l 0 --no-huge --no-pci -m 64 \
+		--file-prefix "vmp_demo_$$" --log-level=lib.eal:warning -- \
+		--libvirt-uri "$URI" --channel-dir "$RUN" \
+		<"$RUN/cli" >"$RUN/daemon.log" 2>&1 &
+fi
+DPID=$!
+exec {DIN}>"$RUN/cli"
+CPUS=/proc/$DPID/root/sys/devices/system/cpu
+for ((i = 0; i < 100; i++)); do
+	grep -q "ready:" "$RUN/daemon.log" && break
+	sleep 0.1
+done
+grep "ready:" "$RUN/daemon.log" || { echo "daemon did not start"; exit 1; }
+cli() { echo "$*" >&"$DIN"; }
+freq() { tr -d ' \n\0' <"$CPUS/cpu$1/cpufreq/scaling_setspeed" 2>/dev/null || echo "?"; }
+
+say "5. boot the VM, attach it to the daemon, watch"
+"$DEV/vm.sh" start "$NAME"
+cli "add_vm $NAME"
+cli "add_channels $NAME all"
+CON=$RUN/$NAME.console
+printf '%5s  %9s  %9s  %8s  %6s  %10s  %s\n' time "pCPU0 kHz" "pCPU1 kHz" requests ACKs "guest rx" "guest lcore 1"
+echo "t,pcpu0_khz,pcpu1_khz,requests,acks,rx" >"$OUT/samples.csv"
+t0=$(date +%s%N)
+prev_rx=0 seen_end=0
+# Each line: a sample every 0.5 s.
+for ((s = 0; s < 80; s++)); do
+	m=$(wc -l <"$RUN/daemon.log")
+	cli "show_vm $NAME"
+	sleep 0.5
+	t=$((($(date +%s%N) - t0) / 1000000))
+	read -r req ack < <(tail -n +"$((m + 1))" "$RUN/daemon.log" |
+		awk '/^  channel [0-9]+:/ { for (i = 1; i < NF; i++) {
+			if ($i == "requests") r += $(i + 1)
+			if ($i == "ack") a += $(i + 1) } }
+			END { print r + 0, a + 0 }')
+	rx=$(tr -d '\r' <"$CON" | sed -n 's/^port=0 rx=\([0-9]*\).*/\1/p' | tail -n 1)
+	lc=$(tr -d '\r' <"$CON" | grep '^lcore=1 ' | tail -n 1 |
+		grep -o 'level=[^ ]*\|khz=[^ ]*' | tr '\n' ' ' || true)
+	round=$(tr -d '\r' <"$CON" | sed -n 's/^demo-round //p' | tail -n 1)
+	f0=$(freq 0) f1=$(freq 1)
+	printf '%4d.%01ds  %9s  %9s  %8s  %6s  %10s  %s\n' $((t / 1000)) $((t % 1000 / 100)) \
+		"$f0" "$f1" "$req" "$ack" "${rx:-0}" "${lc:-(booting)}${round:+ round $round}"
+	echo "$t,$f0,$f1,$req,$ack,${rx:-0}" >>"$OUT/samples.csv"
+	! grep -q '^demo-done' "$CON" || break
+done
+
+say "6. virsh destroy: the daemon notices"
+m=$(wc -l <"$RUN/daemon.log")
+"$DEV/vm.sh" destroy "$NAME"
+for ((i = 0; i < 50; i++)); do
+	tail -n +"$((m + 1))" "$RUN/daemon.log" | grep -q "stopped" && break
+	sleep 0.1
+done
+tail -n +"$((m + 1))" "$RUN/daemon.log" | grep "VM $NAME\|channel" | sed 's/^/    daemon: /'
+sleep 0.5
+echo "    pCPU0 $(freq 0) kHz, pCPU1 $(freq 1) kHz (no votes left)"
+
+say "7. the picture: $OUT/frequencies.svg"
+python3 - "$OUT/samples.csv" "$OUT/frequencies.svg" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+def num(v):
+    try: return float(v)
+    except ValueError: return None
+t = [float(r["t"]) / 1000 for r in rows]
+rx = [num(r["rx"]) or 0 for r in rows]
+# a new round restarts the counter at 0
+rate = [0.0] + [(rx[i] - (rx[i - 1] if rx[i] >= rx[i - 1] else 0)) /
+    max(t[i] - t[i - 1], 1e-3) for i in range(1, len(rows))]
+W, H, L, R, T, B = 900, 420, 80, 90, 40, 50
+tmax = max(t) if t else 1
+fmin, fmax = 1000000, 2500000
+pmax = max(rate) or 1
+X = lambda v: L + (W - L - R) * v / tmax
+Yf = lambda f: T + (H - T - B) * (1 - (f - fmin) / (fmax - fmin))
+Yp = lambda p: T + (H - T - B) * (1 - p / pmax)
+out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+    f'<rect width="{W}" height="{H}" fill="white"/>',
+    f'<text x="{W/2}" y="20" text-anchor="middle" font-size="15">vmpower demo: pinned host cores vs the VM\'s packet rate</text>']
+for f in range(1200000, 2600000, 400000):
+    y = Yf(f)
+    out.append(f'<line x1="{L}" x2="{W-R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+    out.append(f'<text x="{L-6}" y="{y+4:.1f}" text-anchor="end">{f/1e6:.1f} GHz</text>')
+for k in range(0, 5):
+    p = pmax * k / 4
+    out.append(f'<text x="{W-R+6}" y="{Yp(p)+4:.1f}" fill="#888">{p/1000:.0f}k pkt/s</text>')
+step = max(1, int(tmax / 10))
+for s in range(0, int(tmax) + 1, step):
+    out.append(f'<text x="{X(s):.1f}" y="{H-B+18}" text-anchor="middle">{s}s</text>')
+out.append(f'<line x1="{L}" x2="{W-R}" y1="{H-B}" y2="{H-B}" stroke="black"/>')
+def path(ys, color, width, dash=""):
+    pts = [(X(a), b) for a, b in zip(t, ys) if b is not None]
+    if not pts: return
+    d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    out.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{width}" {dash}/>')
+path([Yp(p) for p in rate], "#999", 2, 'stroke-dasharray="4 3"')
+for cpu, color in (("pcpu0_khz", "#1f77b4"), ("pcpu1_khz", "#d62728")):
+    # steps: a frequency holds until the next sample
+    ys = [num(r[cpu]) for r in rows]
+    path([Yf(v) if v else None for v in ys], color, 2.5)
+lg = [("#1f77b4", "pCPU 0 (vCPU 0) frequency"), ("#d62728", "pCPU 1 (vCPU 1, l3fwd lcore 1) frequency"),
+      ("#999", "guest packets/s (right axis)")]
+for i, (c, s) in enumerate(lg):
+    out.append(f'<rect x="{L+10}" y="{T+8+i*16}" width="14" height="4" fill="{c}"/>')
+    out.append(f'<text x="{L+30}" y="{T+13+i*16}">{s}</text>')
+out.append("</svg>")
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+PY
+ls -l "$OUT/frequencies.svg" "$OUT/samples.csv" | sed 's/^/    /'
+
+hi=$(awk -F, 'NR > 1 && $3 > m { m = $3 } END { print m + 0 }' "$OUT/samples.csv")
+lo_end=$(awk -F, 'NR > 1 && $3 > 0 && (m == "" || $3 < m) { m = $3 } END { print m + 0 }' "$OUT/samples.csv")
+say "what you just saw ($((SECONDS - T_START)) s)"
+cat <<EOT
+    A TCG VM ($NAME) ran l3fwd-power on its lcore 1 (vCPU 1, pinned to host
+    CPU 1). Forwarding $PKTS packets it asked the host for more frequency
+    over its virtio-serial power channel; vm_power_mgr raised pCPU 1 (peak
+    $hi kHz); once the burst was over l3fwd-power idled and asked for less
+    (lowest $lo_end kHz). When the VM was destroyed the daemon closed
+    its channels and dropped its votes. Samples: $OUT/samples.csv.
+
+How to run the pieces by hand (as root):
+    devtools/guest-image.sh $WORK/guest $L3FWD $CLI
+    devtools/libvirtd.sh start $LVSTATE
+    dir=\$(mktemp -d /tmp/vmp.XXXXXX)
+    devtools/vm.sh define vm0 --image $WORK/guest --chandir \$dir --cpus 0,1 \\
+        --run 'echo set_cpu_freq 1 min | guest_cli -l 0 --no-huge --no-pci -m 64 -- --channels 0,1 --timeout 60000'
+    $SANDBOX --cpus 2 -- $MGR -l 0 --no-huge --no-pci -m 64 -- \\
+        --libvirt-uri qemu:///system --channel-dir \$dir    # then: add_vm vm0, add_channels vm0 all, show_vm vm0
+    devtools/vm.sh start vm0; cat \$dir/vm0.console; devtools/vm.sh undefine vm0
+    devtools/libvirtd.sh stop $LVSTATE
+    The end-to-end tests: meson test -C $BUILD --suite vm
+EOT
