@@ -123,9 +123,10 @@ bench() {
 
 case "${1:-}" in
 demo)
+	shift
 	install_deps
 	build
-	demo
+	demo "$@"
 	;;
 test)
 	shift

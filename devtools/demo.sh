@@ -105,9 +105,11 @@ fi
 
 say "3. the VM $NAME: 2 vCPUs pinned to host CPUs 0 and 1, a power channel per lcore"
 EAL="-d librte_net_pcap.so.23 -d librte_mempool_ring.so.23 --no-huge --no-pci -m 128 --no-shconf --no-telemetry --log-level=lib.eal:error"
-# A burst (the pcap read once at full speed), then idle; the guest prints
-# demo-done when l3fwd-power has been stopped.
-GUEST="l3fwd-power $EAL -l 1 --vdev net_pcap0,rx_pcap=/data/traffic.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,1)' --env vm --stats-interval 250 & p=\$!; sleep 16; kill -INT \$p; sleep 2; echo demo-done; sleep 600"
+# The guest first asks for min on lcore 1's channel (so the burst has room
+# to scale up; the vote stays: a guest closing its port tells the host
+# nothing), then a burst (the pcap read once at full speed), then idle; it
+# prints demo-done when l3fwd-power has been stopped.
+GUEST="echo set_cpu_freq 1 min | guest_cli -l 0 --no-huge --no-pci -m 64 --no-shconf --no-telemetry --log-level=lib.eal:error -- --channels 1 --timeout 60000; l3fwd-power $EAL -l 1 --vdev net_pcap0,rx_pcap=/data/traffic.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,1)' --env vm --stats-interval 250 & p=\$!; sleep 16; kill -INT \$p; sleep 2; echo demo-done; sleep 600"
 "$DEV/vm.sh" define "$NAME" --image "$WORK/guest" --chandir "$RUN" \
 	--cpus 0,1 --channels 2 --memory 512 --run "$GUEST"
 DEFINED=1

@@ -41,6 +41,13 @@ route_push(struct route_list *l, uint32_t ip, uint8_t depth, uint16_t port)
 	return 0;
 }
 
+/*
+ * 198.18.<port>.0. Not RTE_IPV4(): DPDK 22.11's shifts an int, so an
+ * octet of 128 or more overflows it (UBSan stops there).
+ */
+#define ROUTE_198_18(port) ((uint32_t)198 << 24 | (uint32_t)18 << 16 | \
+	((uint32_t)(port) & 0xff) << 8)
+
 static int
 default_routes(struct route_list *l, uint64_t portmask)
 {
@@ -48,7 +55,7 @@ default_routes(struct route_list *l, uint64_t portmask)
 
 	for (port = 0; port < PORTMASK_BITS; port++)
 		if (portmask_has(portmask, port) &&
-				route_push(l, RTE_IPV4(198, 18, port, 0), 24,
+				route_push(l, ROUTE_198_18(port), 24,
 					(uint16_t)port) < 0)
 			return -ENOMEM;
 	return 0;

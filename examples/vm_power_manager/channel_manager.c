@@ -357,7 +357,7 @@ connect_channel(struct chmgr *m, struct vm_channel *ch, char *err,
 			"long for a unix socket", ch->index, vm, ch->path);
 		goto fail;
 	}
-	strcpy(sa.sun_path, ch->path);
+	memcpy(sa.sun_path, ch->path, strlen(ch->path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		ret = -errno;

@@ -70,30 +70,6 @@ touch(struct monitor *mon, struct chan_state *s)
 	mon->touched = s;
 }
 
-/*
- * Room for @len more bytes of replies, up to the backlog. The buffer is
- * as large as the replies waiting, not the backlog: with thousands of
- * channels a backlog-sized buffer each costs pages the guests never use.
- */
-static int
-tx_grow(struct monitor *mon, struct chan_state *s, size_t len)
-{
-	size_t size = RTE_MAX(s->tx_size, TX_MIN);
-	uint8_t *tx;
-
-	while (size < s->tx_len + len)
-		size *= 2;
-	size = RTE_MIN(size, mon->tx_cap);
-	if (s->tx_len + len > size)
-		return -ENOSPC;
-	tx = realloc(s->tx, size);
-	if (tx == NULL)
-		return -ENOMEM;
-	s->tx = tx;
-	s->tx_size = size;
-	return 0;
-}
-
 void
 monitor_queue_reply(struct monitor *mon, struct chan_state *s,
 		const void *reply)
@@ -108,7 +84,9 @@ monitor_queue_reply(struct monitor *mon, struct chan_state *s,
 		mon->st.nacks++;
 		s->ch->stats.nacks++;
 	}
-	if (s->tx_len + len > s->tx_size && tx_grow(mon, s, len) < 0) {
+	if (s->tx == NULL)
+		s->tx = malloc(mon->tx_cap);
+	if (s->tx == NULL || s->tx_len + len > mon->tx_cap) {
 		mon->st.dropped++;
 		CHAN_LOG(s, WARNING, "guest is not reading replies, "
 			"dropping one (backlog full)");
@@ -274,12 +252,6 @@ flush_channel(struct monitor *mon, struct chan_state *s)
 	}
 	memmove(s->tx, s->tx + off, s->tx_len - off);
 	s->tx_len -= off;
-	/* A burst's large buffer goes once it is sent. */
-	if (s->tx_len == 0 && s->tx_size > TX_KEEP) {
-		free(s->tx);
-		s->tx = NULL;
-		s->tx_size = 0;
-	}
 	if (off > 0) {
 		/* It reads: serve it, and keep its answers again. */
 		s->deaf = 0;
@@ -365,7 +337,8 @@ monitor_run(struct monitor *mon)
 				stall_timer(mon);
 			} else if (s == (void *)&mon->sigfd) {
 				MON_LOG(INFO, "signal received: stopping");
-				mon->quit = 1;
+				__atomic_store_n(&mon->quit, 1,
+					__ATOMIC_RELEASE);
 			} else {
 				uint32_t e = ev[i].events;
 
@@ -418,11 +391,12 @@ monitor_call(struct monitor *mon, monitor_fn fn, void *arg)
 {
 	struct job j = { .fn = fn, .arg = arg };
 	sem_t done;
+	pid_t tid;
 	int ret;
 
 	/* On the loop already, or before it runs: nothing to hand over. */
-	if (__atomic_load_n(&mon->tid, __ATOMIC_ACQUIRE) == 0 ||
-			mon->tid == gettid()) {
+	tid = __atomic_load_n(&mon->tid, __ATOMIC_ACQUIRE);
+	if (tid == 0 || tid == gettid()) {
 		fn(mon, arg);
 		return 0;
 	}

@@ -101,8 +101,9 @@ vmp_guest_channel_configure(const struct vmp_guest_channel_conf *conf)
 			name, VMP_PROTO_NAME_SZ);
 		return -EINVAL;
 	}
-	strcpy(ctx.prefix, prefix);
-	strcpy(ctx.vm_name, name);
+	/* Both measured above: they fit with their terminators. */
+	memcpy(ctx.prefix, prefix, strlen(prefix) + 1);
+	memcpy(ctx.vm_name, name, strlen(name) + 1);
 	ctx.connect_timeout_ms = DEFAULT_TIMEOUT_MS;
 	ctx.reply_timeout_ms = DEFAULT_TIMEOUT_MS;
 	ctx.power_wait_ack = 0;

@@ -103,7 +103,7 @@ refresh_freqs(unsigned int lcore_id)
 			VMP_PROTO_QUERY_FREQ_AVAIL, got, &r);
 		if (ret != VMP_PROTO_FREQ_AVAIL)
 			goto fail;
-		if (got == 0) {
+		if (khz == NULL) {
 			total = r.freq.unit;
 			if (total == 0 || total > FREQS_SANE_MAX)
 				goto bad_reply;

@@ -360,7 +360,9 @@ fetch_avail(uint32_t lcore, uint32_t **khz_out, uint32_t *total_out)
 	return 0;
 fail:
 	free(khz);
-	return ret;
+	/* Any other reply (ACK, FREQ_LIST...) is the host's error, not ours
+	 * to take as success: the caller would read no list. */
+	return ret < 0 || ret == VMP_PROTO_NACK ? ret : -EPROTO;
 }
 
 static void
