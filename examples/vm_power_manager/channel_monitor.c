@@ -70,6 +70,30 @@ touch(struct monitor *mon, struct chan_state *s)
 	mon->touched = s;
 }
 
+/*
+ * Room for @len more bytes of replies, up to the backlog. The buffer is
+ * as large as the replies waiting, not the backlog: with thousands of
+ * channels a backlog-sized buffer each costs pages the guests never use.
+ */
+static int
+tx_grow(struct monitor *mon, struct chan_state *s, size_t len)
+{
+	size_t size = RTE_MAX(s->tx_size, TX_MIN);
+	uint8_t *tx;
+
+	while (size < s->tx_len + len)
+		size *= 2;
+	size = RTE_MIN(size, mon->tx_cap);
+	if (s->tx_len + len > size)
+		return -ENOSPC;
+	tx = realloc(s->tx, size);
+	if (tx == NULL)
+		return -ENOMEM;
+	s->tx = tx;
+	s->tx_size = size;
+	return 0;
+}
+
 void
 monitor_queue_reply(struct monitor *mon, struct chan_state *s,
 		const void *reply)
@@ -84,9 +108,7 @@ monitor_queue_reply(struct monitor *mon, struct chan_state *s,
 		mon->st.nacks++;
 		s->ch->stats.nacks++;
 	}
-	if (s->tx == NULL)
-		s->tx = malloc(mon->tx_cap);
-	if (s->tx == NULL || s->tx_len + len > mon->tx_cap) {
+	if (s->tx_len + len > s->tx_size && tx_grow(mon, s, len) < 0) {
 		mon->st.dropped++;
 		CHAN_LOG(s, WARNING, "guest is not reading replies, "
 			"dropping one (backlog full)");
@@ -252,6 +274,12 @@ flush_channel(struct monitor *mon, struct chan_state *s)
 	}
 	memmove(s->tx, s->tx + off, s->tx_len - off);
 	s->tx_len -= off;
+	/* A burst's large buffer goes once it is sent. */
+	if (s->tx_len == 0 && s->tx_size > TX_KEEP) {
+		free(s->tx);
+		s->tx = NULL;
+		s->tx_size = 0;
+	}
 	if (off > 0) {
 		/* It reads: serve it, and keep its answers again. */
 		s->deaf = 0;
