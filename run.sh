@@ -3,7 +3,8 @@
 # Copyright(c) 2026 The vmpower authors
 #
 # ./run.sh demo   install what is needed, build, run the main job
-# ./run.sh test   install what is needed, build, run every test
+# ./run.sh test   install what is needed, build, run every test (and again
+#                 under ASan/UBSan and TSan; VMP_SANITIZE=0 skips those)
 # ./run.sh fuzz [seconds]  run every fuzz target that long (default 60)
 set -euo pipefail
 
@@ -14,6 +15,9 @@ BUILD=${VMP_BUILD_DIR:-build}
 PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
 	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
 	python3-sphinx doxygen dpdk-dev libxml2-utils groff-base)
+
+# Static analysers for the security checks (sanitizers come with gcc).
+PACKAGES+=(cppcheck clang-tidy)
 
 log() { printf '==> %s\n' "$*"; }
 
@@ -41,12 +45,13 @@ build() {
 	ninja -C "$BUILD" >/dev/null
 }
 
-# One line from meson's JSON log: "N passed, M failed[, K skipped]".
+# One line from meson's JSON logs (each build's, summed):
+# "N passed, M failed[, K skipped]".
 summary() {
-	python3 - "$BUILD/meson-logs/testlog.json" <<'PY'
+	python3 - "$@" <<'PY'
 import json, sys
 counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
-for line in open(sys.argv[1]):
+for line in (l for f in sys.argv[1:] for l in open(f)):
     r = json.loads(line)["result"]
     if r in ("OK", "EXPECTEDFAIL"):
         counts["OK"] += 1
@@ -62,11 +67,46 @@ sys.exit(1 if counts["FAIL"] or counts["OK"] == 0 else 0)
 PY
 }
 
+# The suite again in sanitizer build $1 (-Db_sanitize=$2), beside $BUILD.
+sanitized() {
+	local dir=$1 san=$2
+	shift 2
+	if [ ! -f "$dir/build.ninja" ]; then
+		log "configuring $dir ($san)"
+		meson setup "$dir" -Db_sanitize="$san" -Db_lundef=false \
+			>/dev/null
+	fi
+	log "building $dir"
+	ninja -C "$dir" >/dev/null
+	log "running tests under $san"
+	meson test -C "$dir" --print-errorlogs --no-rebuild "$@"
+}
+
+# Every test; then, unless VMP_SANITIZE=0, every test again under ASan,
+# UBSan and LeakSanitizer (but the docs and real-VM suites), and the
+# threaded ones under TSan (app/test/security/tsan.tests). One summary.
 run_tests() {
+	local rc=0 sec=app/test/security tsan_tests
+	local logs=("$BUILD/meson-logs/testlog.json")
 	log "running tests"
-	local rc=0
 	meson test -C "$BUILD" --print-errorlogs --no-rebuild "$@" || rc=$?
-	summary || rc=1
+	if [ "${VMP_SANITIZE:-1}" != 0 ]; then
+		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:print_summary=1 \
+		UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+			sanitized "$BUILD-asan" address,undefined \
+			--no-suite docs --no-suite vm "$@" || rc=$?
+		logs+=("$BUILD-asan/meson-logs/testlog.json")
+		if [ $# -gt 0 ]; then
+			tsan_tests=("$@")
+		else
+			mapfile -t tsan_tests < <(grep -v '^#' "$sec/tsan.tests")
+		fi
+		TSAN_OPTIONS="suppressions=$PWD/$sec/tsan.supp:exitcode=66" \
+		VMP_TEST_SLOW=4 \
+			sanitized "$BUILD-tsan" thread "${tsan_tests[@]}" || rc=$?
+		logs+=("$BUILD-tsan/meson-logs/testlog.json")
+	fi
+	summary "${logs[@]}" || rc=1
 	return $rc
 }
 

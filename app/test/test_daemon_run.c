@@ -26,6 +26,19 @@ binary(const char *env, const char *fallback)
 	return p != NULL ? p : fallback;
 }
 
+/*
+ * Sanitizer builds run slower (under TSan, EAL's loading of DPDK's driver
+ * plugins alone takes seconds): VMP_TEST_SLOW=N stretches every wait.
+ */
+static int
+slow(int ms)
+{
+	const char *s = getenv("VMP_TEST_SLOW");
+	int n = s != NULL ? atoi(s) : 1;
+
+	return n > 1 && n < 100 ? ms * n : ms;
+}
+
 /* Run @path @argv with pipes on its standard streams, EAL prefix @tag. */
 static int
 proc_start(struct daemon *d, const char *path, const char *tag,
@@ -97,7 +110,7 @@ daemon_expect(struct daemon *d, const char *text, int ms)
 			d->len -= end;
 			return 0;
 		}
-		if (poll(&p, 1, ms) <= 0) {
+		if (poll(&p, 1, slow(ms)) <= 0) {
 			printf("daemon did not say \"%s\"; it said:\n%s\n", text,
 				d->buf);
 			return -ETIMEDOUT;
@@ -129,7 +142,7 @@ daemon_wait(struct daemon *d)
 {
 	int st, i;
 
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < slow(500); i++) {
 		if (waitpid(d->pid, &st, WNOHANG) == d->pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		usleep(10000);
