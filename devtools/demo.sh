@@ -222,21 +222,25 @@ step = max(1, int(tmax / 10))
 for s in range(0, int(tmax) + 1, step):
     out.append(f'<text x="{X(s):.1f}" y="{H-B+18}" text-anchor="middle">{s}s</text>')
 out.append(f'<line x1="{L}" x2="{W-R}" y1="{H-B}" y2="{H-B}" stroke="black"/>')
-def path(ys, color, width, dash=""):
+def path(ys, color, width, dash="", steps=False):
     pts = [(X(a), b) for a, b in zip(t, ys) if b is not None]
     if not pts: return
+    if steps:
+        # a frequency holds until the next sample
+        pts = [q for a, b in zip(pts, pts[1:] + [pts[-1]])
+               for q in (a, (b[0], a[1]))]
     d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in pts)
     out.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{width}" {dash}/>')
 path([Yp(p) for p in rate], "#999", 2, 'stroke-dasharray="4 3"')
 for cpu, color in (("pcpu0_khz", "#1f77b4"), ("pcpu1_khz", "#d62728")):
-    # steps: a frequency holds until the next sample
     ys = [num(r[cpu]) for r in rows]
-    path([Yf(v) if v else None for v in ys], color, 2.5)
+    path([Yf(v) if v else None for v in ys], color, 2.5, steps=True)
 lg = [("#1f77b4", "pCPU 0 (vCPU 0) frequency"), ("#d62728", "pCPU 1 (vCPU 1, l3fwd lcore 1) frequency"),
       ("#999", "guest packets/s (right axis)")]
 for i, (c, s) in enumerate(lg):
-    out.append(f'<rect x="{L+10}" y="{T+8+i*16}" width="14" height="4" fill="{c}"/>')
-    out.append(f'<text x="{L+30}" y="{T+13+i*16}">{s}</text>')
+    # right of the middle, below the top line: clear of the curves' peaks
+    out.append(f'<rect x="{L+400}" y="{T+148+i*16}" width="14" height="4" fill="{c}"/>')
+    out.append(f'<text x="{L+420}" y="{T+153+i*16}">{s}</text>')
 out.append("</svg>")
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
 PY
