@@ -31,6 +31,21 @@ test_log_contains(const char *text)
 	return log_buf != NULL && strstr(log_buf, text) != NULL;
 }
 
+int
+test_log_count(const char *text)
+{
+	const char *p;
+	int n = 0;
+
+	if (log_stream == NULL)
+		return 0;
+	fflush(log_stream);
+	for (p = log_buf; p != NULL && (p = strstr(p, text)) != NULL;
+			p += strlen(text))
+		n++;
+	return n;
+}
+
 void
 test_log_release(void)
 {

@@ -65,6 +65,8 @@ void test_register(struct test_case *t);
 void test_log_capture(void);
 /* Whether the captured log holds @text. */
 int test_log_contains(const char *text);
+/* How many times the captured log holds @text. */
+int test_log_count(const char *text);
 void test_log_release(void);
 
 #define TEST_ASSERT_LOG(text) \

@@ -596,20 +596,28 @@ static int
 garbage(void *arg)
 {
 	uint8_t junk[464];
+	struct timespec t0, t1;
 	struct mfx f;
 	reply_t r;
-	int fd, i;
+	int fd, i, lines;
 
 	(void)arg;
 	TEST_RUN(mfx_start(&f, 0));
 	fd = f.peer[VM0_0];
 	test_log_capture();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < MONITOR_GARBAGE_LIMIT; i++) {
 		memset(junk, 0x41 + i % 20, sizeof(junk));
 		TEST_ASSERT_EQUAL(write(fd, junk, sizeof(junk)), sizeof(junk),
 			"");
 		TEST_ASSERT_EQUAL(read_reply(fd, &r), NACK, "packet %d", i);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Logged in a burst of 8, then one a second: a flood is not. */
+	lines = test_log_count("refused: unknown command");
+	TEST_ASSERT(lines >= 1 && lines <= 8 + (t1.tv_sec - t0.tv_sec) + 1,
+		"%d refusals logged in %ld s", lines,
+		(long)(t1.tv_sec - t0.tv_sec));
 	TEST_ASSERT_LOG("VM vm0 channel 0: 64 invalid packets in a row: "
 		"channel disabled");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 0,
