@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rte_common.h>
+
 #include "cpufreq_sandbox.h"
 #include "test.h"
 #include "test_daemon_run.h"
@@ -51,6 +53,29 @@ connect_as_nobody(const char *path)
 }
 
 static int
+hostile_params(const char *prefix)
+{
+	static const char *const cmds[] = {
+		"/vmpower/vm,../../etc/passwd", "/vmpower/vm,%s%s%n",
+		"/vmpower/vm,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"/vmpower/core,99999999999999999999", "/vmpower/core,-1",
+		"/vmpower/core,4294967295",
+	};
+	char json[2048];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cmds); i++) {
+		TEST_ASSERT_EQUAL(test_telemetry(prefix, cmds[i], json,
+			sizeof(json)), 0, "%s", cmds[i]);
+		TEST_ASSERT(strstr(json, "null") != NULL, "%s: %s", cmds[i],
+			json);
+	}
+	TEST_ASSERT_EQUAL(test_telemetry(prefix, "/vmpower/stats", json,
+		sizeof(json)), 0, "still answers");
+	return TEST_SUCCESS;
+}
+
+static int
 telemetry(void *arg)
 {
 	char dir[] = "/tmp/vmp_sec.XXXXXX", run[128], sock[160], json[2048];
@@ -80,6 +105,8 @@ telemetry(void *arg)
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"packets\"") != NULL, "%s", json);
 	TEST_ASSERT_EQUAL(connect_as_nobody(sock), EACCES, "");
+	/* Parameters are only looked up: nothing found, nothing broken. */
+	TEST_RUN(hostile_params(d.prefix));
 
 	/* SIGTERM: a clean stop, exit 0 (no leak under LeakSanitizer). */
 	TEST_ASSERT_EQUAL(kill(d.pid, SIGTERM), 0, "");
