@@ -6,7 +6,10 @@
 # a real VM whose l3fwd-power forwards a traffic burst and then idles, its
 # frequency requests served by vm_power_mgr on the host, shown live.
 #
-#   devtools/demo.sh [--real-cpufreq] [--out DIR]
+#   devtools/demo.sh [--real-cpufreq] [--out DIR] [--check]
+#
+# --check (the vm_l3fwd test): fail unless pCPU 1 went min -> max -> min
+# with the burst forwarded in full, and pCPU 0 was never touched.
 #
 # Starts a libvirtd if none runs (stops only that one), defines a VM with 2
 # vCPUs pinned to host CPUs 0 and 1 and a power channel per lcore, starts
@@ -23,9 +26,11 @@ DEV=$SRC/devtools
 BUILD=$(readlink -f "${VMP_BUILD_DIR:-$SRC/build}")
 OUT=$SRC/demo-out
 REAL=0
+CHECK=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--real-cpufreq) REAL=1; shift ;;
+	--check) CHECK=1; shift ;;
 	--out) OUT=$(readlink -m "$2"); shift 2 ;;
 	*) sed -n '6,7s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
@@ -245,6 +250,28 @@ out.append("</svg>")
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
 PY
 ls -l "$OUT/frequencies.svg" "$OUT/samples.csv" | sed 's/^/    /'
+
+if [ "$CHECK" = 1 ]; then
+	# pCPU 1: min (the guest's first vote), max under the burst, min idle.
+	verdict=$(awk -F, -v pkts="$PKTS" '
+		NR == 1 { next }
+		$2 != 2400000 && $2 != "" { bad = "pCPU 0 moved to " $2 " kHz" }
+		$3 == 1200000 && step == 0 { step = 1 }
+		$3 >= 2400000 && step == 1 { step = 2 }
+		$3 == 1200000 && step == 2 { step = 3 }
+		$6 > rx { rx = $6 }
+		END {
+			if (bad != "") print bad
+			else if (step < 3) print "pCPU 1 did not go min, max, min (step " step ")"
+			else if (rx < pkts) print "the guest forwarded " rx " of " pkts " packets"
+			else print "ok"
+		}' "$OUT/samples.csv")
+	if [ "$verdict" != ok ]; then
+		echo "check failed: $verdict" >&2
+		exit 1
+	fi
+	echo "check: pCPU 1 went 1200000 -> 2400000 -> 1200000 kHz, pCPU 0 untouched, $PKTS packets forwarded"
+fi
 
 hi=$(awk -F, 'NR > 1 && $3 > m { m = $3 } END { print m + 0 }' "$OUT/samples.csv")
 lo_end=$(awk -F, 'NR > 1 && $3 > 0 && (m == "" || $3 < m) { m = $3 } END { print m + 0 }' "$OUT/samples.csv")
