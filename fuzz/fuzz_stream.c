@@ -75,6 +75,21 @@ setup(void)
 		abort();
 }
 
+/* Each input on a channel as new: the result depends on the input only. */
+static void
+reset_channel(void)
+{
+	struct cpu_list voted = f.s.voted;
+
+	free(f.s.tx);
+	memset(&f.s, 0, sizeof(f.s));
+	f.s.ch = &f.ch;
+	f.s.voted = voted;
+	f.mon->touched = NULL;
+	memset(&f.ch.stats, 0, sizeof(f.ch.stats));
+	f.ch.enabled = 1;
+}
+
 static void
 on_packet(const struct vmp_proto_packet *p, void *arg)
 {
@@ -104,10 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nb_cuts = (unsigned int)fuzz_take(&data, &size, 1) % 16;
 	for (i = 0; i < nb_cuts; i++)
 		cuts[i] = (uint16_t)fuzz_take(&data, &size, 2);
-	memset(&f.s.rx, 0, sizeof(f.s.rx));
-	f.s.tx_len = 0;
-	f.s.garbage = 0;
-	f.ch.enabled = 1;
+	reset_channel();
 	f.stream = data;
 	f.delivered = f.connects = 0;
 	monitor_get_stats(f.mon, &before);
