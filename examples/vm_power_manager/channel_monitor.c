@@ -422,9 +422,13 @@ monitor_call(struct monitor *mon, monitor_fn fn, void *arg)
 	pid_t tid;
 	int ret;
 
-	/* On the loop already, or before it runs: nothing to hand over. */
+	/*
+	 * On the loop already: nothing to hand over. Before the loop runs,
+	 * the job waits for it: a thread it is starting on may be past
+	 * epoll_wait() before its id is stored (TSan saw the race).
+	 */
 	tid = __atomic_load_n(&mon->tid, __ATOMIC_ACQUIRE);
-	if (tid == 0 || tid == gettid()) {
+	if (tid != 0 && tid == gettid()) {
 		fn(mon, arg);
 		return 0;
 	}

@@ -109,7 +109,8 @@ void monitor_stop(struct monitor *mon);
 typedef void (*monitor_fn)(struct monitor *mon, void *arg);
 
 /**
- * Run @p fn on the loop thread and wait until it ran.
+ * Run @p fn on the loop thread and wait until it ran (called before the
+ * loop runs, wait for it to start: monitor_run() must follow).
  * @return 0, or -ESHUTDOWN once the loop has ended (fn not run).
  */
 int monitor_call(struct monitor *mon, monitor_fn fn, void *arg);
