@@ -189,6 +189,8 @@ startup(void *arg)
 {
 	static const char *const bad[] = { "--bogus", NULL };
 	static const char *const help[] = { "--help", NULL };
+	static const char *const wrap[] = { "--rate-limit", "4294967297",
+		NULL };
 	const char *unsafe[] = { "--channel-dir", NULL, "--libvirt-uri",
 		"test:///default", NULL };
 	char dir[] = "/tmp/vmp_unsafe.XXXXXX";
@@ -198,6 +200,11 @@ startup(void *arg)
 	TEST_ASSERT_EQUAL(daemon_start(&d, bad), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "--libvirt-uri URI", 5000), 0, "");
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 2, "bad options");
+	daemon_close(&d);
+	TEST_ASSERT_EQUAL(daemon_start(&d, wrap), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "--rate-limit: '4294967297' is not "
+		"a number of packets a second", 5000), 0, "");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 2, "no wraparound");
 	daemon_close(&d);
 	TEST_ASSERT_EQUAL(daemon_start(&d, help), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "--channel-dir DIR", 5000), 0, "");

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,22 @@ usage(const char *prog)
 		prog, CHMGR_DEFAULT_DIR, MONITOR_DEFAULT_RATE);
 }
 
+/* A decimal number in [min, max]: digits only, no sign, no wraparound. */
+static int
+parse_number(const char *text, unsigned long min, unsigned long max,
+		unsigned long *out)
+{
+	char *end;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(text, &end, 10);
+	if (*end != '\0' || errno != 0 || *out < min || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv)
 {
@@ -89,7 +106,7 @@ parse_args(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
+	unsigned long v;
 	int opt;
 
 	optind = 1;
@@ -105,24 +122,22 @@ parse_args(int argc, char **argv)
 			d.driver = optarg;
 			break;
 		case 'b':
-			d.backlog = (unsigned int)strtoul(optarg, &end, 10);
-			if (*end != '\0' || d.backlog == 0 ||
-					d.backlog > 65536) {
+			if (parse_number(optarg, 1, 65536, &v) < 0) {
 				fprintf(stderr, "--backlog: '%s' is not a "
 					"number from 1 to 65536\n", optarg);
 				return -EINVAL;
 			}
+			d.backlog = (unsigned int)v;
 			break;
 		case 'r':
-			errno = 0;
-			d.rate_limit = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || errno != 0 || d.rate_limit < 0) {
+			if (parse_number(optarg, 0, INT_MAX, &v) < 0) {
 				fprintf(stderr, "--rate-limit: '%s' is not a "
-					"number of packets a second\n", optarg);
+					"number of packets a second (0 to %d)\n",
+					optarg, INT_MAX);
 				return -EINVAL;
 			}
 			/* 0 means no limit here, the default in the conf. */
-			d.rate_limit = d.rate_limit == 0 ? -1 : d.rate_limit;
+			d.rate_limit = v == 0 ? -1 : (int)v;
 			break;
 		case 'n':
 			d.no_cli = 1;
