@@ -168,6 +168,22 @@ read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* socat binds before it listens: a connect in between is refused. */
+static int
+connect_retry(int fd, const struct sockaddr_un *sa)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+			return 0;
+		if (errno != ECONNREFUSED && errno != ENOENT)
+			return -errno;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 /* Host side of the bridge: answer the next request with NACK. */
 static void *
 nack_one(void *arg)
@@ -217,8 +233,7 @@ test_guest_socat_bridge(void)
 	}
 	TEST_ASSERT(pid > 0, "");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (wait_path(sa.sun_path, 3000) < 0 ||
-			connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	if (wait_path(sa.sun_path, 3000) < 0 || connect_retry(fd, &sa) < 0 ||
 			wait_path(port, 3000) < 0) {
 		printf("socat did not come up\n");
 		goto out;
