@@ -268,29 +268,53 @@ cmd_set_freq(void *parsed, struct cmdline *cl __rte_unused,
 }
 
 static void
-cmd_query_freq(void *parsed, struct cmdline *cl __rte_unused,
-		void *data __rte_unused)
+show_freq(const union vmp_guest_reply *r, int64_t vcpu, unsigned int slot)
 {
-	const struct res_lcore *res = parsed;
+	cli_out("vCPU %" PRId64 ": %u kHz\n", vcpu, r->freq.freq_list[slot]);
+}
+
+static void
+show_caps(const union vmp_guest_reply *r, int64_t vcpu, unsigned int slot)
+{
+	cli_out("vCPU %" PRId64 ": turbo %" PRIu64 ", priority %" PRIu64 "\n",
+		vcpu, r->caps.turbo[slot], r->caps.priority[slot]);
+}
+
+/* One vCPU (@one) or the VM's list (@list, for "all"), a line each. */
+static void
+query_vcpus(const char *arg, uint32_t one, uint32_t list,
+		void (*show)(const union vmp_guest_reply *, int64_t,
+			unsigned int))
+{
 	union vmp_guest_reply r;
 	uint32_t lcore;
 	int64_t vcpu;
 	int all, n, i;
 
-	if (parse_lcore(res->lcore, 1, &lcore) < 0)
+	if (parse_lcore(arg, 1, &lcore) < 0)
 		return;
 	all = lcore == LCORE_ALL;
-	if (ask(&lcore, all ? VMP_PROTO_QUERY_FREQ_LIST :
-			VMP_PROTO_QUERY_FREQ, &r, &vcpu) < 0)
+	if (ask(&lcore, all ? list : one, &r, &vcpu) < 0)
 		return;
 	if (!all) {
-		cli_out("vCPU %" PRId64 ": %u kHz\n", vcpu,
-			r.freq.freq_list[vmp_proto_slot((uint64_t)vcpu)]);
+		show(&r, vcpu, vmp_proto_slot((uint64_t)vcpu));
 		return;
 	}
-	n = list_len(lcore, r.freq.num_vcpu);
+	/* num_vcpu sits at a different offset in each list reply. */
+	n = list_len(lcore, list == VMP_PROTO_QUERY_FREQ_LIST ?
+		r.freq.num_vcpu : r.caps.num_vcpu);
 	for (i = 0; i < n; i++)
-		cli_out("vCPU %d: %u kHz\n", i, r.freq.freq_list[i]);
+		show(&r, i, (unsigned int)i);
+}
+
+static void
+cmd_query_freq(void *parsed, struct cmdline *cl __rte_unused,
+		void *data __rte_unused)
+{
+	const struct res_lcore *res = parsed;
+
+	query_vcpus(res->lcore, VMP_PROTO_QUERY_FREQ,
+		VMP_PROTO_QUERY_FREQ_LIST, show_freq);
 }
 
 static void
@@ -298,28 +322,9 @@ cmd_query_caps(void *parsed, struct cmdline *cl __rte_unused,
 		void *data __rte_unused)
 {
 	const struct res_lcore *res = parsed;
-	union vmp_guest_reply r;
-	uint32_t lcore;
-	int64_t vcpu;
-	int all, n, i;
 
-	if (parse_lcore(res->lcore, 1, &lcore) < 0)
-		return;
-	all = lcore == LCORE_ALL;
-	if (ask(&lcore, all ? VMP_PROTO_QUERY_CAPS_LIST :
-			VMP_PROTO_QUERY_CAPS, &r, &vcpu) < 0)
-		return;
-	if (!all) {
-		unsigned int s = vmp_proto_slot((uint64_t)vcpu);
-
-		cli_out("vCPU %" PRId64 ": turbo %" PRIu64 ", priority %"
-			PRIu64 "\n", vcpu, r.caps.turbo[s], r.caps.priority[s]);
-		return;
-	}
-	n = list_len(lcore, r.caps.num_vcpu);
-	for (i = 0; i < n; i++)
-		cli_out("vCPU %d: turbo %" PRIu64 ", priority %" PRIu64 "\n",
-			i, r.caps.turbo[i], r.caps.priority[i]);
+	query_vcpus(res->lcore, VMP_PROTO_QUERY_CAPS,
+		VMP_PROTO_QUERY_CAPS_LIST, show_caps);
 }
 
 /* Page through FREQ_AVAIL answers, 8 entries each, into a fresh array. */
