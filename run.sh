@@ -39,7 +39,7 @@ install_deps() {
 build() {
 	if [ ! -f "$BUILD/build.ninja" ]; then
 		log "configuring $BUILD"
-		meson setup "$BUILD" >/dev/null
+		meson setup "$BUILD" -Ddeveloper_mode=true >/dev/null
 	fi
 	log "building"
 	ninja -C "$BUILD" >/dev/null
@@ -73,7 +73,7 @@ sanitized() {
 	shift 2
 	if [ ! -f "$dir/build.ninja" ]; then
 		log "configuring $dir ($san)"
-		meson setup "$dir" -Db_sanitize="$san" -Db_lundef=false \
+		meson setup "$dir" -Ddeveloper_mode=true -Db_sanitize="$san" -Db_lundef=false \
 			>/dev/null
 	fi
 	log "building $dir"

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <rte_power.h>
+#include "vmp_dpdk_compat.h"
 
 #include <vmp_guest_channel.h>
 #include <vmp_guest_power.h>
@@ -91,7 +91,7 @@ test_guest_power_routes(void)
 	TEST_ASSERT_EQUAL(caps.turbo, 1, "");
 	TEST_ASSERT_EQUAL(caps.priority, 0, "");
 	TEST_ASSERT_EQUAL(peer.last.command, VMP_PROTO_QUERY_CAPS, "");
-	TEST_ASSERT_EQUAL(rte_power_set_freq(1, 2), -ENOTSUP, "");
+	TEST_ASSERT_EQUAL((int)rte_power_set_freq(1, 2), -ENOTSUP, "");
 	TEST_ASSERT_EQUAL(rte_power_turbo_status(1), -ENOTSUP, "");
 
 	/* A host that refuses: NACK surfaces as an error or 0. */

@@ -12,7 +12,7 @@
 
 #include <rte_common.h>
 #include <rte_cycles.h>
-#include <rte_power.h>
+#include "vmp_dpdk_compat.h"
 
 #include <vmp_guest_channel.h>
 #include <vmp_guest_power.h>
@@ -213,8 +213,7 @@ start_host(struct power_lcore *p)
 	p->synced = idx < p->nb_levels;
 	p->initial = find_khz(p, start_khz);
 	/* With turbo off, max is the second entry. */
-	p->top = rte_power_get_capabilities != NULL &&
-		rte_power_get_capabilities(p->lcore_id, &caps) == 0 &&
+	p->top = rte_power_get_capabilities(p->lcore_id, &caps) == 0 &&
 		caps.turbo && rte_power_turbo_status(p->lcore_id) == 0 &&
 		p->nb_levels > 1;
 	return 0;
@@ -442,7 +441,7 @@ power_lcore_release(struct power_lcore *p)
 	if (p->mode != POWER_MODE_NONE && p->initial >= 0 && p->synced &&
 			p->level != (uint64_t)p->initial) {
 		if (p->mode == POWER_MODE_HOST) {
-			if (rte_power_set_freq(p->lcore_id,
+			if ((int)rte_power_set_freq(p->lcore_id,
 					(uint32_t)p->initial) >= 0) {
 				p->level = (uint32_t)p->initial;
 				publish_level(p);

@@ -13,13 +13,15 @@
 #include <rte_rwlock.h>
 #include <rte_telemetry.h>
 
+#include "vmp_dpdk_compat.h"
+
 #include "l3fwd_log.h"
 #include "stats.h"
 
 static const struct worker_set *set;
 /* Telemetry answers from its own thread: not once the set is gone. */
 static rte_rwlock_t set_lock = RTE_RWLOCK_INITIALIZER;
-static pthread_t printer;
+static rte_thread_t printer;
 static int printer_running;
 static int printer_stop;
 static unsigned int interval;
@@ -141,7 +143,7 @@ stats_print(FILE *f, const char *title)
 	fflush(f);
 }
 
-static void *
+static uint32_t
 printer_main(void *arg)
 {
 	char title[64];
@@ -160,7 +162,7 @@ printer_main(void *arg)
 			rte_get_tsc_hz());
 		stats_print(stdout, title);
 	}
-	return NULL;
+	return 0;
 }
 
 /* Telemetry: the ids of the ports or of the lcores. */
@@ -204,10 +206,10 @@ port(const char *params, struct rte_tel_data *d)
 		return -EINVAL;
 	port_totals((uint16_t)id, &t);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "rx", t.rx);
-	rte_tel_data_add_dict_u64(d, "tx", t.tx);
+	rte_tel_data_add_dict_uint(d, "rx", t.rx);
+	rte_tel_data_add_dict_uint(d, "tx", t.tx);
 	for (k = 0; k < FWD_DROP_MAX; k++)
-		rte_tel_data_add_dict_u64(d, fwd_drop_str(k), t.drop[k]);
+		rte_tel_data_add_dict_uint(d, fwd_drop_str(k), t.drop[k]);
 	return 0;
 }
 
@@ -233,7 +235,7 @@ lcore(const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_int(d, fl[k].name,
 				(int)fl[k].value);
 		else
-			rte_tel_data_add_dict_u64(d, fl[k].name,
+			rte_tel_data_add_dict_uint(d, fl[k].name,
 				(uint64_t)fl[k].value);
 	}
 	return 0;
@@ -275,7 +277,7 @@ stats_start(const struct worker_set *s, unsigned int interval_ms)
 		"Load and frequency of an lcore. Parameters: int lcore_id");
 	if (interval_ms == 0)
 		return 0;
-	ret = rte_ctrl_thread_create(&printer, "l3fwd-stats", NULL,
+	ret = rte_thread_create_control(&printer, "l3fwd-stats",
 		printer_main, NULL);
 	if (ret != 0) {
 		L3FWD_LOG(ERR, "cannot start the status thread: %s",
@@ -292,7 +294,7 @@ stats_stop(void)
 	if (!printer_running)
 		return;
 	__atomic_store_n(&printer_stop, 1, __ATOMIC_RELAXED);
-	pthread_join(printer, NULL);
+	rte_thread_join(printer, NULL);
 	printer_running = 0;
 }
 

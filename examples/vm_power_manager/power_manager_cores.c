@@ -163,32 +163,12 @@ pick_driver(struct power_mgr *pm, const char *want, const struct driver **d)
 	return 0;
 }
 
-/* librte_power maps an lcore to the one CPU of its EAL cpuset. */
-static int
-cpu_lcore(unsigned int cpu, unsigned int *lcore)
-{
-	unsigned int i;
-
-	if (cpu >= CPU_SETSIZE)
-		return -ERANGE;
-	for (i = 0; i < RTE_MAX_LCORE; i++) {
-		unsigned int l = (cpu + i) % RTE_MAX_LCORE; /* lcore == cpu first */
-		rte_cpuset_t set = rte_lcore_cpuset(l);
-
-		if (CPU_COUNT(&set) == 1 && CPU_ISSET(cpu, &set)) {
-			*lcore = l;
-			return 0;
-		}
-	}
-	return -ERANGE;
-}
-
 int
 pm_core_set_freq(struct core *c, uint32_t idx)
 {
 	if (idx == c->cur)
 		return 0;
-	if (rte_power_set_freq(c->lcore, idx) < 0) {
+	if ((int)rte_power_set_freq(c->lcore, idx) < 0) {
 		PM_LOG(ERR, "cpu %u: librte_power cannot set %u kHz",
 			c->cpu, c->freqs[idx]);
 		return -EIO;
@@ -208,7 +188,7 @@ core_init(struct power_mgr *pm, struct core *c)
 	char gov[64], now[64];		/* kernel names are 15 bytes */
 	uint32_t orig = 0, i;
 
-	if (cpu_lcore(c->cpu, &c->lcore) < 0) {
+	if (vmp_compat_power_lcore(c->cpu, &c->lcore) < 0) {
 		c->state = POWER_MGR_CORE_NO_LCORE;
 		PM_LOG(ERR, "cpu %u: no EAL lcore maps to it (librte_power drives lcore ids below %d): power requests for it will be refused",
 			c->cpu, RTE_MAX_LCORE);
@@ -270,7 +250,7 @@ static void
 core_restore(struct power_mgr *pm, struct core *c)
 {
 	if (c->orig_idx >= 0 && (uint32_t)c->orig_idx != c->cur &&
-			rte_power_set_freq(c->lcore, c->orig_idx) < 0)
+			(int)rte_power_set_freq(c->lcore, c->orig_idx) < 0)
 		PM_LOG(ERR, "cpu %u: cannot restore %u kHz", c->cpu,
 			c->freqs[c->orig_idx]);
 	if (rte_power_exit(c->lcore) < 0)

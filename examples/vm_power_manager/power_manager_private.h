@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include <rte_log.h>
-#include <rte_power.h>
+#include "vmp_dpdk_compat.h"
 
 #include "power_manager.h"
 

@@ -9,6 +9,8 @@
 
 #include <rte_telemetry.h>
 
+#include "vmp_dpdk_compat.h"
+
 #include "channel_manager.h"
 #include "channel_monitor.h"
 #include "power_manager.h"
@@ -53,14 +55,14 @@ channel_dict(const struct vm_channel *ch)
 	if (c == NULL)
 		return NULL;
 	rte_tel_data_start_dict(c);
-	rte_tel_data_add_dict_u64(c, "index", ch->index);
+	rte_tel_data_add_dict_uint(c, "index", ch->index);
 	rte_tel_data_add_dict_string(c, "path", ch->path);
 	rte_tel_data_add_dict_string(c, "status", ch->fd < 0 ?
 		"disconnected" : ch->enabled ? "enabled" : "disabled");
-	rte_tel_data_add_dict_u64(c, "requests", ch->stats.requests);
-	rte_tel_data_add_dict_u64(c, "acks", ch->stats.acks);
-	rte_tel_data_add_dict_u64(c, "nacks", ch->stats.nacks);
-	rte_tel_data_add_dict_u64(c, "errors", ch->stats.errors);
+	rte_tel_data_add_dict_uint(c, "requests", ch->stats.requests);
+	rte_tel_data_add_dict_uint(c, "acks", ch->stats.acks);
+	rte_tel_data_add_dict_uint(c, "nacks", ch->stats.nacks);
+	rte_tel_data_add_dict_uint(c, "errors", ch->stats.errors);
 	return c;
 }
 
@@ -85,7 +87,7 @@ job_vm(struct monitor *mon, void *arg)
 	rte_tel_data_add_dict_string(j->d, "name", vm->name);
 	rte_tel_data_add_dict_string(j->d, "state",
 		vm->running ? "running" : "not running");
-	rte_tel_data_add_dict_u64(j->d, "vcpus", vm->nb_vcpus);
+	rte_tel_data_add_dict_uint(j->d, "vcpus", vm->nb_vcpus);
 	rte_tel_data_start_array(pins, RTE_TEL_STRING_VAL);
 	for (i = 0; i < vm->nb_vcpus; i++) {
 		if (cpu_list_format(&vm->pcpus[i], buf, sizeof(buf)) < 0)
@@ -120,7 +122,7 @@ job_cores(struct monitor *mon, void *arg)
 				info.state != POWER_MGR_CORE_READY)
 			continue;
 		snprintf(key, sizeof(key), "%u", c);
-		rte_tel_data_add_dict_u64(j->d, key, info.cur_khz);
+		rte_tel_data_add_dict_uint(j->d, key, info.cur_khz);
 	}
 	j->ret = 0;
 }
@@ -161,14 +163,14 @@ job_core(struct monitor *mon, void *arg)
 	if (pm == NULL || power_mgr_core_info(pm, cpu, &info) < 0)
 		return;
 	rte_tel_data_start_dict(j->d);
-	rte_tel_data_add_dict_u64(j->d, "cpu", cpu);
+	rte_tel_data_add_dict_uint(j->d, "cpu", cpu);
 	rte_tel_data_add_dict_string(j->d, "state",
 		power_mgr_core_state_str(info.state));
 	j->ret = 0;
 	if (info.state != POWER_MGR_CORE_READY)
 		return;
-	rte_tel_data_add_dict_u64(j->d, "khz", info.cur_khz);
-	rte_tel_data_add_dict_u64(j->d, "writes", info.changes);
+	rte_tel_data_add_dict_uint(j->d, "khz", info.cur_khz);
+	rte_tel_data_add_dict_uint(j->d, "writes", info.changes);
 	rte_tel_data_add_dict_int(j->d, "manual_index", info.manual_idx);
 	n = power_mgr_votes(pm, cpu, NULL, 0);
 	v = rte_tel_data_alloc();
@@ -181,7 +183,7 @@ job_core(struct monitor *mon, void *arg)
 		for (i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES; i++) {
 			requester_name(monitor_chmgr(mon), votes[i].requester,
 				name, sizeof(name));
-			rte_tel_data_add_dict_u64(v, name,
+			rte_tel_data_add_dict_uint(v, name,
 				votes[i].idx < info.nb_freqs ?
 				khz[votes[i].idx] : 0);
 		}
@@ -201,17 +203,17 @@ job_stats(struct monitor *mon, void *arg)
 
 	monitor_get_stats(mon, &st);
 	rte_tel_data_start_dict(j->d);
-	rte_tel_data_add_dict_u64(j->d, "packets", st.packets);
-	rte_tel_data_add_dict_u64(j->d, "requests", st.requests);
-	rte_tel_data_add_dict_u64(j->d, "queries", st.queries);
-	rte_tel_data_add_dict_u64(j->d, "acks", st.acks);
-	rte_tel_data_add_dict_u64(j->d, "nacks", st.nacks);
-	rte_tel_data_add_dict_u64(j->d, "rejected", st.rejected);
-	rte_tel_data_add_dict_u64(j->d, "limited", st.limited);
-	rte_tel_data_add_dict_u64(j->d, "writes", st.writes);
-	rte_tel_data_add_dict_u64(j->d, "coalesced", st.coalesced);
-	rte_tel_data_add_dict_u64(j->d, "dropped_replies", st.dropped);
-	rte_tel_data_add_dict_u64(j->d, "errors", st.errors);
+	rte_tel_data_add_dict_uint(j->d, "packets", st.packets);
+	rte_tel_data_add_dict_uint(j->d, "requests", st.requests);
+	rte_tel_data_add_dict_uint(j->d, "queries", st.queries);
+	rte_tel_data_add_dict_uint(j->d, "acks", st.acks);
+	rte_tel_data_add_dict_uint(j->d, "nacks", st.nacks);
+	rte_tel_data_add_dict_uint(j->d, "rejected", st.rejected);
+	rte_tel_data_add_dict_uint(j->d, "limited", st.limited);
+	rte_tel_data_add_dict_uint(j->d, "writes", st.writes);
+	rte_tel_data_add_dict_uint(j->d, "coalesced", st.coalesced);
+	rte_tel_data_add_dict_uint(j->d, "dropped_replies", st.dropped);
+	rte_tel_data_add_dict_uint(j->d, "errors", st.errors);
 	j->ret = 0;
 }
 

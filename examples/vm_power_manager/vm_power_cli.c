@@ -34,6 +34,7 @@ static struct {
 	pthread_t thread;
 	int stop_fd;
 	int running;
+	int quit;		/* `quit` parsed (CLI thread only) */
 } cli = { .stop_fd = -1 };
 
 /* What a command asks of the loop, and what the loop answers. */
@@ -440,6 +441,7 @@ cmd_quit_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	(void)parsed;
 	(void)data;
+	cli.quit = 1;
 	cmdline_quit(cl);
 }
 
@@ -523,7 +525,7 @@ static cmdline_parse_ctx_t commands[] = {
 	&c_set_freq_mask, &c_quit, NULL,
 };
 
-/* Wait for input or for stop; cmdline reads what came. */
+/* Wait for input or for stop; cmdline parses what came. */
 static void *
 cli_main(void *arg)
 {
@@ -531,6 +533,8 @@ cli_main(void *arg)
 		{ .fd = STDIN_FILENO, .events = POLLIN },
 		{ .fd = cli.stop_fd, .events = POLLIN },
 	};
+	char buf[256];
+	ssize_t n;
 
 	(void)arg;
 	while (poll(pfd, 2, -1) >= 0 || errno == EINTR) {
@@ -538,11 +542,13 @@ cli_main(void *arg)
 			break;
 		if (pfd[0].revents == 0)
 			continue;
-		/* One character a call (0 at end of input: quit). */
-		do {
-			if (cmdline_poll(cli.cl) == RDLINE_EXITED)
-				goto out;
-		} while (poll(pfd, 1, 0) > 0);
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		/* End of input, Ctrl-D, or quit (cmdline_quit() stops it). */
+		if (n <= 0 || cmdline_in(cli.cl, buf, (int)n) < 0 ||
+				cli.quit)
+			goto out;
 	}
 out:
 	/* quit or end of input: the daemon stops. */

@@ -7,14 +7,14 @@
 #include <string.h>
 
 #include <rte_common.h>
-#include <rte_power.h>
+
+#include "vmp_dpdk_compat.h"
 
 #include "vmp_guest_channel.h"
 #include "vmp_guest_channel_private.h"
 #include "vmp_guest_power.h"
 
-/* librte_power's value for "no index" (not in its public header). */
-#define INVALID_FREQ_INDEX	(~0u)
+#define INVALID_FREQ_INDEX	VMP_POWER_INVALID_INDEX
 /* A host claiming more frequencies than this is broken. */
 #define FREQS_SANE_MAX		4096
 
@@ -213,6 +213,70 @@ power_caps(unsigned int lcore_id, struct rte_power_core_capabilities *caps)
 	return 0;
 }
 
+/* Our get_caps answers this pointer with PROBE_MAGIC: who is selected? */
+static struct rte_power_core_capabilities probe_caps;
+#define PROBE_MAGIC	0x766d70
+
+static int
+power_caps_or_probe(unsigned int lcore_id,
+	struct rte_power_core_capabilities *caps)
+{
+	return caps == &probe_caps ? PROBE_MAGIC : power_caps(lcore_id, caps);
+}
+
+static int
+power_ops_init(unsigned int lcore_id)
+{
+	int ret = 0;
+
+	if (!vmp_guest_channel_is_open(lcore_id))
+		ret = vmp_guest_channel_open(lcore_id);
+	return ret < 0 ? -1 : 0;
+}
+
+static int
+power_ops_exit(unsigned int lcore_id)
+{
+	return vmp_guest_power_exit(lcore_id) < 0 ? -1 : 0;
+}
+
+/* Any VM may have the ports; init tells whether this one does. */
+static int
+power_ops_supported(void)
+{
+	return 1;
+}
+
+/*
+ * Our backend under the VM environment's name. On 24.11 and later the
+ * first ops registered under a name answer for it: this constructor runs
+ * before any driver's RTE_INIT (priority LAST) in a static program, and
+ * before EAL dlopens its driver directory (where the stock kvm_vm driver
+ * of a shared install lives). vmp_guest_power_init() checks the outcome.
+ */
+static struct rte_power_cpufreq_ops vmp_power_ops = {
+	.name = "kvm-vm",
+	.init = power_ops_init,
+	.exit = power_ops_exit,
+	.check_env_support = power_ops_supported,
+	.get_avail_freqs = power_freqs,
+	.get_freq = power_get_freq,
+	.set_freq = power_set_freq,
+	.freq_up = power_up,
+	.freq_down = power_down,
+	.freq_max = power_max,
+	.freq_min = power_min,
+	.turbo_status = power_unsupported,
+	.enable_turbo = power_turbo_on,
+	.disable_turbo = power_turbo_off,
+	.get_caps = power_caps_or_probe,
+};
+
+RTE_INIT_PRIO(vmp_guest_power_register, CLASS)
+{
+	vmp_compat_power_register(&vmp_power_ops);
+}
+
 int
 vmp_guest_power_init(unsigned int lcore_id)
 {
@@ -229,24 +293,21 @@ vmp_guest_power_init(unsigned int lcore_id)
 		if (ret < 0)
 			return ret;
 	}
-	/* Sets DPDK's VM pointers, which we then replace with ours. */
-	if (env == PM_ENV_NOT_SET && rte_power_set_env(PM_ENV_KVM_VM) < 0) {
+	if (vmp_compat_power_select(PM_ENV_KVM_VM, &vmp_power_ops) < 0) {
 		GUEST_LOG(ERR, "lcore %u: cannot select the VM power "
 			"environment", lcore_id);
 		vmp_guest_channel_close(lcore_id);
 		return -EBUSY;
 	}
-	rte_power_freqs = power_freqs;
-	rte_power_get_freq = power_get_freq;
-	rte_power_set_freq = power_set_freq;
-	rte_power_freq_up = power_up;
-	rte_power_freq_down = power_down;
-	rte_power_freq_max = power_max;
-	rte_power_freq_min = power_min;
-	rte_power_turbo_status = power_unsupported;
-	rte_power_freq_enable_turbo = power_turbo_on;
-	rte_power_freq_disable_turbo = power_turbo_off;
-	rte_power_get_capabilities = power_caps;
+	if (rte_power_get_capabilities(lcore_id, &probe_caps) != PROBE_MAGIC) {
+		GUEST_LOG(ERR, "lcore %u: another VM power backend answers "
+			"the rte_power API (DPDK's own kvm_vm driver was "
+			"registered first: a program linked with "
+			"librte_power_kvm_vm before libvmp_guest_channel)",
+			lcore_id);
+		vmp_guest_channel_close(lcore_id);
+		return -EBUSY;
+	}
 	return 0;
 }
 

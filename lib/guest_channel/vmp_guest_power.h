@@ -24,7 +24,27 @@
  *
  * The power environment reads PM_ENV_KVM_VM afterwards; init fails with
  * -EBUSY if the process already chose another environment.
+ *
+ * On DPDK 24.11 and later the backend is a librte_power driver named
+ * "kvm-vm", registered when the library loads, ahead of DPDK's own
+ * kvm_vm driver (a shared program loads that one from EAL's driver
+ * directory during rte_eal_init(); a static one runs its constructor
+ * after ours). There, rte_power_set_env(PM_ENV_KVM_VM) and
+ * rte_power_init() also select it. If DPDK's driver was registered first
+ * all the same (a program linked with the shared librte_power_kvm_vm
+ * ahead of this library), vmp_guest_power_init() fails with -EBUSY and
+ * says so, rather than let requests go elsewhere.
+ *
+ * This header brings the release's rte_power API (<rte_power.h> on 22.11,
+ * <rte_power_cpufreq.h> since 24.11), so one application source builds on
+ * every release.
  */
+
+#if __has_include(<rte_power_cpufreq.h>)
+#include <rte_power_cpufreq.h>
+#else
+#include <rte_power.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {

@@ -25,7 +25,7 @@
 
 #include <rte_eal.h>
 #include <rte_lcore.h>
-#include <rte_power.h>
+#include "vmp_dpdk_compat.h"
 
 int
 main(int argc, char **argv)

@@ -12,7 +12,6 @@
 #include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_lcore.h>
-#include <rte_power.h>
 
 #include <vmp_guest_channel.h>
 #include <vmp_guest_power.h>
