@@ -141,7 +141,7 @@ power_mgr_core_state_str(enum power_mgr_core_state state)
 	case POWER_MGR_CORE_READY: return "ready";
 	case POWER_MGR_CORE_NO_CPUFREQ: return "no cpufreq";
 	case POWER_MGR_CORE_NO_LCORE: return "beyond librte_power's lcores";
-	case POWER_MGR_CORE_FAILED: return "refused by librte_power";
+	case POWER_MGR_CORE_FAILED: return "refused by its driver";
 	default: return "no such CPU";
 	}
 }
@@ -481,7 +481,7 @@ power_mgr_core_info(struct power_mgr *pm, unsigned int cpu,
 	if (c->state == POWER_MGR_CORE_READY) {
 		info->lcore = c->lcore;
 		info->nb_freqs = c->nb_freqs;
-		info->cur_idx = rte_power_get_freq(c->lcore);
+		info->cur_idx = c->cur;
 		if (info->cur_idx < c->nb_freqs)
 			info->cur_khz = c->freqs[info->cur_idx];
 		info->turbo = c->top;

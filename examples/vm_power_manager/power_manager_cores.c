@@ -4,8 +4,11 @@
 
 /*
  * The power manager's hands on the machine: which CPUs have cpufreq, which
- * driver librte_power uses, taking each core under control, writing its
- * frequency and giving it back. What to write is power_manager.c's call.
+ * driver they run, and which backend takes each core: librte_power where
+ * it can address the core on the running DPDK release, vmpower's own
+ * sysfs backend (the same semantics) everywhere else. Writing and giving
+ * back go through the core's backend. What to write is power_manager.c's
+ * call.
  */
 
 #include <dirent.h>
@@ -17,71 +20,18 @@
 #include <unistd.h>
 
 #include <rte_common.h>
-#include <rte_lcore.h>
 
+#include "cpu_list.h"
 #include "power_manager_private.h"
 
-/* librte_power's paths are fixed; discovery must look where it looks. */
-#define CPU_DIR		"/sys/devices/system/cpu"
-
-static const struct driver {
-	const char *opt;
-	const char *name;		/* scaling_driver */
-	enum power_management_env env;
-} drivers[] = {
-	{ "acpi", "acpi-cpufreq", PM_ENV_ACPI_CPUFREQ },
-	{ "pstate", "intel_pstate", PM_ENV_PSTATE_CPUFREQ },
-	{ "cppc", "cppc_cpufreq", PM_ENV_CPPC_CPUFREQ },
+static const struct pm_driver drivers[] = {
+	{ "acpi", "acpi-cpufreq", PM_ENV_ACPI_CPUFREQ, "userspace",
+		pm_freqs_acpi, 0 },
+	{ "pstate", "intel_pstate", PM_ENV_PSTATE_CPUFREQ, "performance",
+		pm_freqs_pstate, 1 },
+	{ "cppc", "cppc_cpufreq", PM_ENV_CPPC_CPUFREQ, "userspace",
+		pm_freqs_cppc, 0 },
 };
-
-/* First word of CPU_DIR/cpu<cpu>/<file>, "" when unreadable. */
-static char *
-attr_read(unsigned int cpu, const char *file, char *buf, size_t size)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), CPU_DIR "/cpu%u/%s", cpu, file);
-	f = fopen(path, "re");
-	if (f == NULL || fgets(buf, size, f) == NULL)
-		buf[0] = '\0';
-	if (f != NULL)
-		fclose(f);
-	buf[strcspn(buf, " \n")] = '\0';
-	return buf;
-}
-
-static int
-attr_write(unsigned int cpu, const char *file, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), CPU_DIR "/cpu%u/%s", cpu, file);
-	/* "w" truncates: a no-op on sysfs, and keeps a plain file exact. */
-	f = fopen(path, "we");
-	ok = f != NULL && fputs(text, f) >= 0;
-	return f != NULL && fclose(f) == 0 && ok ? 0 : -EIO;
-}
-
-/* kHz, or 0 if absent or not a number (setspeed's "<unsupported>"). */
-static uint32_t
-read_khz(unsigned int cpu, const char *file)
-{
-	char buf[32];
-
-	return strtoul(attr_read(cpu, file, buf, sizeof(buf)), NULL, 10);
-}
-
-static int
-write_khz(unsigned int cpu, const char *file, uint32_t khz)
-{
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "%u\n", khz);
-	return attr_write(cpu, file, buf);
-}
 
 /* "cpu<N>" is a CPU; cpufreq, cpuidle... are not. */
 static int
@@ -98,10 +48,10 @@ discover(struct power_mgr *pm)
 	struct dirent *e;
 	unsigned int id, n = 0;
 	char path[PATH_MAX];
-	DIR *d = opendir(CPU_DIR);
+	DIR *d = opendir(PM_CPU_DIR);
 
 	if (d == NULL) {
-		PM_LOG(ERR, "%s: %s", CPU_DIR, strerror(errno));
+		PM_LOG(ERR, "%s: %s", PM_CPU_DIR, strerror(errno));
 		return -EIO;
 	}
 	while ((e = readdir(d)) != NULL)
@@ -113,9 +63,9 @@ discover(struct power_mgr *pm)
 	while ((e = readdir(d)) != NULL) {
 		if (!cpu_entry(e, &id) || id >= pm->nb_cpus)
 			continue;
-		snprintf(path, sizeof(path), CPU_DIR "/cpu%u/cpufreq", id);
+		snprintf(path, sizeof(path), PM_CPU_DIR "/cpu%u/cpufreq", id);
 		pm->cores[id].cpu = id;
-		/* FAILED until librte_power takes it. */
+		/* FAILED until a backend takes it. */
 		pm->cores[id].state = access(path, F_OK) == 0 ?
 			POWER_MGR_CORE_FAILED : POWER_MGR_CORE_NO_CPUFREQ;
 	}
@@ -123,9 +73,9 @@ discover(struct power_mgr *pm)
 	return pm->cores != NULL ? 0 : -ENOMEM;
 }
 
-/* The driver to use; *d is NULL when librte_power drives none here. */
+/* The driver to use; *d is NULL when none we know runs here. */
 static int
-pick_driver(struct power_mgr *pm, const char *want, const struct driver **d)
+pick_driver(struct power_mgr *pm, const char *want, const struct pm_driver **d)
 {
 	unsigned int i, cpu;
 	char name[64];
@@ -141,24 +91,19 @@ pick_driver(struct power_mgr *pm, const char *want, const struct driver **d)
 				want);
 		return *d == NULL ? -EINVAL : 0;
 	}
-	for (i = 0; i < RTE_DIM(drivers); i++)
-		if (rte_power_check_env_supported(drivers[i].env) == 1) {
-			*d = &drivers[i];
-			return 0;
-		}
-	/* librte_power only looks at cpu0, which may lack cpufreq. */
+	/* cpu0 may lack cpufreq: the first CPU that has it tells. */
 	for (cpu = 0; cpu < pm->nb_cpus; cpu++)
 		if (pm->cores[cpu].state == POWER_MGR_CORE_FAILED)
 			break;
 	if (cpu == pm->nb_cpus)
 		return 0;
-	attr_read(cpu, "cpufreq/scaling_driver", name, sizeof(name));
+	pm_attr_read(cpu, "cpufreq/scaling_driver", name, sizeof(name));
 	for (i = 0; i < RTE_DIM(drivers); i++)
 		if (strcmp(name, drivers[i].name) == 0) {
 			*d = &drivers[i];
 			return 0;
 		}
-	PM_LOG(ERR, "cpu %u: scaling driver '%s' is not one librte_power drives (acpi-cpufreq, intel_pstate, cppc_cpufreq): power requests will be refused",
+	PM_LOG(ERR, "cpu %u: scaling driver '%s' is not one vmpower drives (acpi-cpufreq, intel_pstate, cppc_cpufreq): power requests will be refused",
 		cpu, name);
 	return 0;
 }
@@ -166,127 +111,91 @@ pick_driver(struct power_mgr *pm, const char *want, const struct driver **d)
 int
 pm_core_set_freq(struct core *c, uint32_t idx)
 {
+	int ret;
+
 	if (idx == c->cur)
 		return 0;
-	if ((int)rte_power_set_freq(c->lcore, idx) < 0) {
-		PM_LOG(ERR, "cpu %u: librte_power cannot set %u kHz",
-			c->cpu, c->freqs[idx]);
+	ret = c->be->set(c, idx);
+	if (ret < 0) {
+		PM_LOG(ERR, "cpu %u: cannot set %u kHz (%s): %s", c->cpu,
+			c->freqs[idx], c->be->name, strerror(-ret));
 		return -EIO;
 	}
-	PM_LOG(DEBUG, "cpu %u: %u -> %u kHz", c->cpu, c->freqs[c->cur],
-		c->freqs[idx]);
+	if (c->cur < c->nb_freqs)
+		PM_LOG(DEBUG, "cpu %u: %u -> %u kHz", c->cpu,
+			c->freqs[c->cur], c->freqs[idx]);
 	c->cur = idx;
 	c->changes++;
 	return 1;
 }
 
+/* librte_power if it can address @c, else ours. */
 static void
-core_init(struct power_mgr *pm, struct core *c)
+core_init(struct power_mgr *pm, struct core *c, struct cpu_list *ours)
 {
-	uint32_t buf[RTE_MAX_LCORE_FREQS];	/* librte_power's bound */
-	struct rte_power_core_capabilities caps = { 0 };
-	char gov[64], now[64];		/* kernel names are 15 bytes */
-	uint32_t orig = 0, i;
+	int ret = pm_backend_rte.take(pm, c);
 
-	if (vmp_compat_power_lcore(c->cpu, &c->lcore) < 0) {
-		c->state = POWER_MGR_CORE_NO_LCORE;
-		PM_LOG(ERR, "cpu %u: no EAL lcore maps to it (librte_power drives lcore ids below %d): power requests for it will be refused",
-			c->cpu, RTE_MAX_LCORE);
-		return;
+	c->be = &pm_backend_rte;
+	if (ret < 0) {
+		c->be = &pm_backend_sysfs;
+		ret = pm_backend_sysfs.take(pm, c);
+		if (ret == 0)
+			cpu_list_add(ours, c->cpu);
 	}
-	/* What to restore, read before librte_power moves the core. */
-	if (pm->env == PM_ENV_PSTATE_CPUFREQ) {
-		c->orig_min = read_khz(c->cpu, "cpufreq/scaling_min_freq");
-		c->orig_max = read_khz(c->cpu, "cpufreq/scaling_max_freq");
-	} else {
-		orig = read_khz(c->cpu, "cpufreq/scaling_setspeed");
-	}
-	attr_read(c->cpu, "cpufreq/scaling_governor", gov, sizeof(gov));
-	if (rte_power_init(c->lcore) < 0) {
-		PM_LOG(ERR, "cpu %u: librte_power cannot control it (see its log): power requests for it will be refused",
+	if (ret < 0) {
+		PM_LOG(ERR, "cpu %u: cannot control it: power requests for it will be refused",
 			c->cpu);
-		/* A failed init may have switched the governor already. */
-		attr_read(c->cpu, "cpufreq/scaling_governor", now, sizeof(now));
-		if (gov[0] != '\0' && strcmp(gov, now) != 0 &&
-				attr_write(c->cpu, "cpufreq/scaling_governor",
-					gov) < 0)
-			PM_LOG(ERR, "cpu %u: cannot give governor %s back",
-				c->cpu, gov);
 		return;
 	}
-	c->nb_freqs = rte_power_freqs(c->lcore, buf, RTE_DIM(buf));
-	c->freqs = malloc(RTE_MAX(c->nb_freqs, 1u) * sizeof(*c->freqs));
-	if (c->nb_freqs == 0 || c->freqs == NULL) {
-		PM_LOG(ERR, "cpu %u: %s: power requests for it will be refused",
-			c->cpu, c->freqs == NULL ? "out of memory" :
-			"librte_power lists no frequency");
-		rte_power_exit(c->lcore);
-		return;
-	}
-	memcpy(c->freqs, buf, c->nb_freqs * sizeof(*c->freqs));
-	if (rte_power_get_capabilities(c->lcore, &caps) < 0)
-		caps.capabilities = 0;
-	c->top = caps.turbo && c->nb_freqs > 1;
-	c->priority = caps.priority;
-	/* Turbo is our policy's; librte_power must just let index 0 pass. */
-	if (c->top && rte_power_turbo_status(c->lcore) != 1 &&
-			rte_power_freq_enable_turbo(c->lcore) < 0)
-		c->top = 0;
-	c->cur = rte_power_get_freq(c->lcore);
-	c->orig_idx = -1;
-	for (i = 0; i < c->nb_freqs; i++)
-		if (c->freqs[i] == orig)
-			c->orig_idx = i;
 	c->state = POWER_MGR_CORE_READY;
 	pm->nb_ready++;
 	/* No vote yet: start where the policy puts an unclaimed core. */
 	pm_core_set_freq(c, pm_effective_idx(c));
-	PM_LOG(INFO, "cpu %u: lcore %u, %u-%u kHz in %u steps%s%s", c->cpu,
-		c->lcore, c->freqs[c->nb_freqs - 1], c->freqs[0], c->nb_freqs,
-		c->top ? ", turbo" : "", c->priority ? ", priority" : "");
+	PM_LOG(DEBUG, "cpu %u: %s, %u-%u kHz in %u steps%s%s", c->cpu,
+		c->be->name, c->freqs[c->nb_freqs - 1], c->freqs[0],
+		c->nb_freqs, c->top ? ", turbo" : "",
+		c->priority ? ", priority" : "");
 }
 
+/* Once at start: which cores librte_power could not address, and why. */
 static void
-core_restore(struct power_mgr *pm, struct core *c)
+log_backends(struct power_mgr *pm, const struct cpu_list *ours)
 {
-	if (c->orig_idx >= 0 && (uint32_t)c->orig_idx != c->cur &&
-			(int)rte_power_set_freq(c->lcore, c->orig_idx) < 0)
-		PM_LOG(ERR, "cpu %u: cannot restore %u kHz", c->cpu,
-			c->freqs[c->orig_idx]);
-	if (rte_power_exit(c->lcore) < 0)
-		PM_LOG(ERR, "cpu %u: librte_power cannot restore its governor",
-			c->cpu);
-	/* intel_pstate's exit leaves min = max: the core would stay pinned. */
-	if (pm->env == PM_ENV_PSTATE_CPUFREQ && c->orig_min != 0 &&
-			c->orig_max != 0 &&
-			(write_khz(c->cpu, "cpufreq/scaling_max_freq",
-				c->orig_max) < 0 ||
-			write_khz(c->cpu, "cpufreq/scaling_min_freq",
-				c->orig_min) < 0))
-		PM_LOG(ERR, "cpu %u: cannot restore its frequency limits",
-			c->cpu);
+	char buf[256];
+
+	if (cpu_list_count(ours) == 0)
+		return;
+	if (cpu_list_format(ours, buf, sizeof(buf)) < 0)
+		snprintf(buf, sizeof(buf), "%u CPUs", cpu_list_count(ours));
+	PM_LOG(INFO, "cpu %s: driven by vmpower's sysfs backend (librte_power %s)",
+		buf, pm->env == PM_ENV_NOT_SET ?
+		"has no driver for it loaded" :
+		"addresses only this process's lcores, below RTE_MAX_LCORE");
 }
 
 int
 pm_cores_init(struct power_mgr *pm, const char *driver)
 {
-	const struct driver *d = NULL;
+	const struct pm_driver *d = NULL;
+	struct cpu_list ours;
 	unsigned int cpu, nb_cpufreq = 0;
 	int ret;
 
 	pm->driver = "none";
+	pm->env = PM_ENV_NOT_SET;
 	ret = discover(pm);
 	if (ret == 0)
 		ret = pick_driver(pm, driver, &d);
-	if (ret == 0 && d != NULL && rte_power_set_env(d->env) < 0) {
-		PM_LOG(ERR, "librte_power refuses the %s environment", d->name);
-		ret = -EIO;
-	}
+	if (ret == 0)
+		ret = cpu_list_init(&ours, RTE_MAX(pm->nb_cpus, 1u));
 	if (ret < 0)
 		return ret;
 	if (d != NULL) {
-		pm->env = d->env;
+		pm->drv = d;
 		pm->driver = d->name;
+		/* Without librte_power's driver, ours drives every core. */
+		if (rte_power_set_env(d->env) == 0)
+			pm->env = d->env;
 	}
 	for (cpu = 0; cpu < pm->nb_cpus; cpu++)
 		nb_cpufreq += pm->cores[cpu].state == POWER_MGR_CORE_FAILED;
@@ -294,11 +203,13 @@ pm_cores_init(struct power_mgr *pm, const char *driver)
 		struct core *c = &pm->cores[cpu];
 
 		if (c->state == POWER_MGR_CORE_FAILED && d != NULL)
-			core_init(pm, c);
+			core_init(pm, c, &ours);
 		else if (c->state == POWER_MGR_CORE_NO_CPUFREQ && nb_cpufreq)
 			PM_LOG(WARNING, "cpu %u: no cpufreq: power requests for it will be refused",
 				cpu);
 	}
+	log_backends(pm, &ours);
+	cpu_list_free(&ours);
 	if (nb_cpufreq == 0)
 		PM_LOG(WARNING, "no CPU has cpufreq: power requests will be refused");
 	PM_LOG(INFO, "%s: %u of %u CPUs under control", pm->driver,
@@ -315,7 +226,7 @@ pm_cores_exit(struct power_mgr *pm)
 		struct core *c = &pm->cores[cpu];
 
 		if (c->state == POWER_MGR_CORE_READY) {
-			core_restore(pm, c);
+			c->be->give_back(pm, c);
 			n++;
 		}
 		free(c->freqs);

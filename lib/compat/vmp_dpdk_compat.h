@@ -17,7 +17,8 @@
  *   On 22.11 the struct is spelled here, and "registering" stores it until
  *   vmp_compat_power_select() copies its functions into the pointers.
  * - librte_power's lcore -> CPU: 22.11 uses the lcore id as the sysfs CPU
- *   number; 24.11 and later take the one CPU of the lcore's EAL cpuset.
+ *   number (any id below RTE_MAX_LCORE); 24.11 and later take the one CPU
+ *   of the lcore's EAL cpuset, and want the lcore to be the process's.
  * - rte_power_set_freq() returns uint32_t since 24.11 (int before), still
  *   negative on error: callers compare (int)rte_power_set_freq(...) < 0.
  * - rte_thread_create_control() (23.07) replaces rte_ctrl_thread_create().
@@ -105,18 +106,19 @@ vmp_compat_power_select(enum power_management_env env,
 }
 
 /**
- * The lcore librte_power must be given to reach host CPU @p cpu: the one
- * whose EAL cpuset is exactly {cpu}, lcore @p cpu itself first.
+ * The lcore librte_power must be given to reach host CPU @p cpu: one of
+ * this process's lcores (its drivers check the role since 24.11: pstate's
+ * through pmd_mgmt, all of them from 26.07) whose EAL cpuset is exactly
+ * {cpu}. Other CPUs are out of librte_power's reach. -ERANGE: none.
  */
 static inline int
 vmp_compat_power_lcore(unsigned int cpu, unsigned int *lcore)
 {
-	unsigned int i;
+	unsigned int l;
 
 	if (cpu >= CPU_SETSIZE)
 		return -ERANGE;
-	for (i = 0; i < RTE_MAX_LCORE; i++) {
-		unsigned int l = (cpu + i) % RTE_MAX_LCORE;
+	RTE_LCORE_FOREACH(l) {
 		rte_cpuset_t set = rte_lcore_cpuset(l);
 
 		if (CPU_COUNT(&set) == 1 && CPU_ISSET(cpu, &set)) {
