@@ -37,10 +37,9 @@ class EmuFS(Operations):
 
     use_ns = True
 
-    def __init__(self, model, ready_fd, log_file):
+    def __init__(self, model, ready_fd):
         self.m = model
         self.ready_fd = ready_fd
-        self.log_file = log_file
         self.t0 = time.time()
 
     def init(self, path):
@@ -280,7 +279,7 @@ def main(argv):
     for o in filter(None, a.mount_opts.split(',')):
         k, _, v = o.partition('=')
         opts[k] = v or True
-    FUSE(EmuFS(model, a.ready_fd, a.log), a.mountpoint, **opts)
+    FUSE(EmuFS(model, a.ready_fd), a.mountpoint, **opts)
     return 0
 
 

@@ -53,8 +53,9 @@ class Model(PolicyMixin):
                 self.present = parse_list(cpus)
             self.offline = set(parse_list(s.get('offline', '')))
             no_freq = set(parse_list(s.get('no_cpufreq', '')))
-            groups = [parse_list(g) for g in
-                      str(s.get('policies', '')).split(';') if g.strip()]
+            pol = s.get('policies', '')
+            pol = pol if isinstance(pol, list) else str(pol).split(';')
+            groups = [parse_list(g) for g in pol if str(g).strip()]
         except ValueError as e:
             raise ShapeError(str(e))
         if not self.present:

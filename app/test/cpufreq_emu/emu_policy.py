@@ -183,8 +183,10 @@ class PolicyMixin:
             'related_cpus': ro(lambda p: ' '.join(map(str, rel(p))) + '\n'),
             'cpuinfo_min_freq': ro(lambda p: '%d\n' % self.cpuinfo_min()),
             'cpuinfo_max_freq': ro(lambda p: '%d\n' % self.cpuinfo_max(p)),
+            # ns: the driver constants; acpi and cppc come from firmware.
             'cpuinfo_transition_latency': ro(lambda p: '%d\n' % (
-                10000 if fam == 'acpi' else 0)),
+                0 if self.drv == 'intel_pstate' else
+                10000 if fam in ('acpi', 'cppc') else 20000)),
             'scaling_min_freq': (0o644, lambda p: '%d\n' % p.min,
                                  self.store_min),
             'scaling_max_freq': (0o644, lambda p: '%d\n' % p.max,
