@@ -465,6 +465,36 @@ emu_str(const char *path)
 }
 
 int
+emu_cpu_read(unsigned int cpu, const char *file, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "cpu%u/%s", cpu, file);
+	return emu_read(path, buf, size);
+}
+
+unsigned int
+emu_khz(unsigned int cpu, const char *file)
+{
+	char path[PATH_MAX];
+	unsigned int v;
+
+	snprintf(path, sizeof(path), "cpu%u/%s", cpu, file);
+	return emu_read_u32(path, &v) == 0 ? v : 0;
+}
+
+const char *
+emu_governor(unsigned int cpu)
+{
+	static char buf[32];
+
+	if (emu_cpu_read(cpu, "cpufreq/scaling_governor", buf,
+			sizeof(buf)) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+int
 emu_write(const char *path, const char *text)
 {
 	int fd = open_path(path, O_WRONLY);
@@ -505,6 +535,24 @@ emu_log(char *buf, size_t size)
 			rest + 1);
 	}
 	return len < size ? (int)len : -ENOSPC;
+}
+
+int
+emu_log_count(const char *text)
+{
+	static char buf[1 << 20];
+	int len = emu_log(buf, sizeof(buf)), n = 0;
+	char *p = buf;
+
+	if (len < 0)
+		return len;
+	while ((p = strstr(p, text)) != NULL) {
+		n++;
+		p = strchr(p, '\n');	/* a line counts once */
+		if (p == NULL)
+			break;
+	}
+	return n;
 }
 
 int

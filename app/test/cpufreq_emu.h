@@ -101,6 +101,16 @@ const char *emu_str(const char *path);
  */
 int emu_write(const char *path, const char *text);
 
+/*
+ * Per-CPU helpers as in cpufreq_sandbox.h, for tests moving over:
+ * EMU_CPU_DIR/cpu<cpu>/<file>.
+ */
+int emu_cpu_read(unsigned int cpu, const char *file, char *buf, size_t size);
+/** A file's number (e.g. kHz), 0 if unreadable: for assertions. */
+unsigned int emu_khz(unsigned int cpu, const char *file);
+/** The governor a CPU runs, or "" (not reentrant). */
+const char *emu_governor(unsigned int cpu);
+
 /**
  * The write log since start or the last emu_log_clear(), one line per
  * write: "<path> <value> <result>", value escaped (\n, \\, \xNN, spaces
@@ -110,6 +120,9 @@ int emu_write(const char *path, const char *text);
 int emu_log(char *buf, size_t size);
 /** Forget the log so far. */
 int emu_log_clear(void);
+/** Log lines holding @text since the last clear (the sandbox's write
+ * count, e.g. "scaling_setspeed"), or -errno. */
+int emu_log_count(const char *text);
 /** Send a command to the control file: "clear", "reset". */
 int emu_ctl(const char *cmd);
 
@@ -118,6 +131,13 @@ int emu_ctl(const char *cmd);
 #define EMU_ASSERT_WRITE(path, text, err) \
 	TEST_ASSERT_EQUAL(emu_write(path, text), err, "write %s to %s", \
 		text, path)
+#define EMU_ASSERT_KHZ(cpu, file, khz) \
+	TEST_ASSERT_EQUAL(emu_khz(cpu, file), khz, "cpu %u %s", \
+		(unsigned int)(cpu), file)
+#define EMU_ASSERT_SPEED(cpu, khz) \
+	EMU_ASSERT_KHZ(cpu, "cpufreq/scaling_setspeed", khz)
+#define EMU_ASSERT_GOV(cpu, gov) \
+	TEST_ASSERT_STR(emu_governor(cpu), gov)
 /* The log since the last check equals @text; then it is cleared. */
 #define EMU_ASSERT_LOG(text) do {					\
 	static char log_[16384];					\

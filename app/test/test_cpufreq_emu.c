@@ -157,6 +157,11 @@ shared_body(void *arg)
 	EMU_ASSERT_STR("cpu0/cpufreq/scaling_governor", "userspace");
 	EMU_ASSERT_STR("cpu3/cpufreq/scaling_setspeed", "1600000");
 	EMU_ASSERT_STR("cpu4/cpufreq/scaling_governor", "schedutil");
+	EMU_ASSERT_GOV(3, "userspace");
+	EMU_ASSERT_SPEED(1, 1600000);
+	EMU_ASSERT_KHZ(0, "cpufreq/scaling_cur_freq", 1600000);
+	TEST_ASSERT_EQUAL(emu_log_count("policy0/"), 2, "writes");
+	TEST_ASSERT_EQUAL(emu_log_count("scaling_setspeed"), 1, "writes");
 	EMU_ASSERT_LOG("cpufreq/policy0/scaling_governor userspace OK\n"
 		"cpufreq/policy0/scaling_setspeed 1600000 OK\n");
 	return TEST_SUCCESS;
