@@ -14,7 +14,8 @@ BUILD=${VMP_BUILD_DIR:-build}
 # Debian 12 packages the project builds and tests with.
 PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
 	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
-	python3-sphinx doxygen dpdk-dev libxml2-utils groff-base)
+	python3-sphinx doxygen dpdk-dev libxml2-utils groff-base
+	fuse3 python3-fusepy)
 
 # Static analysers for the security checks (sanitizers come with gcc).
 PACKAGES+=(cppcheck clang-tidy)

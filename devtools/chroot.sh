@@ -31,7 +31,7 @@ PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3 util-linux
 	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
 	dpdk-dev libxml2-utils groff-base python3-sphinx doxygen
 	libnuma-dev libfdt-dev libbsd-dev libarchive-dev libpcap-dev
-	procps ca-certificates)
+	procps ca-certificates fuse3 python3-fusepy)
 
 log() { printf 'chroot.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
