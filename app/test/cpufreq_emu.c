@@ -376,7 +376,7 @@ int
 emu_eal_init(void)
 {
 	char *argv[] = {
-		(char *)"vmp_emu", (char *)"-l", (char *)"0",
+		(char *)"vmp_emu", (char *)"-l", (char *)"0-1",
 		(char *)"--no-huge", (char *)"--no-pci", (char *)"-m",
 		(char *)"64", (char *)"--no-shconf", (char *)"--no-telemetry",
 		(char *)"--log-level=lib.eal:warning", NULL,

@@ -83,7 +83,8 @@ pid_t emu_pid(void);
  */
 int emu_stop(void);
 
-/** Initialise EAL as sandbox_eal_init() does, refusing the real sysfs. */
+/** Initialise EAL on lcores 0-1 (librte_power reaches CPUs 0 and 1
+ * through them), refusing the real sysfs. */
 int emu_eal_init(void);
 
 /**

@@ -426,7 +426,7 @@ librte_acpi_body(void *arg)
 
 	RTE_SET_USED(arg);
 	TEST_ASSERT_EQUAL(emu_eal_init(), 0, "EAL");
-	/* 22.11: lcore 1 is CPU 1; 24.11+: the lcore whose cpuset is {1}. */
+	/* librte_power reaches CPU 1 through this process's lcore 1. */
 	TEST_ASSERT_EQUAL(vmp_compat_power_lcore(1, &lc), 0, "lcore of cpu1");
 	TEST_ASSERT_EQUAL(emu_log_clear(), 0, "clear");
 	TEST_ASSERT_EQUAL(rte_power_set_env(PM_ENV_ACPI_CPUFREQ), 0, "env");

@@ -317,3 +317,53 @@ test_daemon_guest_cli(void)
 	return sandbox_run(&shape, guest_session, NULL);
 }
 REGISTER_TEST(daemon_guest_cli, test_daemon_guest_cli);
+
+/*
+ * The daemon controls every cpufreq CPU of the host whatever its own
+ * lcores and however EAL was told them: --lcores resets every other
+ * lcore's cpuset (librte_power 24.11+ maps lcores through it), and an
+ * lcore may run on another CPU than its id.
+ */
+static int
+lcores(void *arg)
+{
+	static const char *const forms[][2] = {
+		/* Real CPUs 0 and 1 (EAL sets affinity); the tree has 4. */
+		{ "-l", "0" }, { "-l", "1" }, { "--lcores", "0" },
+		{ "--lcores", "0@1" }, { "--lcores", "(0-1)@0" },
+	};
+	static const char *const extra[] = { "--libvirt-uri",
+		"test:///default", NULL };
+	unsigned int i, cpu;
+	struct daemon d;
+
+	(void)arg;
+	for (i = 0; i < RTE_DIM(forms); i++) {
+		printf("--- %s %s\n", forms[i][0], forms[i][1]);
+		TEST_ASSERT_EQUAL(daemon_start_lcores(&d, forms[i], extra), 0,
+			"");
+		TEST_ASSERT_EQUAL(daemon_expect(&d, "acpi-cpufreq: 4 of 4 CPUs "
+			"under control", 10000), 0, "%s %s", forms[i][0],
+			forms[i][1]);
+		TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
+		for (cpu = 0; cpu < 4; cpu++)
+			TEST_ASSERT_STR(sandbox_governor(cpu), "userspace");
+		CMD(&d, "set_cpu_freq 3 min", "core 3: 1200000 kHz");
+		SANDBOX_ASSERT_SPEED(3, 1200000);
+		CMD(&d, "quit", "restoring cores");
+		TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
+		daemon_close(&d);
+		for (cpu = 0; cpu < 4; cpu++)
+			TEST_ASSERT_STR(sandbox_governor(cpu), "powersave");
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+test_daemon_lcores(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 4 };
+
+	return sandbox_run(&shape, lcores, NULL);
+}
+REGISTER_TEST(daemon_lcores, test_daemon_lcores);

@@ -39,13 +39,17 @@ slow(int ms)
 	return n > 1 && n < 100 ? ms * n : ms;
 }
 
-/* Run @path @argv with pipes on its standard streams, EAL prefix @tag. */
+/*
+ * Run @path with pipes on its standard streams, EAL prefix @tag, its
+ * lcores as @lcores says ("-l 0" when NULL), @extra after "--".
+ */
 static int
 proc_start(struct daemon *d, const char *path, const char *tag,
-		const char *const *extra)
+		const char *const lcores[2], const char *const *extra)
 {
 	const char *argv[32] = {
-		path, "-l", "0", "--no-huge", "--no-pci", "-m", "64",
+		path, lcores ? lcores[0] : "-l", lcores ? lcores[1] : "0",
+		"--no-huge", "--no-pci", "-m", "64",
 		"--log-level=lib.eal:warning", "--file-prefix", d->prefix,
 		"--",
 	};
@@ -78,9 +82,16 @@ proc_start(struct daemon *d, const char *path, const char *tag,
 int
 daemon_start(struct daemon *d, const char *const *extra)
 {
+	return daemon_start_lcores(d, NULL, extra);
+}
+
+int
+daemon_start_lcores(struct daemon *d, const char *const lcores[2],
+	const char *const *extra)
+{
 	return proc_start(d, binary("VM_POWER_MGR",
 		"build/examples/vm_power_manager/vm_power_mgr"), "vmp_test",
-		extra);
+		lcores, extra);
 }
 
 int
@@ -88,7 +99,7 @@ guest_cli_start(struct daemon *d, const char *const *extra)
 {
 	return proc_start(d, binary("GUEST_CLI",
 		"build/examples/vm_power_manager/guest_cli/guest_cli"),
-		"vmp_guest", extra);
+		"vmp_guest", NULL, extra);
 }
 
 /* Wait until the daemon has said @text; consume up to it. */

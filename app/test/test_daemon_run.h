@@ -26,6 +26,9 @@ struct daemon {
 
 /* Start vm_power_mgr with @extra options after "--" (NULL-terminated). */
 int daemon_start(struct daemon *d, const char *const *extra);
+/* The same with EAL's lcores given as @lcores ({"--lcores", "0@1"}). */
+int daemon_start_lcores(struct daemon *d, const char *const lcores[2],
+	const char *const *extra);
 /* The same for the guest CLI ($GUEST_CLI), talking to a test port. */
 int guest_cli_start(struct daemon *d, const char *const *extra);
 /* Wait until the daemon has said @text; consume up to it. */

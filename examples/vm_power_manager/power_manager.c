@@ -480,6 +480,7 @@ power_mgr_core_info(struct power_mgr *pm, unsigned int cpu,
 	info->manual_idx = c->has_manual ? (int32_t)c->manual.idx : -1;
 	if (c->state == POWER_MGR_CORE_READY) {
 		info->lcore = c->lcore;
+		info->backend = c->be->name;
 		info->nb_freqs = c->nb_freqs;
 		info->cur_idx = c->cur;
 		if (info->cur_idx < c->nb_freqs)

@@ -132,6 +132,7 @@ struct power_mgr_conf {
 struct power_mgr_core_info {
 	enum power_mgr_core_state state;
 	unsigned int lcore;		/**< librte_power's id for it */
+	const char *backend;		/**< who drives it, NULL if none */
 	uint32_t nb_freqs;
 	uint32_t cur_idx;		/**< as librte_power reports it */
 	uint32_t cur_khz;

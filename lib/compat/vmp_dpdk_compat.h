@@ -16,9 +16,8 @@
  *   environment's name wins). 22.11 has a global function pointer per call.
  *   On 22.11 the struct is spelled here, and "registering" stores it until
  *   vmp_compat_power_select() copies its functions into the pointers.
- * - librte_power's lcore -> CPU: 22.11 uses the lcore id as the sysfs CPU
- *   number (any id below RTE_MAX_LCORE); 24.11 and later take the one CPU
- *   of the lcore's EAL cpuset, and want the lcore to be the process's.
+ * - librte_power's lcore -> CPU: see vmp_compat_power_lcore(), which
+ *   keeps to what every release and patch level agrees on.
  * - rte_power_set_freq() returns uint32_t since 24.11 (int before), still
  *   negative on error: callers compare (int)rte_power_set_freq(...) < 0.
  * - rte_thread_create_control() (23.07) replaces rte_ctrl_thread_create().
@@ -105,30 +104,6 @@ vmp_compat_power_select(enum power_management_env env,
 	return rte_power_get_env() == env ? 0 : rte_power_set_env(env);
 }
 
-/**
- * The lcore librte_power must be given to reach host CPU @p cpu: one of
- * this process's lcores (its drivers check the role since 24.11: pstate's
- * through pmd_mgmt, all of them from 26.07) whose EAL cpuset is exactly
- * {cpu}. Other CPUs are out of librte_power's reach. -ERANGE: none.
- */
-static inline int
-vmp_compat_power_lcore(unsigned int cpu, unsigned int *lcore)
-{
-	unsigned int l;
-
-	if (cpu >= CPU_SETSIZE)
-		return -ERANGE;
-	RTE_LCORE_FOREACH(l) {
-		rte_cpuset_t set = rte_lcore_cpuset(l);
-
-		if (CPU_COUNT(&set) == 1 && CPU_ISSET(cpu, &set)) {
-			*lcore = l;
-			return 0;
-		}
-	}
-	return -ERANGE;
-}
-
 #else /* 22.11 */
 
 /** 24.11's driver ops, for 22.11: the same functions, no list. */
@@ -178,17 +153,29 @@ vmp_compat_power_select(enum power_management_env env,
 	return 0;
 }
 
-/* 22.11's librte_power opens cpu<lcore_id>/cpufreq: the id is the CPU. */
+#endif /* VMP_POWER_HAS_CPUFREQ_OPS */
+
+/**
+ * The lcore librte_power must be given to reach host CPU @p cpu, on every
+ * release and patch level: this process's lcore number @p cpu, running
+ * on exactly that CPU. Early 22.11 takes the lcore id for the CPU, later
+ * 22.11.x and 24.11 take the one CPU of the lcore's EAL cpuset, and its
+ * drivers check the lcore's role (pstate from 24.11, all from 26.07).
+ * Other CPUs are out of librte_power's reach: -ERANGE.
+ */
 static inline int
 vmp_compat_power_lcore(unsigned int cpu, unsigned int *lcore)
 {
-	if (cpu >= RTE_MAX_LCORE)
+	rte_cpuset_t set;
+
+	if (cpu >= RTE_MAX_LCORE || !rte_lcore_is_enabled(cpu))
+		return -ERANGE;
+	set = rte_lcore_cpuset(cpu);
+	if (CPU_COUNT(&set) != 1 || !CPU_ISSET(cpu, &set))
 		return -ERANGE;
 	*lcore = cpu;
 	return 0;
 }
-
-#endif /* VMP_POWER_HAS_CPUFREQ_OPS */
 
 #if RTE_VERSION < RTE_VERSION_NUM(23, 3, 0, 0)
 #define RTE_TEL_UINT_VAL RTE_TEL_U64_VAL
