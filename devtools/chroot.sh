@@ -32,6 +32,9 @@ PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3 util-linux
 	dpdk-dev libxml2-utils groff-base python3-sphinx doxygen
 	libnuma-dev libfdt-dev libbsd-dev libarchive-dev libpcap-dev
 	procps ca-certificates fuse3 python3-fusepy)
+# Debian unstable has dropped python3-fusepy: the cpufreq emulator's tests
+# (suite emu) cannot run there, and run.sh leaves them out of that leg.
+SID_LACKS=(python3-fusepy)
 
 log() { printf 'chroot.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -75,6 +78,9 @@ ensure_host_tools() {
 missing_in() {
 	local dir=$1 p
 	for p in "${PACKAGES[@]}"; do
+		case "$dir" in
+		*/sid) [[ " ${SID_LACKS[*]} " == *" $p "* ]] && continue ;;
+		esac
 		chroot "$dir" dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 			grep -q 'install ok installed' || echo "$p"
 	done
