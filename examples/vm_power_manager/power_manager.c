@@ -79,7 +79,7 @@ power_mgr_create(const struct power_mgr_conf *conf, struct power_mgr **out)
 		return -EBUSY;
 	}
 	if (rte_lcore_count() == 0) {
-		PM_LOG(ERR, "EAL is not initialised: librte_power maps lcores to CPUs through it");
+		PM_LOG(ERR, "EAL is not initialised: librte_power needs it for the lcores it drives");
 		return -EINVAL;
 	}
 	pm = calloc(1, sizeof(*pm));
@@ -140,7 +140,6 @@ power_mgr_core_state_str(enum power_mgr_core_state state)
 	switch (state) {
 	case POWER_MGR_CORE_READY: return "ready";
 	case POWER_MGR_CORE_NO_CPUFREQ: return "no cpufreq";
-	case POWER_MGR_CORE_NO_LCORE: return "beyond librte_power's lcores";
 	case POWER_MGR_CORE_FAILED: return "refused by its driver";
 	default: return "no such CPU";
 	}

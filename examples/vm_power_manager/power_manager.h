@@ -9,26 +9,26 @@
  * @file
  * The host power manager: the only code in vm_power_mgr that changes a
  * physical CPU's frequency. The channel monitor and the CLI call it; it
- * calls librte_power.
+ * drives each core through one of two backends (power_manager_private.h):
+ * librte_power for the CPUs of this process's lcores, vmpower's own sysfs
+ * backend, with librte_power's semantics, for every other CPU. Which one
+ * is invisible to callers but for power_mgr_core_info()'s backend name.
  *
  * Cores. Every CPU under /sys/devices/system/cpu that has a cpufreq
  * directory is taken under control at power_mgr_create(), not only EAL's
- * lcores. librte_power 22.11 addresses a core by lcore id and maps it to a
- * CPU through EAL (rte_lcore_cpuset(), in every backend), so EAL must be
- * initialised first; with `-l 0` EAL still maps every detected lcore N to
- * CPU N, which is what the manager uses (any lcore whose cpuset is exactly
- * {cpu} will do). Its lcore ids end at RTE_MAX_LCORE: CPUs beyond are
- * reported and refused. A CPU without cpufreq, beyond reach, or which
- * librte_power fails to initialise is logged once at create and its
- * requests fail with -ENODEV (the channel monitor NACKs them); a host with
- * no cpufreq at all still gets a working manager that controls nothing.
+ * lcores, on every DPDK release and for any -l/--lcores spelling. EAL
+ * must be initialised first (librte_power needs it for the lcores it
+ * drives). A CPU without cpufreq, or which its backend fails to take, is
+ * logged once at create and its requests fail with -ENODEV (the channel
+ * monitor NACKs them); a host with no cpufreq at all still gets a working
+ * manager that controls nothing.
  *
  * Driver. conf->driver names one (acpi, pstate, cppc, or their
- * scaling_driver names); "auto" or NULL asks librte_power which of the
- * three it supports here (rte_power_check_env_supported(), which reads
- * cpu0), falling back to the scaling_driver of the first CPU with cpufreq.
- * librte_power's own auto-detection is never used: it ends by trying the
- * KVM guest backend, which has no place on a host.
+ * scaling_driver names); "auto" or NULL takes the scaling_driver of the
+ * first CPU with cpufreq. librte_power's own auto-detection is never
+ * used: it ends by trying the KVM guest backend, which has no place on a
+ * host. Without librte_power's driver for it (none registered), the sysfs
+ * backend drives every core.
  *
  * Frequencies are indexes into the core's list as librte_power gives it:
  * highest first. With turbo, index 0 is the turbo frequency (acpi lists it
@@ -119,8 +119,7 @@ enum power_mgr_core_state {
 	POWER_MGR_CORE_NONE,		/**< no such CPU in sysfs */
 	POWER_MGR_CORE_READY,		/**< under control */
 	POWER_MGR_CORE_NO_CPUFREQ,	/**< no cpufreq directory */
-	POWER_MGR_CORE_NO_LCORE,	/**< no lcore id maps to it */
-	POWER_MGR_CORE_FAILED,		/**< librte_power refused it */
+	POWER_MGR_CORE_FAILED,		/**< its backend could not take it */
 };
 
 struct power_mgr_conf {

@@ -233,7 +233,8 @@ job_show_cores(struct monitor *mon, void *arg)
 			info.nb_votes);
 		if (info.manual_idx >= 0)
 			fprintf(j->out, ", manual index %d", info.manual_idx);
-		fprintf(j->out, "%s\n", info.turbo ? ", turbo" : "");
+		fprintf(j->out, "%s, %s\n", info.turbo ? ", turbo" : "",
+			info.backend);
 	}
 }
 
