@@ -61,6 +61,8 @@ spawn(struct world *w, const struct world_conf *c, const char *daemon)
 		"--log-level=vmpower.power_manager:warning",
 		"--log-level=vmpower.channel_manager:warning",
 		"--", "--libvirt-uri", w->uri, "--channel-dir", w->chdir,
+		/* Crash records and lock in the world's own directory. */
+		"--state-dir", w->dir,
 		/* The capacity, not the per-guest policy, is measured. */
 		"--rate-limit", "0", NULL,
 	};

@@ -121,9 +121,10 @@ session(void *arg)
 	CMD(&d, "set_cpu_freq 1 min", "core 1: 1200000 kHz");
 	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
 	CMD(&d, "set_cpu_freq 1 auto", "core 1: 2400000 kHz");
-	CMD(&d, "set_cpu_freq_mask 2-3 down", "core 3: 2000000 kHz");
-	TEST_ASSERT_EQUAL(setspeed(2), 2000000, "");
-	CMD(&d, "show_cpu_freq_mask 0,2", "core 2: 2000000 kHz");
+	/* From where the free cores run (1200000), one step up. */
+	CMD(&d, "set_cpu_freq_mask 2-3 up", "core 3: 1600000 kHz");
+	TEST_ASSERT_EQUAL(setspeed(2), 1600000, "");
+	CMD(&d, "show_cpu_freq_mask 0,2", "core 2: 1600000 kHz");
 	CMD(&d, "set_pcpu vm0 1 0", "VM vm0: vCPU 1 pinned to 0");
 	CMD(&d, "show_vm vm0", "vCPU 1 -> pCPU 0");
 	CMD(&d, "set_pcpu vm0 2 0", "VM vm0 has 2 vCPUs: no vCPU 2");
@@ -156,7 +157,7 @@ session(void *arg)
 	TEST_ASSERT(strstr(json, "\"requests\":3,\"queries\":1,\"acks\":3,\"nacks\":1") != NULL, "%s", json);
 	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/cores", json,
 		sizeof(json)), 0, "");
-	TEST_ASSERT(strstr(json, "\"2\":2000000") != NULL, "%s", json);
+	TEST_ASSERT(strstr(json, "\"2\":1600000") != NULL, "%s", json);
 
 	/* SIGTERM: clean stop, every core handed back. */
 	vmp_guest_channel_close(0);
@@ -225,6 +226,8 @@ startup(void *arg)
 	TEST_ASSERT_EQUAL(chmod(dir, 0755), 0, "");
 	TEST_ASSERT_EQUAL(daemon_start(&d, unsafe), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
+	TEST_ASSERT_STR(sandbox_governor(1), "powersave");	/* no vote */
+	CMD(&d, "set_cpu_freq 1 max", "core 1: 2400000 kHz");
 	TEST_ASSERT_STR(sandbox_governor(1), "userspace");
 	close(d.in);
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "restoring cores", 5000), 0, "");
@@ -286,7 +289,8 @@ guest_session(void *arg)
 	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
 	CMD(&g, "query_cpu_freq 0", "vCPU 0: 1600000 kHz");
 	CMD(&g, "set_cpu_freq 0 down", "ACK");
-	CMD(&g, "query_cpu_freq all", "vCPU 1: 2400000 kHz");
+	/* vCPU 1's pCPUs are free: where they run now. */
+	CMD(&g, "query_cpu_freq all", "vCPU 1: 1200000 kHz");
 	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
 	CMD(&g, "query_cpu_freq_avail 0", "2401000");
 	CMD(&d, "set_channel_status vm0 0 disabled", "1 channels disabled");
@@ -343,13 +347,14 @@ lcores(void *arg)
 		TEST_ASSERT_EQUAL(daemon_start_lcores(&d, forms[i], extra), 0,
 			"");
 		TEST_ASSERT_EQUAL(daemon_expect(&d, "acpi-cpufreq: 4 of 4 CPUs "
-			"under control", 10000), 0, "%s %s", forms[i][0],
+			"controllable", 10000), 0, "%s %s", forms[i][0],
 			forms[i][1]);
 		TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
-		for (cpu = 0; cpu < 4; cpu++)
+		CMD(&d, "set_cpu_freq_mask 0-3 max", "core 3: 2400000 kHz");
+		for (cpu = 0; cpu < 4; cpu++) {
 			TEST_ASSERT_STR(sandbox_governor(cpu), "userspace");
-		CMD(&d, "set_cpu_freq 3 min", "core 3: 1200000 kHz");
-		SANDBOX_ASSERT_SPEED(3, 1200000);
+			SANDBOX_ASSERT_SPEED(cpu, 2400000);
+		}
 		CMD(&d, "quit", "restoring cores");
 		TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
 		daemon_close(&d);

@@ -57,6 +57,7 @@ proc_start(struct daemon *d, const char *path, const char *tag,
 	unsigned int n = 11;
 
 	snprintf(d->prefix, sizeof(d->prefix), "%s_%d", tag, getpid());
+
 	while (*extra != NULL && n < RTE_DIM(argv) - 1)
 		argv[n++] = *extra++;
 	argv[n] = NULL;
@@ -89,14 +90,25 @@ int
 daemon_start_lcores(struct daemon *d, const char *const lcores[2],
 	const char *const *extra)
 {
+	const char *opts[24] = { "--state-dir", d->state_dir };
+	unsigned int n = 2;
+
+	/* Its own state directory: daemons of parallel tests coexist. */
+	snprintf(d->state_dir, sizeof(d->state_dir), "/tmp/vmp_state.XXXXXX");
+	if (mkdtemp(d->state_dir) == NULL)
+		return -errno;
+	while (*extra != NULL && n < RTE_DIM(opts) - 1)
+		opts[n++] = *extra++;
+	opts[n] = NULL;
 	return proc_start(d, binary("VM_POWER_MGR",
 		"build/examples/vm_power_manager/vm_power_mgr"), "vmp_test",
-		lcores, extra);
+		lcores, opts);
 }
 
 int
 guest_cli_start(struct daemon *d, const char *const *extra)
 {
+	d->state_dir[0] = '\0';
 	return proc_start(d, binary("GUEST_CLI",
 		"build/examples/vm_power_manager/guest_cli/guest_cli"),
 		"vmp_guest", NULL, extra);
@@ -166,8 +178,14 @@ daemon_wait(struct daemon *d)
 void
 daemon_close(struct daemon *d)
 {
+	char cmd[96];
+
 	close(d->in);
 	close(d->out);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->state_dir);
+	if (strncmp(d->state_dir, "/tmp/vmp_state.", 15) == 0 &&
+			system(cmd) != 0)
+		printf("cannot remove %s\n", d->state_dir);
 }
 
 /* socat as QEMU: listen at @dir/qemu/<name>, guest port at @dir/<port>. */

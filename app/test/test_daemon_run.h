@@ -22,6 +22,7 @@ struct daemon {
 	char buf[65536];	/* what it said, not yet matched */
 	size_t len;
 	char prefix[32];	/* EAL --file-prefix: its telemetry socket */
+	char state_dir[32];	/* its --state-dir (crash records, lock) */
 };
 
 /* Start vm_power_mgr with @extra options after "--" (NULL-terminated). */

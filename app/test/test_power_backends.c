@@ -68,6 +68,14 @@ agree_body(void *arg)
 	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
 	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 0, &rte), 0, "");
 	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, OURS, &own), 0, "");
+	TEST_ASSERT_EQUAL(rte.cur_idx, own.cur_idx, "starting index");
+	/* Taken by their first vote. */
+	TEST_ASSERT_EQUAL(power_mgr_request(pm, VM_A, 0, POWER_MGR_MIN, 0),
+		power_mgr_request(pm, VM_A, OURS, POWER_MGR_MIN, 0), "");
+	TEST_ASSERT_EQUAL(same_files("after the first vote"), TEST_SUCCESS,
+		"");
+	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 0, &rte), 0, "");
+	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, OURS, &own), 0, "");
 	TEST_ASSERT_STR(rte.backend, "librte_power");
 	TEST_ASSERT_STR(own.backend, "vmpower sysfs");
 	na = power_mgr_freqs(pm, 0, fa, RTE_DIM(fa));
@@ -77,8 +85,6 @@ agree_body(void *arg)
 		TEST_ASSERT_EQUAL(fa[i], fb[i], "frequency %u", i);
 	TEST_ASSERT_EQUAL(rte.turbo, own.turbo, "turbo");
 	TEST_ASSERT_EQUAL(rte.priority, own.priority, "priority");
-	TEST_ASSERT_EQUAL(rte.cur_idx, own.cur_idx, "starting index");
-	TEST_ASSERT_EQUAL(same_files("after create"), TEST_SUCCESS, "");
 	for (i = 0; i < RTE_DIM(ops); i++) {
 		int ra = power_mgr_request(pm, VM_A, 0, ops[i], 0);
 		int rb = power_mgr_request(pm, VM_A, OURS, ops[i], 0);
@@ -88,6 +94,12 @@ agree_body(void *arg)
 		snprintf(when, sizeof(when), "after request %u", i);
 		TEST_ASSERT_EQUAL(same_files(when), TEST_SUCCESS, "");
 	}
+	/* Given back alike: the last vote gone, then at the end. */
+	power_mgr_release(pm, VM_A, 0);
+	power_mgr_release(pm, VM_A, OURS);
+	TEST_ASSERT_EQUAL(same_files("after release"), TEST_SUCCESS, "");
+	REQ(pm, VM_B, 0, POWER_MGR_MAX, 0);
+	REQ(pm, VM_B, OURS, POWER_MGR_MAX, 0);
 	power_mgr_destroy(pm);
 	return same_files("after destroy");
 }

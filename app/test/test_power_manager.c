@@ -56,12 +56,13 @@ walk_body(void *arg)
 	RTE_SET_USED(arg);
 	TEST_RUN(power_test_start(&pm, NULL, &w, 4));
 	TEST_ASSERT_STR(power_mgr_driver(pm), "acpi-cpufreq");
-	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 4, "cores under control");
-	/* No vote: the highest frequency without turbo. */
+	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 4, "cores controllable");
+	/* No vote: nothing is touched. */
 	for (cpu = 0; cpu < 4; cpu++) {
-		ASSERT_GOV(cpu, "userspace");
-		ASSERT_SPEED(cpu, F0);
+		ASSERT_GOV(cpu, "powersave");
+		ASSERT_SPEED(cpu, F3);
 	}
+	ASSERT_WRITES(w, 0);
 	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 1, &info), 0, "info");
 	TEST_ASSERT_EQUAL(info.nb_freqs, 5, "frequencies");
 	TEST_ASSERT_EQUAL(power_mgr_freqs(pm, 1, khz, RTE_DIM(khz)), 5,
@@ -70,7 +71,15 @@ walk_body(void *arg)
 	TEST_ASSERT_EQUAL(khz[4], F3, "lowest last");
 	TEST_ASSERT_EQUAL(power_mgr_freqs(pm, 1, khz, 1), 5, "a short copy");
 	TEST_ASSERT_EQUAL(info.turbo, 1, "turbo capability");
-	TEST_ASSERT_EQUAL(info.cur_khz, F0, "current frequency");
+	TEST_ASSERT_EQUAL(info.cur_khz, F3, "current frequency, read");
+	TEST_ASSERT_EQUAL(info.controlled, 0, "free");
+	/* The first vote takes the core. */
+	REQ(pm, VM_A, 1, POWER_MGR_MAX, 0);
+	ASSERT_GOV(1, "userspace");
+	ASSERT_SPEED(1, F0);
+	ASSERT_WRITES(w, 1);
+	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 1, &info), 0, "info");
+	TEST_ASSERT_EQUAL(info.controlled, 1, "controlled");
 	/* Down walks the list and stops at its end, without a write. */
 	REQ(pm, VM_A, 1, POWER_MGR_DOWN, 0);
 	ASSERT_SPEED(1, F1);
@@ -114,10 +123,18 @@ walk_body(void *arg)
 	TEST_ASSERT_EQUAL(info.cur_khz, F2, "current frequency");
 	TEST_ASSERT_EQUAL(info.cur_idx, 3, "current index");
 	TEST_ASSERT_EQUAL(info.nb_votes, 1, "votes");
-	/* 1 at create (turbo to F0) + 9 changes. */
+	/* MAX + 9 changes. */
 	TEST_ASSERT_EQUAL(info.changes, 10, "frequency writes");
-	for (cpu = 0; cpu < 4; cpu += 2)
-		ASSERT_SPEED(cpu, F0);
+	for (cpu = 0; cpu < 4; cpu += 2) {
+		ASSERT_GOV(cpu, "powersave");
+		ASSERT_SPEED(cpu, F3);
+	}
+	/* The last vote gone, the core is given back as it was found. */
+	TEST_ASSERT_EQUAL(power_mgr_release(pm, VM_A, 1), 0, "release");
+	ASSERT_GOV(1, "powersave");
+	ASSERT_SPEED(1, F3);
+	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 1, &info), 0, "info");
+	TEST_ASSERT_EQUAL(info.controlled, 0, "free again");
 	power_mgr_destroy(pm);
 	return TEST_SUCCESS;
 }
@@ -162,7 +179,8 @@ turbo_body(void *arg)
 	/* Off without a vote leaves nothing behind. */
 	REQ(pm, VM_C, 3, POWER_MGR_TURBO_OFF, 0);
 	TEST_ASSERT_EQUAL(power_mgr_release(pm, VM_C, 3), 0, "release");
-	ASSERT_SPEED(3, F0);
+	ASSERT_SPEED(3, F3);
+	ASSERT_GOV(3, "powersave");
 	power_mgr_destroy(pm);
 	return TEST_SUCCESS;
 }
@@ -177,7 +195,7 @@ no_turbo_body(void *arg)
 	TEST_RUN(power_test_start(&pm, "acpi", NULL, 0));
 	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 0, &info), 0, "info");
 	TEST_ASSERT_EQUAL(info.turbo, 0, "turbo capability");
-	ASSERT_SPEED(0, 2400000);
+	ASSERT_SPEED(0, 1600000);
 	TEST_ASSERT_EQUAL(power_mgr_request(pm, VM_A, 0, POWER_MGR_TURBO_ON,
 		0), -ENOTSUP, "turbo without turbo");
 	REQ(pm, VM_A, 0, POWER_MGR_MIN, 0);
@@ -213,7 +231,7 @@ set_body(void *arg)
 
 	RTE_SET_USED(arg);
 	TEST_RUN(power_test_start(&pm, NULL, &w, 100));
-	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 99, "cores under control");
+	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 99, "cores controllable");
 	TEST_ASSERT_EQUAL(cpu_list_init(&set, 1), 0, "set");
 	TEST_ASSERT_EQUAL(cpu_list_init(&bad, 1), 0, "set");
 	TEST_ASSERT_EQUAL(power_mgr_request_set(pm, VM_A, &set,
@@ -222,10 +240,12 @@ set_body(void *arg)
 		cpu_list_add(&set, in[i]);
 	TEST_ASSERT_EQUAL(power_mgr_request_set(pm, VM_A, &set,
 		POWER_MGR_MIN, 0), 0, "min on the set");
-	for (i = 0; i < RTE_DIM(in); i++)
+	for (i = 0; i < RTE_DIM(in); i++) {
 		ASSERT_SPEED(in[i], F3);
-	ASSERT_SPEED(4, F0);
-	ASSERT_SPEED(64, F0);
+		ASSERT_GOV(in[i], "userspace");
+	}
+	ASSERT_GOV(4, "powersave");	/* nobody asked: untouched */
+	ASSERT_GOV(64, "powersave");
 	ASSERT_WRITES(w, 3);
 	TEST_ASSERT_EQUAL(power_mgr_request_set(pm, VM_A, &set,
 		POWER_MGR_UP, 0), 0, "up on the set");
@@ -319,8 +339,10 @@ arbitration_body(void *arg)
 	ASSERT_WRITES(w, 1);
 	TEST_ASSERT_EQUAL(power_mgr_drop(pm, VM_C, POWER_MGR_VM_MASK), 1,
 		"drop VM 3");
-	ASSERT_SPEED(1, F0);	/* no vote: highest without turbo */
-	ASSERT_WRITES(w, 1);
+	/* No vote: given back, at the frequency it was found at. */
+	ASSERT_GOV(1, "powersave");
+	ASSERT_SPEED(1, F3);
+	ASSERT_WRITES(w, 0);
 	/* One VM's vCPUs on two cores leave together. */
 	REQ(pm, POWER_MGR_VCPU(5, 0), 2, POWER_MGR_MIN, 0);
 	REQ(pm, POWER_MGR_VCPU(5, 1), 3, POWER_MGR_MIN, 0);
@@ -328,9 +350,10 @@ arbitration_body(void *arg)
 	ASSERT_WRITES(w, 2);	/* cpu 3's two writes merge */
 	TEST_ASSERT_EQUAL(power_mgr_drop(pm, POWER_MGR_VCPU(5, 0),
 		POWER_MGR_VM_MASK), 2, "drop VM 5");
-	ASSERT_SPEED(2, F0);
+	ASSERT_GOV(2, "powersave");	/* given back */
 	ASSERT_SPEED(3, F2);	/* VM 6's vote was the higher: no write */
-	ASSERT_WRITES(w, 1);
+	ASSERT_GOV(3, "userspace");
+	ASSERT_WRITES(w, 0);
 	TEST_ASSERT_EQUAL(power_mgr_drop(pm, POWER_MGR_VCPU(5, 0),
 		POWER_MGR_VM_MASK), 0, "drop VM 5 again");
 	ASSERT_WRITES(w, 0);
@@ -357,7 +380,8 @@ manual_body(void *arg)
 	TEST_RUN(power_test_start(&pm, NULL, &w, 4));
 	REQ(pm, VM_A, 1, POWER_MGR_MAX, 0);
 	REQ(pm, VM_B, 1, POWER_MGR_INDEX, 2);
-	ASSERT_WRITES(w, 0);
+	ASSERT_SPEED(1, F0);
+	ASSERT_WRITES(w, 1);
 	/* The CLI overrides the votes, low as it may be... */
 	REQ(pm, POWER_MGR_CLI, 1, POWER_MGR_MIN, 0);
 	ASSERT_SPEED(1, F3);
@@ -385,8 +409,8 @@ manual_body(void *arg)
 	REQ(pm, POWER_MGR_CLI, 2, POWER_MGR_MIN, 0);
 	TEST_ASSERT_EQUAL(power_mgr_drop(pm, POWER_MGR_CLI,
 		POWER_MGR_ONE_MASK), 2, "clear all");
-	ASSERT_SPEED(0, F0);
-	ASSERT_SPEED(2, F0);
+	ASSERT_GOV(0, "powersave");
+	ASSERT_GOV(2, "powersave");
 	power_mgr_destroy(pm);
 	return TEST_SUCCESS;
 }

@@ -76,7 +76,8 @@ cpu0_without_body(void *arg)
 	RTE_SET_USED(arg);
 	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
 	TEST_ASSERT_STR(power_mgr_driver(pm), "acpi-cpufreq");
-	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 2, "cores under control");
+	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 2, "cores controllable");
+	REQ(pm, VM_A, 1, POWER_MGR_MAX, 0);
 	ASSERT_SPEED(1, F0);
 	power_mgr_destroy(pm);
 	return TEST_SUCCESS;
@@ -160,16 +161,18 @@ option_body(void *arg)
 	/* The wrong driver forced: librte_power refuses every core. */
 	bogus.driver = "cppc";
 	TEST_ASSERT_EQUAL(power_mgr_create(&bogus, &pm), 0, "cppc");
-	TEST_ASSERT_LOG("cpu 0: librte_power cannot control it");
-	ASSERT_GOV(0, "powersave");	/* its failed init switched it */
-	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 0, "cores under control");
+	TEST_ASSERT_LOG("cpu 0: cppc_cpufreq without nominal_perf");
+	TEST_ASSERT_LOG("cpu 0: frequencies unknown");
+	ASSERT_GOV(0, "powersave");	/* never touched */
+	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 0, "cores controllable");
 	TEST_ASSERT_EQUAL(power_mgr_request(pm, VM_A, 0, POWER_MGR_MIN, 0),
 		-ENODEV, "refused core");
 	power_mgr_destroy(pm);
 	/* And the right one again, after a destroy. */
 	bogus.driver = "acpi";
 	TEST_ASSERT_EQUAL(power_mgr_create(&bogus, &pm), 0, "acpi");
-	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 2, "cores under control");
+	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 2, "cores controllable");
+	REQ(pm, VM_A, 1, POWER_MGR_MIN, 0);
 	ASSERT_GOV(1, "userspace");
 	power_mgr_destroy(pm);
 	ASSERT_GOV(1, "powersave");
@@ -224,9 +227,13 @@ pstate_body(void *arg)
 	RTE_SET_USED(arg);
 	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
 	TEST_ASSERT_STR(power_mgr_driver(pm), "intel_pstate");
-	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 3, "cores under control");
+	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 3, "cores controllable");
 	for (cpu = 0; cpu < 3; cpu++)
-		ASSERT_GOV(cpu, "performance");
+		ASSERT_GOV(cpu, "powersave");	/* until a vote */
+	REQ(pm, VM_A, 0, POWER_MGR_MAX, 0);
+	REQ(pm, VM_A, 1, POWER_MGR_MAX, 0);
+	ASSERT_GOV(0, "performance");
+	ASSERT_GOV(2, "powersave");
 	/* Turbo on top of base_frequency (2000000), then 100 MHz steps. */
 	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 0, &info), 0, "info");
 	TEST_ASSERT_EQUAL(info.nb_freqs, 10, "frequencies");
@@ -287,7 +294,10 @@ cppc_body(void *arg)
 	RTE_SET_USED(arg);
 	TEST_RUN(power_test_start(&pm, NULL, &w, 2));
 	TEST_ASSERT_STR(power_mgr_driver(pm), "cppc_cpufreq");
+	ASSERT_GOV(0, "powersave");
+	REQ(pm, VM_A, 0, POWER_MGR_MAX, 0);
 	ASSERT_GOV(0, "userspace");
+	ASSERT_WRITES(w, 1);
 	/* Highest (turbo), then nominal down to the lowest, 100 MHz apart. */
 	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 0, &info), 0, "info");
 	TEST_ASSERT_EQUAL(info.nb_freqs, 10, "frequencies");
@@ -339,19 +349,28 @@ assert_restored(unsigned int n)
 	return TEST_SUCCESS;
 }
 
+/* A core nobody asked for keeps its governor and frequency throughout. */
 static int
 restore_body(void *arg)
 {
 	struct power_mgr *pm;
+	int w;
 
 	RTE_SET_USED(arg);
 	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
-	ASSERT_GOV(0, "userspace");
+	w = sandbox_watch_open();
+	TEST_ASSERT_EQUAL(sandbox_watch_add(w, 0, "cpufreq/scaling_governor"),
+		0, "watch");
+	TEST_ASSERT_EQUAL(sandbox_watch_add(w, 0, "cpufreq/scaling_setspeed"),
+		0, "watch");
 	REQ(pm, VM_A, 1, POWER_MGR_MIN, 0);
 	REQ(pm, VM_A, 2, POWER_MGR_TURBO_ON, 0);
 	REQ(pm, POWER_MGR_CLI, 3, POWER_MGR_INDEX, 2);
-	ASSERT_SPEED(0, F0);
+	ASSERT_GOV(1, "userspace");
+	ASSERT_GOV(0, "ondemand");
+	ASSERT_SPEED(0, START);
 	power_mgr_destroy(pm);
+	ASSERT_WRITES(w, 0);	/* not one write to cpu 0, ever */
 	return assert_restored(4);
 }
 

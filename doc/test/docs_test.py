@@ -807,7 +807,7 @@ def systemd_smoke(b):
     except subprocess.TimeoutExpired:
         rc = -1
     p.pump(0)
-    if rc != 0 or b'handed back' not in p.err:
+    if rc != 0 or b'restoring cores' not in p.err:
         fail(where, 'did not stop cleanly on quit (exit %s)' % rc)
     p.stop()
     os.unlink('/run/vmpower/cli')

@@ -554,6 +554,8 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 	mon->tx_cap = (conf->backlog ? conf->backlog : 64) * PKT_SZ;
 	mon->rate = conf->rate_limit < 0 ? 0 : conf->rate_limit == 0 ?
 		MONITOR_DEFAULT_RATE : (uint64_t)conf->rate_limit;
+	mon->max_pin_set = conf->max_pin_set ? conf->max_pin_set :
+		MONITOR_DEFAULT_PIN_SET;
 	mon->jobs_tail = &mon->jobs;
 	pthread_mutex_init(&mon->jobs_lock, NULL);
 	cc.opaque = mon;

@@ -82,7 +82,16 @@ struct monitor_conf {
 	 * beyond, they get NACK. 0: MONITOR_DEFAULT_RATE; <0: no limit.
 	 */
 	int rate_limit;
+	/**
+	 * A vCPU pinned to more pCPUs than this (unpinned: every host CPU)
+	 * has its requests refused: it must be pinned. 0:
+	 * MONITOR_DEFAULT_PIN_SET.
+	 */
+	unsigned int max_pin_set;
 };
+
+/** Larger pCPU sets than this are a vCPU left unpinned, not a choice. */
+#define MONITOR_DEFAULT_PIN_SET	4u
 
 /** A guest sending more than this a second is flooding (its own lcores
  * ask a few times a second at most). */

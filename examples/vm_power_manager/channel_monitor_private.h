@@ -79,6 +79,7 @@ struct monitor {
 	struct power_mgr *pm;
 	size_t tx_cap;
 	uint64_t rate;		/* packets a second a channel, 0: no limit */
+	unsigned int max_pin_set;	/* larger vCPU pin sets: unpinned */
 	pthread_mutex_t jobs_lock;	/* guards the job list only */
 	struct job *jobs;
 	struct job **jobs_tail;

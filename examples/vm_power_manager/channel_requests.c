@@ -89,6 +89,8 @@ handle_power(struct monitor *mon, struct chan_state *s,
 {
 	struct vm *vm = s->ch->vm;
 	const struct cpu_list *pcpus = &vm->pcpus[req->resource_id];
+	unsigned int n = cpu_list_count(pcpus);
+	char set[64], why[160];
 	enum power_mgr_op op;
 	int ret;
 
@@ -97,10 +99,28 @@ handle_power(struct monitor *mon, struct chan_state *s,
 		refuse(mon, s, req, "no frequency control on this host");
 		return;
 	}
+	/* An unpinned vCPU would vote on every core of the host. */
+	if (n > mon->max_pin_set) {
+		if (cpu_list_format(pcpus, set, sizeof(set)) < 0)
+			snprintf(set, sizeof(set), "...");
+		snprintf(why, sizeof(why), "the vCPU must be pinned: its pCPU "
+			"set %s has %u CPUs, more than --max-pin-set %u", set,
+			n, mon->max_pin_set);
+		refuse(mon, s, req, why);
+		return;
+	}
 	ret = power_mgr_request_set(mon->pm,
 		POWER_MGR_VCPU(vm->id, req->resource_id), pcpus, op, 0);
 	if (ret < 0) {
-		refuse(mon, s, req, strerror(-ret));
+		if (cpu_list_format(pcpus, set, sizeof(set)) < 0)
+			snprintf(set, sizeof(set), "...");
+		if (ret == -EPERM)
+			snprintf(why, sizeof(why), "pCPU %s: outside --cpus",
+				set);
+		else
+			snprintf(why, sizeof(why), "pCPU %s: %s", set,
+				strerror(-ret));
+		refuse(mon, s, req, why);
 		return;
 	}
 	cpu_list_add(&s->voted, (unsigned int)req->resource_id);

@@ -11,7 +11,7 @@
 #include "cpu_list.h"
 
 /* Refuse absurd CPU numbers before allocating for them. */
-#define CPU_LIST_LIMIT	(1u << 20)
+#define CPU_LIST_LIMIT	(CPU_LIST_MAX_CPU + 1)
 
 int
 cpu_list_init(struct cpu_list *l, unsigned int nb_cpus)

@@ -19,6 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** The highest CPU id a list may name (far past any host's). */
+#define CPU_LIST_MAX_CPU	((1u << 20) - 1)
+
 struct cpu_list {
 	unsigned int nb_cpus;	/**< CPUs the set can hold: 0..nb_cpus-1 */
 	cpu_set_t *set;		/**< CPU_ALLOC'ed, CPU_ALLOC_SIZE(nb_cpus) */

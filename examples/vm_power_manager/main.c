@@ -35,11 +35,22 @@ RTE_LOG_REGISTER(vmp_main_logtype, vmpower.main, INFO);
 	rte_log(RTE_LOG_ ## level, vmp_main_logtype, \
 		"VM_POWER_MGR: " fmt "\n", ##__VA_ARGS__)
 
+/*
+ * Crash records and the one-daemon lock. Not $RUNTIME_DIRECTORY: EAL puts
+ * its own files there, and systemd removes it when the service stops,
+ * records of a crash included.
+ */
+#define DEFAULT_STATE_DIR	"/run/vmpower"
+
 /* The daemon's one context. */
 static struct {
 	const char *uri;
 	const char *channel_dir;
 	const char *driver;
+	const char *state_dir;
+	struct cpu_list cpus;
+	int have_cpus;
+	unsigned int max_pin_set;
 	unsigned int backlog;
 	int rate_limit;
 	int no_cli;
@@ -61,6 +72,14 @@ usage(const char *prog)
 		"  --driver NAME       cpufreq driver: acpi, pstate, cppc or "
 		"auto\n"
 		"                      (default auto)\n"
+		"  --cpus LIST         the only host CPUs it may ever touch "
+		"(default:\n"
+		"                      all); requests for others get NACK\n"
+		"  --max-pin-set N     a vCPU pinned to more pCPUs than this is "
+		"refused\n"
+		"                      as unpinned (default %u)\n"
+		"  --state-dir DIR     crash records and the one-daemon lock\n"
+		"                      (default %s)\n"
 		"  --backlog N         replies kept for a guest that does not "
 		"read\n"
 		"                      (default 64)\n"
@@ -74,7 +93,8 @@ usage(const char *prog)
 		"Log types: vmpower.main, .monitor, .channel_manager, "
 		".libvirt, .power_manager\n"
 		"(e.g. --log-level=vmpower.monitor:debug among EAL options).\n",
-		prog, CHMGR_DEFAULT_DIR, MONITOR_DEFAULT_RATE);
+		prog, CHMGR_DEFAULT_DIR, MONITOR_DEFAULT_PIN_SET,
+		DEFAULT_STATE_DIR, MONITOR_DEFAULT_RATE);
 }
 
 /* A decimal number in [min, max]: digits only, no sign, no wraparound. */
@@ -102,11 +122,15 @@ parse_args(int argc, char **argv)
 		{ "driver", required_argument, NULL, 'd' },
 		{ "backlog", required_argument, NULL, 'b' },
 		{ "rate-limit", required_argument, NULL, 'r' },
+		{ "cpus", required_argument, NULL, 'C' },
+		{ "max-pin-set", required_argument, NULL, 'P' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "no-cli", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
+	char why[128];
 	int opt;
 
 	optind = 1;
@@ -141,6 +165,29 @@ parse_args(int argc, char **argv)
 			break;
 		case 'n':
 			d.no_cli = 1;
+			break;
+		case 'C':
+			if (d.have_cpus)
+				cpu_list_free(&d.cpus);
+			d.have_cpus = 0;
+			if (cpu_list_parse(&d.cpus, optarg, CPU_LIST_MAX_CPU,
+					why, sizeof(why)) < 0) {
+				fprintf(stderr, "--cpus: '%s': %s\n", optarg,
+					why);
+				return -EINVAL;
+			}
+			d.have_cpus = 1;
+			break;
+		case 'P':
+			if (parse_number(optarg, 1, 65536, &v) < 0) {
+				fprintf(stderr, "--max-pin-set: '%s' is not a "
+					"number from 1 to 65536\n", optarg);
+				return -EINVAL;
+			}
+			d.max_pin_set = (unsigned int)v;
+			break;
+		case 's':
+			d.state_dir = optarg;
 			break;
 		case 'h':
 			return 1;
@@ -247,7 +294,15 @@ main(int argc, char **argv)
 	}
 
 	pconf.driver = d.driver;
+	pconf.cpus = d.have_cpus ? &d.cpus : NULL;
+	pconf.state_dir = d.state_dir != NULL ? d.state_dir :
+		DEFAULT_STATE_DIR;
 	ret = power_mgr_create(&pconf, &d.pm);
+	if (ret == -EBUSY) {
+		/* Another daemon owns the host's cores: said why. */
+		rte_eal_cleanup();
+		return 1;
+	}
 	if (ret < 0) {
 		MAIN_LOG(WARNING, "no CPU frequency control (%s): the daemon "
 			"runs, power requests get NACK", strerror(-ret));
@@ -257,6 +312,7 @@ main(int argc, char **argv)
 	mconf.channel_dir = d.channel_dir;
 	mconf.backlog = d.backlog;
 	mconf.rate_limit = d.rate_limit;
+	mconf.max_pin_set = d.max_pin_set;
 	mconf.signals = 1;
 	ret = monitor_create(&mconf, &d.mon);
 	if (ret < 0) {
@@ -272,7 +328,7 @@ main(int argc, char **argv)
 		MAIN_LOG(WARNING, "telemetry commands not registered");
 	if (!d.no_cli && vm_power_cli_start(d.mon, d.va) < 0)
 		MAIN_LOG(ERR, "CLI could not start");
-	MAIN_LOG(INFO, "ready: channel directory %s, %u cores controlled (%s)",
+	MAIN_LOG(INFO, "ready: channel directory %s, %u cores controllable (%s)",
 		chmgr_channel_dir(monitor_chmgr(d.mon)),
 		d.pm ? power_mgr_nb_ready(d.pm) : 0,
 		d.pm ? power_mgr_driver(d.pm) : "none");
@@ -284,6 +340,8 @@ main(int argc, char **argv)
 	virt_adapter_destroy(d.va);
 	monitor_destroy(d.mon);
 	power_mgr_destroy(d.pm);
+	if (d.have_cpus)
+		cpu_list_free(&d.cpus);
 	rte_eal_cleanup();
 	return 0;
 }

@@ -36,28 +36,36 @@ RTE_INIT(power_mgr_log_init)
 }
 
 /*
- * The highest frequency voted for: the lowest index with a vote, from
- * the per-index counts, so its cost does not grow with the voters (a
- * pCPU shared by thousands of vCPUs).
+ * The highest frequency voted for on @c: the lowest index with a vote,
+ * from the per-index counts, so its cost does not grow with the voters
+ * (a pCPU shared by thousands of vCPUs). The CLI's setting overrides.
  */
-uint32_t
-pm_effective_idx(const struct core *c)
+static uint32_t
+core_want(const struct core *c)
 {
 	uint32_t i;
 
 	if (c->has_manual)
 		return c->manual.idx;
-	for (i = 0; c->nb_votes > 0 && i < c->nb_freqs; i++)
+	for (i = 0; c->nb_votes > 0 && i < c->pol->nb_freqs; i++)
 		if (c->hist[i] > 0)
 			return i;
-	return c->top;
+	return PM_FREE;
 }
 
-/* Write the effective frequency, only if it changed. @return 1 if so. */
-static int
-apply(struct core *c)
+/* A policy runs at the highest frequency any of its CPUs wants. */
+uint32_t
+pm_policy_want(const struct power_mgr *pm, const struct pm_policy *p)
 {
-	return pm_core_set_freq(c, pm_effective_idx(c));
+	uint32_t i, want = PM_FREE;
+
+	for (i = 0; i < p->nb_cpus; i++) {
+		const struct core *c = &pm->cores[p->cpus[i]];
+
+		if (c->state == POWER_MGR_CORE_READY)
+			want = RTE_MIN(want, core_want(c));
+	}
+	return want;
 }
 
 static void
@@ -85,12 +93,13 @@ power_mgr_create(const struct power_mgr_conf *conf, struct power_mgr **out)
 	pm = calloc(1, sizeof(*pm));
 	if (pm == NULL)
 		return -ENOMEM;
+	pm->lock_fd = -1;
 	pm_ctx.live = pm;
 	pm_ctx.owner = getpid();
 	if (!pm_ctx.atexit_set && atexit(power_mgr_atexit) == 0)
 		pm_ctx.atexit_set = 1;
 
-	ret = pm_cores_init(pm, conf != NULL ? conf->driver : NULL);
+	ret = pm_cores_init(pm, conf);
 	if (ret < 0) {
 		power_mgr_destroy(pm);
 		return ret;
@@ -102,14 +111,8 @@ power_mgr_create(const struct power_mgr_conf *conf, struct power_mgr **out)
 void
 power_mgr_destroy(struct power_mgr *pm)
 {
-	unsigned int cpu;
-
 	if (pm == NULL || pm != pm_ctx.live)
 		return;
-	for (cpu = 0; cpu < pm->nb_cpus; cpu++) {
-		free(pm->cores[cpu].votes);
-		free(pm->cores[cpu].hist);
-	}
 	pm_cores_exit(pm);
 	free(pm->dirty);
 	free(pm);
@@ -140,20 +143,24 @@ power_mgr_core_state_str(enum power_mgr_core_state state)
 	switch (state) {
 	case POWER_MGR_CORE_READY: return "ready";
 	case POWER_MGR_CORE_NO_CPUFREQ: return "no cpufreq";
+	case POWER_MGR_CORE_EXCLUDED: return "outside --cpus";
 	case POWER_MGR_CORE_FAILED: return "refused by its driver";
 	default: return "no such CPU";
 	}
 }
 
-/* The core to act on, or NULL (its reason was logged at create). */
+/* The core to act on, or NULL with why (logged at create). */
 static struct core *
-ready_core(struct power_mgr *pm, unsigned int cpu)
+ready_core(struct power_mgr *pm, unsigned int cpu, int *err)
 {
-	if (cpu < pm->nb_cpus && pm->cores[cpu].state == POWER_MGR_CORE_READY)
+	enum power_mgr_core_state st = cpu < pm->nb_cpus ?
+		pm->cores[cpu].state : POWER_MGR_CORE_NONE;
+
+	if (st == POWER_MGR_CORE_READY)
 		return &pm->cores[cpu];
 	PM_LOG(DEBUG, "cpu %u: %s: request refused", cpu,
-		power_mgr_core_state_str(cpu < pm->nb_cpus ?
-			pm->cores[cpu].state : POWER_MGR_CORE_NONE));
+		power_mgr_core_state_str(st));
+	*err = st == POWER_MGR_CORE_EXCLUDED ? -EPERM : -ENODEV;
 	return NULL;
 }
 
@@ -197,7 +204,7 @@ add_vote(struct core *c, uint64_t requester, uint32_t idx)
 		return &c->manual;
 	}
 	if (c->hist == NULL)
-		c->hist = calloc(c->nb_freqs, sizeof(*c->hist));
+		c->hist = calloc(c->pol->nb_freqs, sizeof(*c->hist));
 	if (c->nb_votes == c->cap_votes && c->hist != NULL) {
 		uint32_t cap = c->cap_votes ? c->cap_votes * 2 : 4;
 		void *p = realloc(c->votes, cap * sizeof(*c->votes));
@@ -244,18 +251,18 @@ remove_vote(struct core *c, struct power_mgr_vote *v)
 	memmove(v, v + 1, (size_t)(&c->votes[c->nb_votes] - v) * sizeof(*v));
 }
 
-/* Write @c at the flush: only the cores whose votes moved are looked at. */
+/* Write @p at the flush: only the policies whose votes moved are seen. */
 static void
-mark_dirty(struct power_mgr *pm, struct core *c)
+mark_dirty(struct power_mgr *pm, struct pm_policy *p)
 {
-	if (c->dirty)
+	if (p->dirty)
 		return;
 	if (pm->dirty == NULL)
-		pm->dirty = calloc(pm->nb_cpus, sizeof(*pm->dirty));
+		pm->dirty = calloc(pm->nb_pols, sizeof(*pm->dirty));
 	if (pm->dirty == NULL)
-		return;		/* the flush falls back to every core */
-	c->dirty = 1;
-	pm->dirty[pm->nb_dirty++] = c->cpu;
+		return;		/* the flush falls back to every policy */
+	p->dirty = 1;
+	pm->dirty[pm->nb_dirty++] = p;
 }
 
 /* Turn @v (a copy of the old vote, or a fresh one) into what @op asks. */
@@ -263,12 +270,13 @@ static int
 plan(const struct core *c, struct power_mgr_vote *v, enum power_mgr_op op,
 	uint32_t index)
 {
-	uint32_t last = c->nb_freqs - 1;
+	const struct pm_policy *p = c->pol;
+	uint32_t last = p->nb_freqs - 1;
 
 	switch (op) {
 	case POWER_MGR_UP:
 		v->idx = RTE_MAX(v->idx > 0 ? v->idx - 1 : 0,
-			v->turbo ? 0 : c->top);
+			v->turbo ? 0 : p->top);
 		return 0;
 	case POWER_MGR_DOWN:
 		v->idx = RTE_MIN(v->idx + 1, last);
@@ -277,10 +285,10 @@ plan(const struct core *c, struct power_mgr_vote *v, enum power_mgr_op op,
 		v->idx = last;
 		return 0;
 	case POWER_MGR_MAX:
-		v->idx = v->turbo ? 0 : c->top;
+		v->idx = v->turbo ? 0 : p->top;
 		return 0;
 	case POWER_MGR_TURBO_ON:
-		if (c->top == 0) {
+		if (p->top == 0) {
 			PM_LOG(INFO, "cpu %u: has no turbo frequency", c->cpu);
 			return -ENOTSUP;
 		}
@@ -289,10 +297,10 @@ plan(const struct core *c, struct power_mgr_vote *v, enum power_mgr_op op,
 		return 0;
 	case POWER_MGR_TURBO_OFF:
 		v->turbo = 0;
-		v->idx = RTE_MAX(v->idx, c->top);
+		v->idx = RTE_MAX(v->idx, p->top);
 		return 0;
 	case POWER_MGR_INDEX:
-		if (index > last || (index < c->top && !v->turbo)) {
+		if (index > last || (index < p->top && !v->turbo)) {
 			PM_LOG(INFO, "cpu %u: index %u is %s", c->cpu, index,
 				index > last ? "past the list" :
 				"turbo, which this requester has not enabled");
@@ -320,7 +328,7 @@ core_request(struct power_mgr *pm, struct core *c, uint64_t requester,
 	if (old != NULL)
 		v = *old;
 	else
-		v.idx = pm_effective_idx(c);
+		v.idx = pm_policy_now(c->pol);
 	ret = plan(c, &v, op, index);
 	if (ret < 0 || !commit)
 		return ret;
@@ -331,8 +339,8 @@ core_request(struct power_mgr *pm, struct core *c, uint64_t requester,
 	}
 	set_vote(c, old, &v);
 	if (!pm->deferred)
-		return RTE_MIN(apply(c), 0);
-	mark_dirty(pm, c);
+		return RTE_MIN(pm_policy_apply(pm, c->pol), 0);
+	mark_dirty(pm, c->pol);
 	return 0;
 }
 
@@ -340,10 +348,10 @@ int
 power_mgr_request(struct power_mgr *pm, uint64_t requester, unsigned int cpu,
 	enum power_mgr_op op, uint32_t index)
 {
-	struct core *c = ready_core(pm, cpu);
+	int err = 0;
+	struct core *c = ready_core(pm, cpu, &err);
 
-	return c != NULL ? core_request(pm, c, requester, op, index, 1) :
-		-ENODEV;
+	return c != NULL ? core_request(pm, c, requester, op, index, 1) : err;
 }
 
 int
@@ -356,9 +364,9 @@ power_mgr_request_set(struct power_mgr *pm, uint64_t requester,
 	/* Validate all first: a set takes the request whole or not at all. */
 	for (cpu = cpu_list_next(cpus, 0); cpu >= 0 && ret == 0;
 			cpu = cpu_list_next(cpus, cpu + 1)) {
-		c = ready_core(pm, cpu);
-		ret = c == NULL ? -ENODEV :
-			core_request(pm, c, requester, op, index, 0);
+		c = ready_core(pm, cpu, &ret);
+		if (c != NULL)
+			ret = core_request(pm, c, requester, op, index, 0);
 	}
 	for (cpu = cpu_list_next(cpus, 0); cpu >= 0 && ret == 0;
 			cpu = cpu_list_next(cpus, cpu + 1)) {
@@ -375,17 +383,15 @@ power_mgr_defer(struct power_mgr *pm)
 	pm->deferred = 1;
 }
 
-/* Write every ready core whose effective index moved; @return how many. */
+/* Bring every policy to its votes; @return how many were written. */
 static int
 apply_all(struct power_mgr *pm)
 {
-	unsigned int cpu;
+	unsigned int i;
 	int n = 0, r, err = 0;
 
-	for (cpu = 0; cpu < pm->nb_cpus; cpu++) {
-		if (pm->cores[cpu].state != POWER_MGR_CORE_READY)
-			continue;
-		r = apply(&pm->cores[cpu]);
+	for (i = 0; i < pm->nb_pols; i++) {
+		r = pm_policy_apply(pm, pm->pols[i]);
 		if (r < 0)
 			err = r;
 		else
@@ -404,10 +410,10 @@ power_mgr_flush(struct power_mgr *pm)
 	if (pm->dirty == NULL)
 		return apply_all(pm);
 	for (i = 0; i < pm->nb_dirty; i++) {
-		struct core *c = &pm->cores[pm->dirty[i]];
+		struct pm_policy *p = pm->dirty[i];
 
-		c->dirty = 0;
-		r = apply(c);
+		p->dirty = 0;
+		r = pm_policy_apply(pm, p);
 		if (r < 0)
 			err = r;
 		else
@@ -443,7 +449,7 @@ drop_votes(struct power_mgr *pm, uint64_t requester, uint64_t mask,
 			n++;
 		}
 		if (n > before && pm->deferred)
-			mark_dirty(pm, c);
+			mark_dirty(pm, c->pol);
 	}
 	if (n > 0 && !pm->deferred && apply_all(pm) < 0)
 		return -EIO;
@@ -453,8 +459,10 @@ drop_votes(struct power_mgr *pm, uint64_t requester, uint64_t mask,
 int
 power_mgr_release(struct power_mgr *pm, uint64_t requester, unsigned int cpu)
 {
-	if (ready_core(pm, cpu) == NULL)
-		return -ENODEV;
+	int err = 0;
+
+	if (ready_core(pm, cpu, &err) == NULL)
+		return err;
 	return RTE_MIN(drop_votes(pm, requester, POWER_MGR_ONE_MASK, cpu,
 		cpu + 1), 0);
 }
@@ -469,6 +477,7 @@ int
 power_mgr_core_info(struct power_mgr *pm, unsigned int cpu,
 	struct power_mgr_core_info *info)
 {
+	struct pm_policy *p;
 	struct core *c;
 
 	if (cpu >= pm->nb_cpus)
@@ -478,16 +487,20 @@ power_mgr_core_info(struct power_mgr *pm, unsigned int cpu,
 	info->state = c->state;
 	info->manual_idx = c->has_manual ? (int32_t)c->manual.idx : -1;
 	if (c->state == POWER_MGR_CORE_READY) {
-		info->lcore = c->lcore;
-		info->backend = c->be->name;
-		info->nb_freqs = c->nb_freqs;
-		info->cur_idx = c->cur;
-		if (info->cur_idx < c->nb_freqs)
-			info->cur_khz = c->freqs[info->cur_idx];
-		info->turbo = c->top;
-		info->priority = c->priority;
+		p = c->pol;
+		info->controlled = p->taken;
+		info->lcore = p->lcore;
+		info->backend = p->taken ? p->be->name : NULL;
+		info->nb_freqs = p->nb_freqs;
+		info->cur_idx = pm_policy_now(p);
+		if (info->cur_idx < p->nb_freqs)
+			info->cur_khz = p->freqs[info->cur_idx];
+		info->turbo = p->top;
+		info->priority = p->priority;
 		info->nb_votes = c->nb_votes;
-		info->changes = c->changes;
+		info->changes = p->changes;
+		info->siblings = p->cpus;
+		info->nb_siblings = p->nb_cpus;
 	}
 	return 0;
 }
@@ -496,23 +509,26 @@ int
 power_mgr_freqs(struct power_mgr *pm, unsigned int cpu, uint32_t *khz,
 	unsigned int n)
 {
-	struct core *c = ready_core(pm, cpu);
+	int err = 0;
+	struct core *c = ready_core(pm, cpu, &err);
 
 	if (c == NULL)
-		return -ENODEV;
-	memcpy(khz, c->freqs, RTE_MIN(n, c->nb_freqs) * sizeof(*khz));
-	return c->nb_freqs;
+		return err;
+	memcpy(khz, c->pol->freqs, RTE_MIN(n, c->pol->nb_freqs) *
+		sizeof(*khz));
+	return c->pol->nb_freqs;
 }
 
 int
 power_mgr_votes(struct power_mgr *pm, unsigned int cpu,
 	struct power_mgr_vote *votes, unsigned int n)
 {
-	struct core *c = ready_core(pm, cpu);
+	int err = 0;
+	struct core *c = ready_core(pm, cpu, &err);
 	unsigned int i, k = 0;
 
 	if (c == NULL)
-		return -ENODEV;
+		return err;
 	if (c->has_manual && k < n)
 		votes[k++] = c->manual;
 	for (i = 0; i < c->nb_votes && k < n; i++)

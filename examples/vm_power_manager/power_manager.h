@@ -119,21 +119,30 @@ enum power_mgr_core_state {
 	POWER_MGR_CORE_NONE,		/**< no such CPU in sysfs */
 	POWER_MGR_CORE_READY,		/**< under control */
 	POWER_MGR_CORE_NO_CPUFREQ,	/**< no cpufreq directory */
-	POWER_MGR_CORE_FAILED,		/**< its backend could not take it */
+	POWER_MGR_CORE_FAILED,		/**< its frequencies are unknown */
+	POWER_MGR_CORE_EXCLUDED,	/**< outside power_mgr_conf.cpus */
 };
 
 struct power_mgr_conf {
 	/** acpi, pstate, cppc (or acpi-cpufreq, intel_pstate,
 	 * cppc_cpufreq); NULL or "auto": see the file comment. */
 	const char *driver;
+	/** The only CPUs the manager may ever touch; NULL: all. */
+	const struct cpu_list *cpus;
+	/** Where crash records live (one manager a directory, locked);
+	 * NULL: none kept. */
+	const char *state_dir;
 };
 
 struct power_mgr_core_info {
 	enum power_mgr_core_state state;
+	int controlled;			/**< its policy is taken, else free */
 	unsigned int lcore;		/**< librte_power's id for it */
-	const char *backend;		/**< who drives it, NULL if none */
+	const char *backend;		/**< who drives it while controlled */
+	const unsigned int *siblings;	/**< its policy's CPUs, itself too */
+	unsigned int nb_siblings;
 	uint32_t nb_freqs;
-	uint32_t cur_idx;		/**< as librte_power reports it */
+	uint32_t cur_idx;		/**< written, or read when free */
 	uint32_t cur_khz;
 	uint32_t turbo;			/**< has a turbo frequency */
 	uint32_t priority;		/**< SST-BF high-priority core */

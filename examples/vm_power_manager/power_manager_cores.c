@@ -65,7 +65,7 @@ discover(struct power_mgr *pm)
 			continue;
 		snprintf(path, sizeof(path), PM_CPU_DIR "/cpu%u/cpufreq", id);
 		pm->cores[id].cpu = id;
-		/* FAILED until a backend takes it. */
+		/* FAILED until its policy's frequencies are known. */
 		pm->cores[id].state = access(path, F_OK) == 0 ?
 			POWER_MGR_CORE_FAILED : POWER_MGR_CORE_NO_CPUFREQ;
 	}
@@ -108,76 +108,273 @@ pick_driver(struct power_mgr *pm, const char *want, const struct pm_driver **d)
 	return 0;
 }
 
-int
-pm_core_set_freq(struct core *c, uint32_t idx)
+/*
+ * The CPUs the kernel scales with @cpu (related_cpus, space-separated):
+ * those of them that have cpufreq here, @cpu among them.
+ */
+static int
+policy_cpus(struct power_mgr *pm, unsigned int cpu, struct cpu_list *out)
+{
+	char buf[4096], *p;
+
+	pm_attr_read(cpu, "cpufreq/related_cpus", buf, sizeof(buf));
+	for (p = buf + strlen(buf); p > buf && p[-1] == ' ';)
+		*--p = '\0';
+	for (p = buf; *p != '\0'; p++)
+		if (*p == ' ')
+			*p = ',';
+	/* Parsed by the one CPU-list parser; a kernel without the file or
+	 * with a list we cannot read leaves the CPU on its own. */
+	if (buf[0] == '\0' || cpu_list_parse(out, buf, pm->nb_cpus - 1,
+			NULL, 0) < 0) {
+		int ret = cpu_list_init(out, pm->nb_cpus);
+
+		if (ret < 0)
+			return ret;
+	}
+	cpu_list_add(out, cpu);
+	return 0;
+}
+
+static void
+policy_free(struct pm_policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->cpus);
+	free(p->freqs);
+	free(p);
+}
+
+/* @cpu's policy: its CPUs, its frequencies (read only). */
+static int
+add_policy(struct power_mgr *pm, unsigned int cpu)
+{
+	struct pm_policy *p = calloc(1, sizeof(*p)), **grown;
+	struct cpu_list set;
+	int c, ret;
+
+	if (p == NULL)
+		return -ENOMEM;
+	ret = policy_cpus(pm, cpu, &set);
+	if (ret < 0) {
+		free(p);
+		return ret;
+	}
+	p->cpus = calloc(cpu_list_count(&set), sizeof(*p->cpus));
+	grown = realloc(pm->pols, (pm->nb_pols + 1) * sizeof(*pm->pols));
+	if (p->cpus == NULL || grown == NULL) {
+		cpu_list_free(&set);
+		policy_free(p);
+		if (grown != NULL)
+			pm->pols = grown;
+		return -ENOMEM;
+	}
+	pm->pols = grown;
+	pm->pols[pm->nb_pols++] = p;
+	for (c = cpu_list_next(&set, 0); c >= 0;
+			c = cpu_list_next(&set, (unsigned int)c + 1))
+		if (pm->cores[c].state == POWER_MGR_CORE_FAILED &&
+				pm->cores[c].pol == NULL) {
+			p->cpus[p->nb_cpus++] = (unsigned int)c;
+			pm->cores[c].pol = p;
+		}
+	cpu_list_free(&set);
+	p->cpu = p->cpus[0];
+	p->pinned = pm->drv->pinned;
+	p->cur = VMP_POWER_INVALID_INDEX;
+	ret = pm->drv->freqs(p);
+	if (ret == 0)
+		for (c = 0; c < (int)p->nb_cpus; c++)
+			pm->cores[p->cpus[c]].state = POWER_MGR_CORE_READY;
+	else
+		PM_LOG(ERR, "cpu %u: frequencies unknown: power requests for it will be refused",
+			cpu);
+	return 0;
+}
+
+/* A policy with a CPU outside --cpus is out as a whole: one write
+ * would change them all. */
+static void
+exclude(struct power_mgr *pm, const struct cpu_list *allowed)
+{
+	unsigned int i, k;
+
+	for (i = 0; allowed != NULL && i < pm->nb_pols; i++) {
+		struct pm_policy *p = pm->pols[i];
+		int out = 0;
+
+		for (k = 0; k < p->nb_cpus; k++)
+			out |= !cpu_list_has(allowed, p->cpus[k]);
+		for (k = 0; out && k < p->nb_cpus; k++) {
+			struct core *c = &pm->cores[p->cpus[k]];
+
+			if (c->state == POWER_MGR_CORE_READY &&
+					cpu_list_has(allowed, c->cpu))
+				PM_LOG(WARNING, "cpu %u: shares its cpufreq policy with a CPU outside --cpus: not controlled",
+					c->cpu);
+			if (c->state == POWER_MGR_CORE_READY)
+				c->state = POWER_MGR_CORE_EXCLUDED;
+		}
+	}
+}
+
+uint32_t
+pm_policy_now(const struct pm_policy *p)
+{
+	uint32_t khz, i, best = p->top, d, bd = UINT32_MAX;
+
+	if (p->taken)
+		return p->cur;
+	khz = pm_read_khz(p->cpu, "cpufreq/scaling_cur_freq");
+	for (i = 0; khz != 0 && i < p->nb_freqs; i++) {
+		d = p->freqs[i] > khz ? p->freqs[i] - khz : khz - p->freqs[i];
+		if (d < bd) {
+			bd = d;
+			best = i;
+		}
+	}
+	return best;
+}
+
+static void
+read_orig(struct pm_policy *p)
+{
+	pm_governor_read(p->cpu, p->orig.gov, sizeof(p->orig.gov));
+	p->orig.setspeed = pm_read_khz(p->cpu, "cpufreq/scaling_setspeed");
+	p->orig.min = pm_read_khz(p->cpu, "cpufreq/scaling_min_freq");
+	p->orig.max = pm_read_khz(p->cpu, "cpufreq/scaling_max_freq");
+}
+
+/* "3", or "2-3" for a policy of two CPUs: for log lines. */
+static const char *
+policy_name(const struct pm_policy *p)
+{
+	static char buf[64];
+
+	if (p->nb_cpus > 1 && p->cpus[p->nb_cpus - 1] - p->cpus[0] + 1 ==
+			p->nb_cpus)
+		snprintf(buf, sizeof(buf), "%u-%u", p->cpus[0],
+			p->cpus[p->nb_cpus - 1]);
+	else if (p->nb_cpus > 1)
+		snprintf(buf, sizeof(buf), "%u (+%u sharing its policy)",
+			p->cpu, p->nb_cpus - 1);
+	else
+		snprintf(buf, sizeof(buf), "%u", p->cpu);
+	return buf;
+}
+
+/* Record, then take @p: librte_power if it reaches the CPU, else ours. */
+static int
+take(struct power_mgr *pm, struct pm_policy *p)
 {
 	int ret;
 
-	if (idx == c->cur)
-		return 0;
-	ret = c->be->set(c, idx);
-	if (ret < 0) {
-		PM_LOG(ERR, "cpu %u: cannot set %u kHz (%s): %s", c->cpu,
-			c->freqs[idx], c->be->name, strerror(-ret));
-		return -EIO;
+	read_orig(p);
+	ret = pm_record_save(pm, p);
+	if (ret < 0)
+		return ret;
+	p->be = &pm_backend_rte;
+	if (p->be->take(pm, p) < 0) {
+		p->be = &pm_backend_sysfs;
+		ret = p->be->take(pm, p);
 	}
-	if (c->cur < c->nb_freqs)
-		PM_LOG(DEBUG, "cpu %u: %u -> %u kHz", c->cpu,
-			c->freqs[c->cur], c->freqs[idx]);
-	c->cur = idx;
-	c->changes++;
-	return 1;
+	if (ret < 0) {
+		pm_record_drop(pm, p);
+		return ret;
+	}
+	p->taken = 1;
+	p->cur = VMP_POWER_INVALID_INDEX;
+	pm->nb_taken++;
+	PM_LOG(INFO, "cpu %s: taken under control (%s; governor was %s)",
+		policy_name(p), p->be->name, p->orig.gov);
+	return 0;
 }
 
-/* librte_power if it can address @c, else ours. */
+/* Give @p back as take found it; forget its record once that is done. */
 static void
-core_init(struct power_mgr *pm, struct core *c, struct cpu_list *ours)
+give_back(struct power_mgr *pm, struct pm_policy *p)
 {
-	int ret = pm_backend_rte.take(pm, c);
+	int ret;
 
-	c->be = &pm_backend_rte;
-	if (ret < 0) {
-		c->be = &pm_backend_sysfs;
-		ret = pm_backend_sysfs.take(pm, c);
-		if (ret == 0)
-			cpu_list_add(ours, c->cpu);
-	}
-	if (ret < 0) {
-		PM_LOG(ERR, "cpu %u: cannot control it: power requests for it will be refused",
-			c->cpu);
-		return;
-	}
-	c->state = POWER_MGR_CORE_READY;
-	pm->nb_ready++;
-	/* No vote yet: start where the policy puts an unclaimed core. */
-	pm_core_set_freq(c, pm_effective_idx(c));
-	PM_LOG(DEBUG, "cpu %u: %s, %u-%u kHz in %u steps%s%s", c->cpu,
-		c->be->name, c->freqs[c->nb_freqs - 1], c->freqs[0],
-		c->nb_freqs, c->top ? ", turbo" : "",
-		c->priority ? ", priority" : "");
-}
-
-/* Once at start: which cores librte_power could not address, and why. */
-static void
-log_backends(struct power_mgr *pm, const struct cpu_list *ours)
-{
-	char buf[256];
-
-	if (cpu_list_count(ours) == 0)
-		return;
-	if (cpu_list_format(ours, buf, sizeof(buf)) < 0)
-		snprintf(buf, sizeof(buf), "%u CPUs", cpu_list_count(ours));
-	PM_LOG(INFO, "cpu %s: driven by vmpower's sysfs backend (librte_power %s)",
-		buf, pm->env == PM_ENV_NOT_SET ?
-		"has no driver for it loaded" :
-		"addresses only this process's lcores, below RTE_MAX_LCORE");
+	/* The frequency while the governor still takes it. */
+	if (!p->pinned && p->orig.setspeed != 0 && p->cur < p->nb_freqs &&
+			p->freqs[p->cur] != p->orig.setspeed &&
+			pm_write_khz(p->cpu, "cpufreq/scaling_setspeed",
+				p->orig.setspeed) < 0)
+		PM_LOG(ERR, "cpu %u: cannot restore %u kHz", p->cpu,
+			p->orig.setspeed);
+	p->be->release(pm, p);
+	ret = pm_orig_restore(p->cpu, &p->orig, p->pinned);
+	p->taken = 0;
+	pm->nb_taken--;
+	if (ret == 0)
+		pm_record_drop(pm, p);
+	PM_LOG(INFO, "cpu %s: handed back to governor %s", policy_name(p),
+		p->orig.gov);
 }
 
 int
-pm_cores_init(struct power_mgr *pm, const char *driver)
+pm_policy_apply(struct power_mgr *pm, struct pm_policy *p)
+{
+	uint32_t want = pm_policy_want(pm, p);
+	int ret;
+
+	if (want == PM_FREE) {
+		if (p->taken)
+			give_back(pm, p);
+		return 0;
+	}
+	if (!p->taken && take(pm, p) < 0)
+		return -EIO;
+	if (want == p->cur)
+		return 0;
+	ret = p->be->set(p, want);
+	if (ret < 0) {
+		PM_LOG(ERR, "cpu %u: cannot set %u kHz (%s): %s", p->cpu,
+			p->freqs[want], p->be->name, strerror(-ret));
+		return -EIO;
+	}
+	if (p->cur < p->nb_freqs)
+		PM_LOG(DEBUG, "cpu %u: %u -> %u kHz", p->cpu,
+			p->freqs[p->cur], p->freqs[want]);
+	p->cur = want;
+	p->changes++;
+	return 1;
+}
+
+/* Once at start: the CPUs librte_power cannot address, and why. */
+static void
+log_backends(struct power_mgr *pm)
+{
+	struct cpu_list ours;
+	unsigned int cpu, lcore;
+	char buf[256];
+
+	if (cpu_list_init(&ours, RTE_MAX(pm->nb_cpus, 1u)) < 0)
+		return;
+	for (cpu = 0; cpu < pm->nb_cpus; cpu++)
+		if (pm->cores[cpu].state == POWER_MGR_CORE_READY &&
+				(pm->env == PM_ENV_NOT_SET ||
+				vmp_compat_power_lcore(pm->cores[cpu].pol->cpu,
+					&lcore) < 0))
+			cpu_list_add(&ours, cpu);
+	if (cpu_list_count(&ours) > 0) {
+		if (cpu_list_format(&ours, buf, sizeof(buf)) < 0)
+			snprintf(buf, sizeof(buf), "%u CPUs",
+				cpu_list_count(&ours));
+		PM_LOG(INFO, "cpu %s: driven by vmpower's sysfs backend (librte_power %s)",
+			buf, pm->env == PM_ENV_NOT_SET ?
+			"has no driver for it loaded" :
+			"addresses only this process's lcores");
+	}
+	cpu_list_free(&ours);
+}
+
+int
+pm_cores_init(struct power_mgr *pm, const struct power_mgr_conf *conf)
 {
 	const struct pm_driver *d = NULL;
-	struct cpu_list ours;
 	unsigned int cpu, nb_cpufreq = 0;
 	int ret;
 
@@ -185,9 +382,9 @@ pm_cores_init(struct power_mgr *pm, const char *driver)
 	pm->env = PM_ENV_NOT_SET;
 	ret = discover(pm);
 	if (ret == 0)
-		ret = pick_driver(pm, driver, &d);
-	if (ret == 0)
-		ret = cpu_list_init(&ours, RTE_MAX(pm->nb_cpus, 1u));
+		ret = pick_driver(pm, conf != NULL ? conf->driver : NULL, &d);
+	if (ret == 0 && conf != NULL && conf->state_dir != NULL)
+		ret = pm_records_open(pm, conf->state_dir);
 	if (ret < 0)
 		return ret;
 	if (d != NULL) {
@@ -199,41 +396,50 @@ pm_cores_init(struct power_mgr *pm, const char *driver)
 	}
 	for (cpu = 0; cpu < pm->nb_cpus; cpu++)
 		nb_cpufreq += pm->cores[cpu].state == POWER_MGR_CORE_FAILED;
-	for (cpu = 0; cpu < pm->nb_cpus; cpu++) {
+	for (cpu = 0; cpu < pm->nb_cpus && ret == 0; cpu++) {
 		struct core *c = &pm->cores[cpu];
 
-		if (c->state == POWER_MGR_CORE_FAILED && d != NULL)
-			core_init(pm, c, &ours);
+		if (c->state == POWER_MGR_CORE_FAILED && d != NULL &&
+				c->pol == NULL)
+			ret = add_policy(pm, cpu);
 		else if (c->state == POWER_MGR_CORE_NO_CPUFREQ && nb_cpufreq)
 			PM_LOG(WARNING, "cpu %u: no cpufreq: power requests for it will be refused",
 				cpu);
 	}
-	log_backends(pm, &ours);
-	cpu_list_free(&ours);
+	if (ret < 0)
+		return ret;
+	exclude(pm, conf != NULL ? conf->cpus : NULL);
+	for (cpu = 0; cpu < pm->nb_cpus; cpu++)
+		pm->nb_ready += pm->cores[cpu].state == POWER_MGR_CORE_READY;
+	log_backends(pm);
 	if (nb_cpufreq == 0)
 		PM_LOG(WARNING, "no CPU has cpufreq: power requests will be refused");
-	PM_LOG(INFO, "%s: %u of %u CPUs under control", pm->driver,
-		pm->nb_ready, pm->nb_cpus);
+	PM_LOG(INFO, "%s: %u of %u CPUs controllable in %u policies, none taken until a vote lands",
+		pm->driver, pm->nb_ready, pm->nb_cpus, pm->nb_pols);
 	return 0;
 }
 
 void
 pm_cores_exit(struct power_mgr *pm)
 {
-	unsigned int cpu, n = 0;
+	unsigned int i, n = 0;
 
-	for (cpu = 0; cpu < pm->nb_cpus; cpu++) {
-		struct core *c = &pm->cores[cpu];
-
-		if (c->state == POWER_MGR_CORE_READY) {
-			c->be->give_back(pm, c);
+	for (i = 0; i < pm->nb_pols; i++) {
+		if (pm->pols[i]->taken) {
+			give_back(pm, pm->pols[i]);
 			n++;
 		}
-		free(c->freqs);
+		policy_free(pm->pols[i]);
+	}
+	for (i = 0; i < pm->nb_cpus; i++) {
+		free(pm->cores[i].votes);
+		free(pm->cores[i].hist);
 	}
 	if (pm->env != PM_ENV_NOT_SET)
 		rte_power_unset_env();
+	pm_records_close(pm);
+	free(pm->pols);
 	free(pm->cores);
 	if (n > 0)
-		PM_LOG(INFO, "%u CPUs handed back to their governors", n);
+		PM_LOG(INFO, "%u cpufreq policies handed back at exit", n);
 }

@@ -31,27 +31,26 @@ extern int vmp_power_logtype;
 /* The fixed paths librte_power uses; discovery must look where it looks. */
 #define PM_CPU_DIR	"/sys/devices/system/cpu"
 
-struct core;
+struct pm_policy;
 struct power_mgr;
 
 /*
- * How a core's frequency is set. Both backends give a driver the same
+ * How a policy's frequency is set. Both backends give a driver the same
  * frequency list (highest first, turbo at index 0 where the CPU has it)
- * and the same writes, so which one drives a core is invisible above.
+ * and the same writes, so which one drives a policy is invisible above.
+ * The list itself is read without touching anything (pm_driver.freqs);
+ * what a policy had before is recorded and restored by
+ * power_manager_cores.c around take and release.
  */
 struct pm_backend {
 	const char *name;
-	/*
-	 * Take @c under control: fill freqs, nb_freqs, top, priority and
-	 * cur (VMP_POWER_INVALID_INDEX when unknown), and remember what
-	 * give_back restores. @return 0, or a negative errno (logged,
-	 * with nothing left changed).
-	 */
-	int (*take)(struct power_mgr *pm, struct core *c);
+	/* Take @p under control (governor...). @return 0 or -errno (logged,
+	 * with nothing left changed). */
+	int (*take)(struct power_mgr *pm, struct pm_policy *p);
 	/* Write index @idx. @return 0 or a negative errno (not logged). */
-	int (*set)(struct core *c, uint32_t idx);
-	/* Restore what take found; failures are logged. */
-	void (*give_back)(struct power_mgr *pm, struct core *c);
+	int (*set)(struct pm_policy *p, uint32_t idx);
+	/* Let go of @p; the caller then restores what take found. */
+	void (*release)(struct power_mgr *pm, struct pm_policy *p);
 };
 
 extern const struct pm_backend pm_backend_rte;
@@ -63,36 +62,55 @@ struct pm_driver {
 	const char *name;		/* scaling_driver */
 	enum power_management_env env;	/* librte_power's */
 	const char *governor;		/* the one our backend sets */
-	/* Our backend's frequency list for @c. @return 0 or -errno. */
-	int (*freqs)(struct core *c);
+	/* @p's frequency list, read only. @return 0 or -errno (logged). */
+	int (*freqs)(struct pm_policy *p);
 	/* Index @idx is written as min = max (active mode), not setspeed. */
 	int pinned;
+};
+
+/* What a policy ran before it was taken: given back when let go. */
+struct pm_orig {
+	char gov[32];
+	uint32_t setspeed;		/* kHz under userspace, 0: none */
+	uint32_t min;			/* scaling_min/max_freq */
+	uint32_t max;
+};
+
+/*
+ * A cpufreq policy: the CPUs the kernel scales as one (related_cpus),
+ * written through one of them. It is taken under control when the first
+ * vote lands on any of its CPUs, and given back when the last one goes.
+ */
+struct pm_policy {
+	unsigned int cpu;		/* written through: its first CPU */
+	unsigned int *cpus;		/* members, ascending */
+	unsigned int nb_cpus;
+	const struct pm_backend *be;	/* while taken */
+	unsigned int lcore;		/* librte_power's id, when be is it */
+	uint32_t *freqs;		/* kHz, highest first */
+	uint32_t nb_freqs;
+	uint32_t top;			/* highest index without turbo */
+	uint32_t priority;
+	uint32_t turbo_khz;		/* sysfs: what index 0 writes, 0: its
+					 * listed value */
+	int pinned;			/* min = max, not setspeed */
+	int taken;
+	uint32_t cur;			/* index last written while taken */
+	struct pm_orig orig;
+	int dirty;			/* votes changed since the flush */
+	uint64_t changes;		/* frequency writes */
 };
 
 struct core {
 	enum power_mgr_core_state state;
 	unsigned int cpu;
-	unsigned int lcore;
-	const struct pm_backend *be;	/* who drives it, when READY */
-	uint32_t *freqs;		/* kHz, highest first */
-	uint32_t nb_freqs;
-	uint32_t top;			/* highest index without turbo */
-	uint32_t priority;
-	uint32_t cur;			/* index last set */
-	int32_t orig_idx;		/* frequency found at create, -1: none */
-	uint32_t orig_min;		/* intel_pstate limits found, 0: none */
-	uint32_t orig_max;
-	uint32_t turbo_khz;		/* sysfs: what index 0 writes */
-	int pinned;			/* sysfs: min = max, not setspeed */
-	char orig_gov[32];		/* sysfs: governor found */
+	struct pm_policy *pol;		/* when READY */
 	int has_manual;
 	struct power_mgr_vote manual;	/* the CLI's vote */
 	struct power_mgr_vote *votes;	/* sorted by requester */
 	uint32_t nb_votes;
 	uint32_t cap_votes;
 	uint32_t *hist;			/* votes at each index, nb_freqs */
-	int dirty;			/* votes changed since the flush */
-	uint64_t changes;
 };
 
 struct power_mgr {
@@ -102,24 +120,39 @@ struct power_mgr {
 	struct core *cores;		/* indexed by CPU id */
 	unsigned int nb_cpus;
 	unsigned int nb_ready;
+	struct pm_policy **pols;
+	unsigned int nb_pols;
+	unsigned int nb_taken;
 	int deferred;			/* writes wait for power_mgr_flush() */
-	unsigned int *dirty;		/* CPUs to write at the flush */
+	struct pm_policy **dirty;	/* to write at the flush */
 	unsigned int nb_dirty;
+	char *state_dir;		/* crash records, NULL: none */
+	int lock_fd;
 };
 
-/* power_manager.c: the index the votes on @c ask for. */
-uint32_t pm_effective_idx(const struct core *c);
+/* No vote: the policy goes back to its own governor. */
+#define PM_FREE		UINT32_MAX
+
+/* power_manager.c: the index the votes on @p's CPUs ask for, or PM_FREE. */
+uint32_t pm_policy_want(const struct power_mgr *pm, const struct pm_policy *p);
 
 /* power_manager_cores.c */
 /*
- * Find the CPUs, pick and set the driver (@driver as in the conf), take
- * every cpufreq core under control. On error the caller destroys @pm.
+ * Find the CPUs and their policies, pick the driver (@conf->driver), read
+ * each policy's frequencies, give back what a crashed instance left in
+ * @conf->state_dir. Touches no core of its own. On error the caller
+ * destroys @pm.
  */
-int pm_cores_init(struct power_mgr *pm, const char *driver);
-/* Give every ready core back, unset the driver, free what init took. */
+int pm_cores_init(struct power_mgr *pm, const struct power_mgr_conf *conf);
+/* Give every taken policy back, unset the driver, free what init took. */
 void pm_cores_exit(struct power_mgr *pm);
-/* Write index @idx to @c unless it runs it. @return 1 if written. */
-int pm_core_set_freq(struct core *c, uint32_t idx);
+/*
+ * Bring @p to what its votes want: take it and write, write, or give it
+ * back. @return 1 if something was written, 0, or -EIO (logged).
+ */
+int pm_policy_apply(struct power_mgr *pm, struct pm_policy *p);
+/* The index @p runs now: cur when taken, else read from sysfs. */
+uint32_t pm_policy_now(const struct pm_policy *p);
 
 /* power_sysfs.c: files under PM_CPU_DIR/cpu<cpu>/. */
 /* The first line of the file, without newline; "" when unreadable. */
@@ -134,8 +167,20 @@ int pm_write_khz(unsigned int cpu, const char *file, uint32_t khz);
 char *pm_governor_read(unsigned int cpu, char *buf, size_t size);
 
 /* power_backend_sysfs.c: each driver's frequency list, as librte_power's. */
-int pm_freqs_acpi(struct core *c);
-int pm_freqs_pstate(struct core *c);
-int pm_freqs_cppc(struct core *c);
+int pm_freqs_acpi(struct pm_policy *p);
+int pm_freqs_pstate(struct pm_policy *p);
+int pm_freqs_cppc(struct pm_policy *p);
+
+/* power_records.c: crash records of taken policies, in conf->state_dir. */
+/* Lock the directory (one daemon a host), give back what a dead
+ * instance left. @return 0, -EBUSY (another one runs: logged), -errno. */
+int pm_records_open(struct power_mgr *pm, const char *dir);
+/* Before the first write to @p: what to give back. @return 0 or -errno. */
+int pm_record_save(struct power_mgr *pm, const struct pm_policy *p);
+/* @p given back: forget it. */
+void pm_record_drop(struct power_mgr *pm, const struct pm_policy *p);
+void pm_records_close(struct power_mgr *pm);
+/* Write @o back to the policy of @cpu (pinned: min/max; setspeed). */
+int pm_orig_restore(unsigned int cpu, const struct pm_orig *o, int pinned);
 
 #endif /* VMP_POWER_MANAGER_PRIVATE_H */

@@ -169,6 +169,8 @@ job_core(struct monitor *mon, void *arg)
 	j->ret = 0;
 	if (info.state != POWER_MGR_CORE_READY)
 		return;
+	rte_tel_data_add_dict_string(j->d, "control", info.controlled ?
+		"controlled" : "free");
 	rte_tel_data_add_dict_uint(j->d, "khz", info.cur_khz);
 	rte_tel_data_add_dict_uint(j->d, "writes", info.changes);
 	rte_tel_data_add_dict_int(j->d, "manual_index", info.manual_idx);

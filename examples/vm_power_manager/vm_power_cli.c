@@ -233,8 +233,25 @@ job_show_cores(struct monitor *mon, void *arg)
 			info.nb_votes);
 		if (info.manual_idx >= 0)
 			fprintf(j->out, ", manual index %d", info.manual_idx);
-		fprintf(j->out, "%s, %s\n", info.turbo ? ", turbo" : "",
-			info.backend);
+		fprintf(j->out, "%s", info.turbo ? ", turbo" : "");
+		if (info.nb_siblings > 1) {
+			struct cpu_list sib;
+			char buf[128];
+			unsigned int k;
+
+			if (cpu_list_init(&sib, info.siblings[
+					info.nb_siblings - 1] + 1) == 0) {
+				for (k = 0; k < info.nb_siblings; k++)
+					cpu_list_add(&sib, info.siblings[k]);
+				if (cpu_list_format(&sib, buf, sizeof(buf)) >= 0)
+					fprintf(j->out, ", policy %s", buf);
+				cpu_list_free(&sib);
+			}
+		}
+		if (info.controlled)
+			fprintf(j->out, ", controlled (%s)\n", info.backend);
+		else
+			fprintf(j->out, ", free\n");
 	}
 }
 

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * Crash records: before the manager first writes a cpufreq policy, what
+ * that policy ran (governor, frequency, limits) is written to
+ * <state_dir>/policy<cpu>; the record goes when the policy is given back.
+ * A daemon killed by SIGKILL, or dead any way that skips its exit path,
+ * leaves its records; the next one, holding the directory's lock, gives
+ * those policies back before anything else. So a host returns to what it
+ * had before the first start, whatever happened in between.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "power_manager_private.h"
+
+#define LOCK_FILE	"lock"
+
+static void
+record_path(const struct power_mgr *pm, unsigned int cpu, char *buf,
+	size_t len)
+{
+	snprintf(buf, len, "%s/policy%u", pm->state_dir, cpu);
+}
+
+int
+pm_orig_restore(unsigned int cpu, const struct pm_orig *o, int pinned)
+{
+	char now[32];
+	int ret = 0, r;
+
+	/* Under userspace the frequency is ours to put back. */
+	if (o->setspeed != 0 && strcmp(o->gov, "userspace") == 0 &&
+			strcmp(pm_governor_read(cpu, now, sizeof(now)),
+				"userspace") == 0 &&
+			pm_read_khz(cpu, "cpufreq/scaling_setspeed") !=
+				o->setspeed)
+		ret = pm_write_khz(cpu, "cpufreq/scaling_setspeed",
+			o->setspeed);
+	if (strcmp(pm_governor_read(cpu, now, sizeof(now)), o->gov) != 0 &&
+			o->gov[0] != '\0') {
+		r = pm_attr_write(cpu, "cpufreq/scaling_governor", o->gov);
+		if (r < 0) {
+			PM_LOG(ERR, "cpu %u: cannot give governor %s back: %s",
+				cpu, o->gov, strerror(-r));
+			ret = r;
+		}
+	}
+	/* min = max pinned it: widen first, then the lower bound. */
+	if (pinned && o->max != 0 && o->min != 0) {
+		r = pm_write_khz(cpu, "cpufreq/scaling_max_freq", o->max);
+		if (r == 0)
+			r = pm_write_khz(cpu, "cpufreq/scaling_min_freq",
+				o->min);
+		if (r < 0) {
+			PM_LOG(ERR, "cpu %u: cannot restore its limits %u-%u kHz: %s",
+				cpu, o->min, o->max, strerror(-r));
+			ret = r;
+		}
+	}
+	return ret;
+}
+
+int
+pm_record_save(struct power_mgr *pm, const struct pm_policy *p)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *f;
+	int ok;
+
+	if (pm->state_dir == NULL)
+		return 0;
+	record_path(pm, p->cpu, path, sizeof(path));
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (f == NULL) {
+		PM_LOG(ERR, "cpu %u: cannot record its state in %s: %s: not taking it",
+			p->cpu, tmp, strerror(errno));
+		return -errno;
+	}
+	ok = fprintf(f, "cpu=%u\npinned=%d\ngovernor=%s\nsetspeed=%u\n"
+		"min=%u\nmax=%u\n", p->cpu, p->pinned, p->orig.gov,
+		p->orig.setspeed, p->orig.min, p->orig.max) > 0;
+	/* The record must be whole before the first write it guards. */
+	ok &= fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok &= fclose(f) == 0;
+	if (!ok || rename(tmp, path) < 0) {
+		PM_LOG(ERR, "cpu %u: cannot record its state in %s: %s: not taking it",
+			p->cpu, path, strerror(errno));
+		unlink(tmp);
+		return -EIO;
+	}
+	return 0;
+}
+
+void
+pm_record_drop(struct power_mgr *pm, const struct pm_policy *p)
+{
+	char path[PATH_MAX];
+
+	if (pm->state_dir == NULL)
+		return;
+	record_path(pm, p->cpu, path, sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		PM_LOG(ERR, "%s: %s", path, strerror(errno));
+}
+
+/* One record: "key=value" lines. @return 0, or -EINVAL if broken. */
+static int
+record_read(const char *path, unsigned int *cpu, int *pinned,
+	struct pm_orig *o)
+{
+	char line[128], gov[32] = "";
+	unsigned int v;
+	int fields = 0;
+	FILE *f;
+
+	memset(o, 0, sizeof(*o));
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -EIO;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "cpu=%u", cpu) == 1)
+			fields |= 1;
+		else if (sscanf(line, "pinned=%u", &v) == 1)
+			*pinned = v != 0;
+		else if (sscanf(line, "governor=%31s", gov) == 1)
+			fields |= 2;
+		else if (sscanf(line, "setspeed=%u", &v) == 1)
+			o->setspeed = v;
+		else if (sscanf(line, "min=%u", &v) == 1)
+			o->min = v;
+		else if (sscanf(line, "max=%u", &v) == 1)
+			o->max = v;
+	}
+	fclose(f);
+	snprintf(o->gov, sizeof(o->gov), "%s", gov);
+	return fields == 3 ? 0 : -EINVAL;
+}
+
+/* Give back what a dead instance left: every record, then forget it. */
+static void
+recover(struct power_mgr *pm)
+{
+	char path[PATH_MAX];
+	struct pm_orig o;
+	struct dirent *e;
+	unsigned int cpu = UINT_MAX, id;
+	int pinned = 0;
+	char extra;
+	DIR *d = opendir(pm->state_dir);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (sscanf(e->d_name, "policy%u%c", &id, &extra) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pm->state_dir,
+			e->d_name);
+		if (record_read(path, &cpu, &pinned, &o) < 0 || cpu != id) {
+			PM_LOG(ERR, "%s: not a record of ours: left alone",
+				path);
+			continue;
+		}
+		if (pm_orig_restore(cpu, &o, pinned) == 0) {
+			PM_LOG(WARNING, "cpu %u: a previous vm_power_mgr left it under control: given back (governor %s)",
+				cpu, o.gov);
+			unlink(path);
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
+int
+pm_records_open(struct power_mgr *pm, const char *dir)
+{
+	char path[PATH_MAX], pid[32];
+	int fd, n;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		PM_LOG(ERR, "state directory %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/" LOCK_FILE, dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		PM_LOG(ERR, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		PM_LOG(ERR, "another vm_power_mgr (pid %s) uses %s: one a host",
+			pid[0] != '\0' ? pid : "?", dir);
+		close(fd);
+		return -EBUSY;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, n, 0) != n)
+		PM_LOG(WARNING, "%s: cannot write our pid", path);
+	pm->lock_fd = fd;
+	pm->state_dir = strdup(dir);
+	if (pm->state_dir == NULL)
+		return -ENOMEM;
+	recover(pm);
+	return 0;
+}
+
+void
+pm_records_close(struct power_mgr *pm)
+{
+	if (pm->lock_fd >= 0)
+		close(pm->lock_fd);	/* the lock goes with it */
+	pm->lock_fd = -1;
+	free(pm->state_dir);
+	pm->state_dir = NULL;
+}
