@@ -204,6 +204,8 @@ chroot_leg() {
 	rm -f "${LEG_LOGS[@]}"
 	log "chroot for DPDK $release ($(devtools/chroot.sh path "$release"))"
 	devtools/chroot.sh create "$release" || {
+		tail -n 5 "$(devtools/chroot.sh path "$release").debootstrap.log" \
+			2>/dev/null | sed 's/^/    /'
 		LEG_NOTE="chroot creation failed"
 		return 1
 	}
