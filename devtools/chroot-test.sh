@@ -46,6 +46,16 @@ log "$PRETTY_NAME, DPDK $(pkg-config --modversion libdpdk 2>/dev/null ||
 # Results of an earlier run must not count for this one.
 rm -f "$build"/meson-logs/testlog*.json
 
+# A build directory of another meson (the chroot was made again since)
+# cannot be reused: start it afresh.
+if [ -f "$build/build.ninja" ] && [ "$(python3 -c '
+import json, sys
+print(json.load(open(sys.argv[1]))["meson_version"]["full"])' \
+		"$build/meson-info/meson-info.json" 2>/dev/null)" != \
+		"$(meson --version)" ]; then
+	log "$build was configured by another meson: starting it afresh"
+	rm -rf "$build"
+fi
 if [ ! -f "$build/build.ninja" ]; then
 	log "configuring $build"
 	mkdir -p "$build"
