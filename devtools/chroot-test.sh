@@ -46,20 +46,27 @@ log "$PRETTY_NAME, DPDK $(pkg-config --modversion libdpdk 2>/dev/null ||
 # Results of an earlier run must not count for this one.
 rm -f "$build"/meson-logs/testlog*.json
 
-# A build directory of another meson (the chroot was made again since)
-# cannot be reused: start it afresh.
-if [ -f "$build/build.ninja" ] && [ "$(python3 -c '
+# A build directory of another meson (the chroot was made again since) or
+# without developer_mode (made by hand) is started afresh.
+if [ -f "$build/build.ninja" ] && ! python3 - "$build" "$(meson --version)" <<'PY'
 import json, sys
-print(json.load(open(sys.argv[1]))["meson_version"]["full"])' \
-		"$build/meson-info/meson-info.json" 2>/dev/null)" != \
-		"$(meson --version)" ]; then
-	log "$build was configured by another meson: starting it afresh"
+info = f"{sys.argv[1]}/meson-info"
+ver = json.load(open(f"{info}/meson-info.json"))["meson_version"]["full"]
+opts = {o["name"]: o["value"]
+	for o in json.load(open(f"{info}/intro-buildoptions.json"))}
+sys.exit(0 if ver == sys.argv[2] and opts.get("developer_mode") else 1)
+PY
+then
+	log "$build: another meson or no developer_mode: starting it afresh"
 	rm -rf "$build"
 fi
 if [ ! -f "$build/build.ninja" ]; then
-	log "configuring $build"
+	# Warnings are errors here as on the host (developer_mode): CI must
+	# see a deprecated DPDK call on any release.
+	log "configuring $build (-Ddeveloper_mode=true)"
 	mkdir -p "$build"
-	if ! meson setup "$build" >"$build/setup-output.txt" 2>&1; then
+	if ! meson setup "$build" -Ddeveloper_mode=true \
+			>"$build/setup-output.txt" 2>&1; then
 		show_errors "$build/setup-output.txt"
 		exit 3
 	fi
