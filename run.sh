@@ -109,10 +109,17 @@ parts, bad = [], False
 for name, label, secs, status, note, logs in legs:
     c = {"passed": 0, "failed": 0, "skipped": 0}
     skipped, failed = [], []
-    for f in (f for f in logs if os.path.exists(f)):
+    found = [f for f in logs if os.path.exists(f)]
+    builds = {os.path.dirname(os.path.dirname(f)) for f in found}
+    for f in found:
         for line in open(f):
             t = json.loads(line)
             r = t["result"]
+            # "vmpower:fast / x" (meson 1.0), "fast - vmpower:x" (1.12)
+            test = t["name"].split(" / ")[-1].split(":")[-1]
+            if len(builds) > 1:
+                test = f"{os.path.dirname(os.path.dirname(f))}: {test}"
+            t["name"] = test
             if r in ("OK", "EXPECTEDFAIL"):
                 c["passed"] += 1
             elif r == "SKIP":
@@ -133,9 +140,9 @@ for name, label, secs, status, note, logs in legs:
     print(f"==> {name} [{label}]: {counts}{extra}, "
           f"{secs // 60}m{secs % 60:02d}s")
     if failed:
-        print(f"    failed: {', '.join(sorted(set(failed)))}")
+        print(f"    failed: {', '.join(failed)}")
     if skipped:
-        print(f"    skipped: {', '.join(sorted(set(skipped)))}")
+        print(f"    skipped: {', '.join(skipped)}")
     parts.append(f"{name}: {counts}{extra}")
     for k in total:
         total[k] += c[k]
@@ -217,6 +224,11 @@ chroot_leg() {
 	4) LEG_NOTE="build failed" ;;
 	*) LEG_NOTE="chroot-test.sh exit status $rc" ;;
 	esac
+	if [ -z "$LEG_NOTE" ] && [ ! -f "${LEG_LOGS[0]}" ] &&
+			[ ! -f "${LEG_LOGS[1]}" ]; then
+		LEG_NOTE="no test ran: the vm suite and the static analysers are"
+		LEG_NOTE+=" host-only, run them with --release 22.11"
+	fi
 	return $rc
 }
 

@@ -72,10 +72,12 @@ if [ ! -f "$build/build.ninja" ]; then
 	fi
 fi
 log "building $build (-j$jobs)"
+SECONDS=0
 if ! ninja -C "$build" -j "$jobs" >"$build/ninja-output.txt" 2>&1; then
 	show_errors "$build/ninja-output.txt"
 	exit 4
 fi
+log "built in ${SECONDS}s"
 
 # With no arguments: every chroot test, then the hardening check (which
 # --no-suite static leaves out). With arguments: the hardening check only
@@ -94,6 +96,7 @@ if [ $# -gt 0 ]; then
 	done
 fi
 rc=0
+SECONDS=0
 if [ $main -eq 1 ]; then
 	log "running tests (host-only suites vm and static left out)"
 	meson test -C "$build" --no-rebuild --print-errorlogs \
@@ -103,4 +106,5 @@ if [ $hardening -eq 1 ]; then
 	meson test -C "$build" --no-rebuild --print-errorlogs \
 		--logbase testlog-hardening hardening || rc=1
 fi
+log "tests ran in ${SECONDS}s"
 exit $rc
