@@ -32,9 +32,10 @@ usage() {
 	exit 2
 }
 # Host-only suites (above), then those of this leg.
-exclude=(--no-suite vm --no-suite static)
+exclude=(--no-suite vm --no-suite static) left_out="vm static"
 while [ $# -ge 2 ] && [ "$1" = --no-suite ]; do
 	exclude+=(--no-suite "$2")
+	left_out+=" $2"
 	shift 2
 done
 [ $# -ge 1 ] || usage
@@ -111,7 +112,7 @@ fi
 rc=0
 SECONDS=0
 if [ $main -eq 1 ]; then
-	log "running tests (left out: ${exclude[*]//--no-suite /})"
+	log "running tests (suites left out: $left_out)"
 	meson test -C "$build" --no-rebuild --print-errorlogs \
 		"${exclude[@]}" "${margs[@]}" || rc=1
 fi
