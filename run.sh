@@ -3,13 +3,33 @@
 # Copyright(c) 2026 The vmpower authors
 #
 # ./run.sh demo   install what is needed, build, run the main job
-# ./run.sh test   install what is needed, build, run every test (and again
-#                 under ASan/UBSan and TSan; VMP_SANITIZE=0 skips those)
+# ./run.sh test [--release R] [MESON-TEST-ARG...]
+#                 install what is needed, build, run every test, on each
+#                 DPDK release (a "leg"; R is 22.11, 24.11, 25.11 or all,
+#                 the default, or a comma-separated list):
+#                   deb12    DPDK 22.11, Debian 12, this host: build/, every
+#                            suite, then again under ASan/UBSan and TSan
+#                            (VMP_SANITIZE=0 skips those)
+#                   deb13    DPDK 24.11, a Debian 13 (trixie) chroot
+#                   deb-sid  DPDK 25.11, a Debian unstable (sid) chroot
+#                 The chroot legs (devtools/chroot.sh, cached in
+#                 /var/cache/vmpower/chroot) build in build-deb13 and
+#                 build-debsid and run every suite but the host-only ones:
+#                 'vm' (real QEMU guests through libvirtd), the static
+#                 analysers (cppcheck and clang-tidy: another version finds
+#                 other things) and the sanitizer builds
+#                 (devtools/chroot-test.sh says why); and in deb-sid the
+#                 cpufreq emulator's suite 'emu' (no python3-fusepy in
+#                 unstable). Other arguments go to
+#                 `meson test` in every leg (test names, --suite ...).
+#                 Last two lines: each leg's counts, then the total
+#                 "N passed, M failed, K skipped" alone (what CI reads).
 # ./run.sh fuzz [seconds]  run every fuzz target that long (default 60)
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
 BUILD=${VMP_BUILD_DIR:-build}
+JOBS=${VMP_JOBS:-$(nproc)}
 
 # Debian 12 packages the project builds and tests with.
 PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
@@ -32,39 +52,106 @@ install_deps() {
 	log "installing: ${missing[*]}"
 	local sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -qq
+	$sudo apt-get update -qq || return 1
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null
+		--no-install-recommends "${missing[@]}" >/dev/null || return 1
+}
+
+# Configure (once) and build directory $1 with meson options $2...;
+# on failure, the first errors. Explicit returns: callers in a leg test
+# its status, which turns set -e off.
+build_dir() {
+	local dir=$1 out
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		log "configuring $dir${1:+ ($*)}"
+		mkdir -p "$dir"
+		out=$dir/setup-output.txt
+		meson setup "$dir" "$@" >"$out" 2>&1 || {
+			grep -E 'ERROR|error:' "$out" | head -n 40
+			echo "    (all of it: $out)"
+			return 1
+		}
+	fi
+	log "building $dir"
+	out=$dir/ninja-output.txt
+	ninja -C "$dir" -j "$JOBS" >"$out" 2>&1 || {
+		grep -E '^FAILED:|error:|undefined reference' "$out" | head -n 40
+		echo "    (all of it: $out)"
+		return 1
+	}
 }
 
 build() {
-	if [ ! -f "$BUILD/build.ninja" ]; then
-		log "configuring $BUILD"
-		meson setup "$BUILD" -Ddeveloper_mode=true >/dev/null
-	fi
-	log "building"
-	ninja -C "$BUILD" >/dev/null
+	build_dir "$BUILD" -Ddeveloper_mode=true
 }
 
-# One line from meson's JSON logs (each build's, summed):
-# "N passed, M failed[, K skipped]".
+# The closing lines from meson's JSON logs. Arguments: for each leg,
+# NAME LABEL SECONDS STATUS NOTE LOG... --  (STATUS: the leg's exit
+# status; NOTE: why it stopped early, or ""; LOGs that do not exist are a
+# step that did not run). Per leg a line with its counts, skipped tests
+# and wall time; then "deb12: N passed, M failed, K skipped; deb13: ...";
+# then the total "N passed, M failed, K skipped" alone on the last line.
+# A leg that stopped early (chroot, configure or build failed), ran no
+# test or exited non-zero with no failed test counts one failure more, so
+# the total says failed whenever this exits non-zero.
 summary() {
 	python3 - "$@" <<'PY'
-import json, sys
-counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
-for line in (l for f in sys.argv[1:] for l in open(f)):
-    r = json.loads(line)["result"]
-    if r in ("OK", "EXPECTEDFAIL"):
-        counts["OK"] += 1
-    elif r == "SKIP":
-        counts["SKIP"] += 1
-    else:
-        counts["FAIL"] += 1
-out = f'{counts["OK"]} passed, {counts["FAIL"]} failed'
-if counts["SKIP"]:
-    out += f', {counts["SKIP"]} skipped'
-print(out)
-sys.exit(1 if counts["FAIL"] or counts["OK"] == 0 else 0)
+import json, os, sys
+
+args, legs = sys.argv[1:], []
+while args:
+    i = args.index("--")
+    name, label, secs, status, note, *logs = args[:i]
+    legs.append((name, label, int(secs), int(status), note, logs))
+    args = args[i + 1:]
+
+total = {"passed": 0, "failed": 0, "skipped": 0}
+parts, bad = [], False
+for name, label, secs, status, note, logs in legs:
+    c = {"passed": 0, "failed": 0, "skipped": 0}
+    skipped, failed = [], []
+    found = [f for f in logs if os.path.exists(f)]
+    builds = {os.path.dirname(os.path.dirname(f)) for f in found}
+    for f in found:
+        for line in open(f):
+            t = json.loads(line)
+            r = t["result"]
+            # "vmpower:fast / x" (meson 1.0), "fast - vmpower:x" (1.12)
+            test = t["name"].split(" / ")[-1].split(":")[-1]
+            if len(builds) > 1:
+                test = f"{os.path.dirname(os.path.dirname(f))}: {test}"
+            t["name"] = test
+            if r in ("OK", "EXPECTEDFAIL"):
+                c["passed"] += 1
+            elif r == "SKIP":
+                c["skipped"] += 1
+                skipped.append(t["name"])
+            else:
+                c["failed"] += 1
+                failed.append(t["name"])
+    notes = [note] if note else []
+    if not notes and c["passed"] + c["failed"] == 0:
+        notes.append("no test ran")
+    if not notes and status != 0 and c["failed"] == 0:
+        notes.append(f"exit status {status}")
+    c["failed"] += len(notes)
+    bad = bad or c["failed"] > 0
+    counts = f'{c["passed"]} passed, {c["failed"]} failed, {c["skipped"]} skipped'
+    extra = f' ({"; ".join(notes)})' if notes else ""
+    print(f"==> {name} [{label}]: {counts}{extra}, "
+          f"{secs // 60}m{secs % 60:02d}s")
+    if failed:
+        print(f"    failed: {', '.join(failed)}")
+    if skipped:
+        print(f"    skipped: {', '.join(skipped)}")
+    parts.append(f"{name}: {counts}{extra}")
+    for k in total:
+        total[k] += c[k]
+print("; ".join(parts))
+print(f'{total["passed"]} passed, {total["failed"]} failed, '
+      f'{total["skipped"]} skipped')
+sys.exit(1 if bad else 0)
 PY
 }
 
@@ -72,43 +159,150 @@ PY
 sanitized() {
 	local dir=$1 san=$2
 	shift 2
-	if [ ! -f "$dir/build.ninja" ]; then
-		log "configuring $dir ($san)"
-		meson setup "$dir" -Ddeveloper_mode=true -Db_sanitize="$san" -Db_lundef=false \
-			>/dev/null
-	fi
-	log "building $dir"
-	ninja -C "$dir" >/dev/null
+	build_dir "$dir" -Ddeveloper_mode=true -Db_sanitize="$san" -Db_lundef=false || {
+		LEG_NOTE+="${LEG_NOTE:+; }$dir: build failed"
+		return 1
+	}
 	log "running tests under $san"
 	meson test -C "$dir" --print-errorlogs --no-rebuild "$@"
 }
 
-# Every test; then, unless VMP_SANITIZE=0, every test again under ASan,
-# UBSan and LeakSanitizer (but the docs and real-VM suites), and the
-# threaded ones under TSan (app/test/security/tsan.tests). One summary.
+# Leg deb12, on this host: every test; then, unless VMP_SANITIZE=0, every
+# test again under ASan, UBSan and LeakSanitizer (but the docs and real-VM
+# suites), and the threaded ones under TSan (app/test/security/tsan.tests).
+# The real-VM suite 'vm', the static analysers and the sanitizer builds
+# run in this leg only (devtools/chroot-test.sh says why).
 run_tests() {
 	local rc=0 sec=app/test/security tsan_tests
-	local logs=("$BUILD/meson-logs/testlog.json")
+	LEG_LOGS=("$BUILD/meson-logs/testlog.json")
+	# Results of an earlier run must not count for this one.
+	rm -f "$BUILD"/meson-logs/testlog.json \
+		"$BUILD"-{asan,tsan}/meson-logs/testlog.json
+	install_deps || { LEG_NOTE="installing packages failed"; return 1; }
+	build || { LEG_NOTE="build failed"; return 1; }
 	log "running tests"
 	meson test -C "$BUILD" --print-errorlogs --no-rebuild "$@" || rc=$?
 	if [ "${VMP_SANITIZE:-1}" != 0 ]; then
+		LEG_LOGS+=("$BUILD-asan/meson-logs/testlog.json")
 		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:print_summary=1 \
 		UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
 			sanitized "$BUILD-asan" address,undefined \
 			--no-suite docs --no-suite vm "$@" || rc=$?
-		logs+=("$BUILD-asan/meson-logs/testlog.json")
 		if [ $# -gt 0 ]; then
 			tsan_tests=("$@")
 		else
 			mapfile -t tsan_tests < <(grep -v '^#' "$sec/tsan.tests")
 		fi
+		LEG_LOGS+=("$BUILD-tsan/meson-logs/testlog.json")
 		TSAN_OPTIONS="suppressions=$PWD/$sec/tsan.supp:exitcode=66" \
 		VMP_TEST_SLOW=4 \
 			sanitized "$BUILD-tsan" thread "${tsan_tests[@]}" || rc=$?
-		logs+=("$BUILD-tsan/meson-logs/testlog.json")
 	fi
-	summary "${logs[@]}" || rc=1
 	return $rc
+}
+
+# A leg in the Debian chroot of DPDK release $1 (devtools/chroot.sh,
+# created or brought up to date first), built in $2 of this tree, with
+# the suites of any --no-suite S that follow left out;
+# devtools/chroot-test.sh inside does the build and the tests. A chroot
+# that cannot be made (no network, debootstrap failed) fails the leg.
+chroot_leg() {
+	local release=$1 dir=$2 rc=0 exclude=()
+	shift 2
+	while [ $# -ge 2 ] && [ "$1" = --no-suite ]; do
+		exclude+=("$1" "$2")
+		shift 2
+	done
+	LEG_LOGS=("$dir/meson-logs/testlog.json"
+		"$dir/meson-logs/testlog-hardening.json")
+	rm -f "${LEG_LOGS[@]}"
+	log "chroot for DPDK $release ($(devtools/chroot.sh path "$release"))"
+	devtools/chroot.sh create "$release" || {
+		tail -n 5 "$(devtools/chroot.sh path "$release").debootstrap.log" \
+			2>/dev/null | sed 's/^/    /'
+		LEG_NOTE="chroot creation failed"
+		return 1
+	}
+	devtools/chroot.sh run "$release" /src/devtools/chroot-test.sh \
+		"${exclude[@]}" "$dir" "$@" || rc=$?
+	case $rc in
+	0 | 1) ;;
+	3) LEG_NOTE="meson setup failed" ;;
+	4) LEG_NOTE="build failed" ;;
+	*) LEG_NOTE="chroot-test.sh exit status $rc" ;;
+	esac
+	if [ -z "$LEG_NOTE" ] && [ ! -f "${LEG_LOGS[0]}" ] &&
+			[ ! -f "${LEG_LOGS[1]}" ]; then
+		LEG_NOTE="no test ran: the vm suite and the static analysers are"
+		LEG_NOTE+=" host-only, run them with --release 22.11"
+	fi
+	return $rc
+}
+
+# ./run.sh test [--release R[,R...]] [MESON-TEST-ARG...]: each leg in turn
+# (a failed one does not stop the next), then the closing lines.
+test_legs() {
+	local release=all args=() legs=() r leg start secs rc
+	local results=() ran=" "
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--release)
+			[ $# -ge 2 ] || { echo "--release needs a value" >&2; return 2; }
+			release=$2
+			shift 2
+			;;
+		--release=*)
+			release=${1#--release=}
+			shift
+			;;
+		*)
+			args+=("$1")
+			shift
+			;;
+		esac
+	done
+	for r in ${release//,/ }; do
+		case $r in
+		all) legs+=(deb12 deb13 deb-sid) ;;
+		22.11 | deb12 | bookworm) legs+=(deb12) ;;
+		24.11 | deb13 | trixie) legs+=(deb13) ;;
+		25.11 | deb-sid | debsid | sid | unstable) legs+=(deb-sid) ;;
+		*)
+			echo "unknown release '$r': 22.11, 24.11, 25.11 or all" >&2
+			return 2
+			;;
+		esac
+	done
+	[ ${#legs[@]} -gt 0 ] || { echo "--release: no release given" >&2; return 2; }
+	for leg in "${legs[@]}"; do
+		# Each leg once, in the order given.
+		case $ran in *" $leg "*) continue ;; esac
+		ran+="$leg "
+		log "leg $leg: start"
+		start=$SECONDS
+		LEG_NOTE="" LEG_LOGS=() rc=0
+		case $leg in
+		deb12) run_tests "${args[@]}" || rc=$? ;;
+		deb13) chroot_leg 24.11 build-deb13 "${args[@]}" || rc=$? ;;
+		# Debian unstable has no python3-fusepy (devtools/chroot.sh):
+		# the cpufreq emulator's suite cannot run there.
+		deb-sid) chroot_leg 25.11 build-debsid --no-suite emu \
+			"${args[@]}" || rc=$? ;;
+		esac
+		secs=$((SECONDS - start))
+		log "leg $leg: $((secs / 60))m$((secs % 60))s, exit status $rc"
+		results+=("$leg" "$(leg_label "$leg")" "$secs" "$rc" "$LEG_NOTE"
+			"${LEG_LOGS[@]}" --)
+	done
+	summary "${results[@]}"
+}
+
+leg_label() {
+	case $1 in
+	deb12) echo "DPDK 22.11, Debian 12, host" ;;
+	deb13) echo "DPDK 24.11, Debian 13 chroot" ;;
+	deb-sid) echo "DPDK 25.11, Debian unstable chroot" ;;
+	esac
 }
 
 demo() {
@@ -171,9 +365,7 @@ demo)
 	;;
 test)
 	shift
-	install_deps
-	build
-	run_tests "$@"
+	test_legs "$@"
 	;;
 fuzz)
 	shift

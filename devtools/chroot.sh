@@ -32,6 +32,9 @@ PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3 util-linux
 	dpdk-dev libxml2-utils groff-base python3-sphinx doxygen
 	libnuma-dev libfdt-dev libbsd-dev libarchive-dev libpcap-dev
 	procps ca-certificates fuse3 python3-fusepy)
+# dpdk-telemetry.py (the docs test's telemetry session): in dpdk-dev on
+# Debian 12, in dpdk since Debian 13.
+PACKAGES+=(dpdk)
 # Debian unstable has dropped python3-fusepy: the cpufreq emulator's tests
 # (suite emu) cannot run there, and run.sh leaves them out of that leg.
 SID_LACKS=(python3-fusepy)
