@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The vmpower authors
 #
-# The daemon side of the real-VM tests (source it after vmtest.sh and
-# vmt_init): vm_power_mgr in a sandboxed cpufreq tree (vmp_sandbox --cpus
-# 2), its CLI on a fifo, its log in $RUN/daemon.log.
+# The daemon side of the real-VM tests (source it after vmtest.sh; call
+# after vmt_init): vm_power_mgr in a sandboxed cpufreq tree (vmp_sandbox
+# --cpus 2), its CLI on a fifo, its log in $RUN/daemon.log.
 #
 #   start_daemon            start it ($SANDBOX, $MGR, $URI; channels in
 #                           $RUN); $CPUS is the tree as it sees it
-#   stop_daemon             SIGTERM; its status; prints its log
+#   start_in_sandbox SHAPE... -- CMD...   another daemon (e.g. DPDK's own),
+#                           likewise: vmp_sandbox SHAPE... -- CMD...
+#   stop_daemon             SIGTERM; its status; prints its log; removes
+#                           the EAL runtime directory of --file-prefix
+#                           $DPREFIX
 #   cli CMD...              a CLI command
 #   wait_for SECONDS COND   until the shell condition COND holds; 1 if not
 #   freq CPU                the kHz the daemon set on host CPU (the tree)
@@ -18,14 +22,20 @@
 # shellcheck shell=bash
 
 DPID="" DIN="" CPUS=""
+# The daemon's EAL --file-prefix: stop_daemon removes its runtime directory.
+DPREFIX=vmp_daemon_$$
 
 start_daemon() {
-	mkfifo "$RUN/cli"
-	"$SANDBOX" --cpus 2 -- "$MGR" -l 0 --no-huge --no-pci -m 64 \
-		--file-prefix "${VMT_PREFIX//-/_}_$$" \
+	start_in_sandbox --cpus 2 -- "$MGR" -l 0 --no-huge --no-pci -m 64 \
+		--file-prefix "$DPREFIX" \
 		--log-level=lib.eal:warning -- \
-		--libvirt-uri "$URI" --channel-dir "$RUN" \
-		<"$RUN/cli" >"$RUN/daemon.log" 2>&1 &
+		--libvirt-uri "$URI" --channel-dir "$RUN"
+}
+
+start_in_sandbox() {
+	rm -f "$RUN/cli"
+	mkfifo "$RUN/cli"
+	"$SANDBOX" "$@" <"$RUN/cli" >"$RUN/daemon.log" 2>&1 &
 	DPID=$!
 	exec {DIN}>"$RUN/cli"
 	CPUS=/proc/$DPID/root/sys/devices/system/cpu
@@ -40,6 +50,7 @@ stop_daemon() {
 	kill -TERM "$DPID" 2>/dev/null
 	wait "$DPID" || rc=$?
 	DPID=""
+	rm -rf "/var/run/dpdk/$DPREFIX"
 	echo "--- daemon log"
 	cat "$RUN/daemon.log"
 	return $rc
