@@ -38,6 +38,10 @@ PACKAGES+=(dpdk)
 # Debian unstable has dropped python3-fusepy: the cpufreq emulator's tests
 # (suite emu) cannot run there, and run.sh leaves them out of that leg.
 SID_LACKS=(python3-fusepy)
+# The upstream examples' sources: the vm_interop_stock_host test builds each
+# release's own vm_power_mgr from them with their Makefile
+# (app/test/vm/build_interop.sh).
+PACKAGES+=(dpdk-doc make)
 
 log() { printf 'chroot.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }

@@ -46,7 +46,10 @@ struct vmp_guest_channel_conf {
 	unsigned int connect_timeout_ms;
 	/** How long a synchronous request waits for its reply; 0: 1000. */
 	unsigned int reply_timeout_ms;
-	/** Name carried in requests; NULL: left empty (hosts ignore it). */
+	/**
+	 * Name carried in requests; NULL: left empty. vm_power_mgr ignores
+	 * it; DPDK's own daemon answers queries only when it names the VM.
+	 */
 	const char *vm_name;
 	/**
 	 * Non-zero: the rte_power_freq_* calls of vmp_guest_power.h wait for

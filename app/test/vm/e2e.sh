@@ -33,6 +33,8 @@ set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
 # shellcheck source=app/test/vm/vmtest.sh
 . "$HERE/vmtest.sh"
+# shellcheck source=app/test/vm/vmdaemon.sh
+. "$HERE/vmdaemon.sh"
 BUILD=$VMT_SRC/build
 GUEST=${VMP_VM_GUEST:-$BUILD/app/test/vm/vmp_vm_guest}
 BINS=${VMP_VM_BINS-$BUILD/app/test/vm/vmp_vm_interop:$BUILD/examples/l3fwd-power/l3fwd-power:$BUILD/examples/vm_power_manager/guest_cli/guest_cli}
@@ -43,75 +45,10 @@ URI=qemu:///system
 vmt_init vmp-e2e-
 [ "$VMP_VM_CPUS" = 0,1 ] || { echo "SKIP: needs host CPUs 0 and 1"; exit 77; }
 NAME2=vmp-e2eb-$$
-DPID="" DIN=""
 vmt_on_exit 'stop_daemon'
 vmt_on_exit '"$DEV/vm.sh" undefine "$NAME2"'
 
 virsh_() { virsh -q -c "$URI" "$@"; }
-
-# --- the daemon, its CLI on a fifo, its log in $RUN/daemon.log
-start_daemon() {
-	mkfifo "$RUN/cli"
-	"$SANDBOX" --cpus 2 -- "$MGR" -l 0 --no-huge --no-pci -m 64 \
-		--file-prefix "vmp_e2e_$$" --log-level=lib.eal:warning -- \
-		--libvirt-uri "$URI" --channel-dir "$RUN" \
-		<"$RUN/cli" >"$RUN/daemon.log" 2>&1 &
-	DPID=$!
-	exec {DIN}>"$RUN/cli"
-	CPUS=/proc/$DPID/root/sys/devices/system/cpu
-	wait_for 20 '[ -f "$CPUS/.vmp_sandbox" ] && [ "$(freq 1)" != "" ]' ||
-		vmt_fail "the daemon did not come up: $(cat "$RUN/daemon.log")"
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	local rc=0
-	exec {DIN}>&-
-	kill -TERM "$DPID" 2>/dev/null
-	wait "$DPID" || rc=$?
-	DPID=""
-	echo "--- daemon log"
-	cat "$RUN/daemon.log"
-	return $rc
-}
-
-cli() { echo "$*" >&"$DIN"; }
-
-# wait_for SECONDS SHELL-CONDITION
-wait_for() {
-	local end=$(($(vmt_ms) + $1 * 1000))
-	until eval "$2"; do
-		[ "$(vmt_ms)" -lt $end ] || return 1
-		sleep 0.2
-	done
-}
-
-# The frequency the daemon set on host CPU $1 (the sandbox's tree).
-freq() { tr -d ' \n\0' <"$CPUS/cpu$1/cpufreq/scaling_setspeed" 2>/dev/null; }
-
-expect_freq() {
-	local cpu=$1 want=$2 why=$3
-	wait_for 10 '[ "$(freq $cpu)" = "$want" ]' ||
-		vmt_fail "$why: CPU $cpu at $(freq "$cpu") kHz, want $want"
-	echo "$VMT_PREFIX: CPU $cpu at $want kHz ($why)"
-}
-
-# Lines of the daemon log after line $1 matching ERE $2, within $3 s.
-# (wait_for evals its condition: it names locals, not $1...)
-log_has() {
-	local from=$(($1 + 1)) re=$2
-	wait_for "$3" 'tail -n +"$from" "$RUN/daemon.log" | grep -Eq "$re"' ||
-		vmt_fail "the daemon did not log /$re/"
-	tail -n +"$from" "$RUN/daemon.log" | grep -E "$re" | head -n 3 |
-		sed "s/^/$VMT_PREFIX: daemon: /"
-}
-log_mark() { wc -l <"$RUN/daemon.log"; }
-
-console_wait() {
-	local re=$1 file=$3
-	wait_for "$2" 'grep -Eq "$re" "$file"' ||
-		vmt_fail "console $3 has no /$1/ after $2 s"
-}
 
 # --- the guests
 images=("$GUEST")
@@ -144,7 +81,7 @@ echo "set_cpu_freq 0 max" | g | sed "s/^/e2e-B: /"
 echo e2e-B-done
 sleep 600'
 vmt_define --channels 2 --run "$GA"
-"$DEV/vm.sh" define "$NAME2" --image "$WORKDIR/guest" --chandir "$RUN" \
+"$DEV/vm.sh" define "$NAME2" --image "$IMAGE" --chandir "$RUN" \
 	--cpus 1 --channels 1 --memory 192 --run \
 	"vmp_vm_interop $EAL -- sleep:1 min sleep:6 max sleep:6"
 

@@ -8,7 +8,9 @@
 #                         $NAME = PREFIX<pid>; cleanup on every exit path
 #   vmt_on_exit CMD       run CMD (eval) at exit, before the VM goes; for
 #                         what the test starts itself (a daemon, a peer)
-#   vmt_image BIN...      build or reuse the guest image ($WORKDIR/guest);
+#   vmt_image BIN...      build or reuse the guest image ($IMAGE, default
+#                         $WORKDIR/guest: a test with other binaries sets
+#                         its own, or the tests would rebuild each other's);
 #                         guest-image.sh options may be mixed in
 #   vmt_libvirtd          a libvirtd, ours only if none runs
 #   vmt_define ARGS...    define $NAME: the image, channels in $RUN, vCPUs
@@ -29,6 +31,7 @@ VMT_SRC=$(readlink -f "$(dirname "${BASH_SOURCE[0]}")/../../..")
 DEV=$VMT_SRC/devtools
 WORKDIR=${VMP_VM_WORKDIR:-$VMT_SRC/build/app/test/vm}
 LVSTATE=$WORKDIR/libvirtd
+IMAGE=$WORKDIR/guest
 if [ -z "${VMP_VM_CPUS:-}" ]; then
 	VMP_VM_CPUS=0,1
 	[ "$(nproc --all)" -ge 2 ] || VMP_VM_CPUS=0,0
@@ -60,7 +63,7 @@ vmt_cleanup() {
 	if [ "$VMT_LIBVIRTD" = 1 ]; then
 		"$DEV/libvirtd.sh" stop "$LVSTATE" || rc=1
 	fi
-	if [ $rc -ne 0 ] && [ -n "$RUN" ]; then
+	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -n "$RUN" ]; then
 		echo "--- guest console"
 		cat "$RUN/$NAME.console" 2>/dev/null
 		echo "--- QEMU log"
@@ -95,7 +98,7 @@ vmt_init() {
 vmt_image() {
 	local t out
 	t=$(vmt_ms)
-	out=$("$DEV/guest-image.sh" "$WORKDIR/guest" "$@" 2>&1) ||
+	out=$("$DEV/guest-image.sh" "$IMAGE" "$@" 2>&1) ||
 		{ echo "$out"; exit 1; }
 	echo "$out"
 	case "$out" in
@@ -117,7 +120,7 @@ vmt_libvirtd() {
 vmt_define() {
 	local t
 	t=$(vmt_ms)
-	"$DEV/vm.sh" define "$NAME" --image "$WORKDIR/guest" --chandir "$RUN" \
+	"$DEV/vm.sh" define "$NAME" --image "$IMAGE" --chandir "$RUN" \
 		--cpus "$VMP_VM_CPUS" "$@"
 	vmt_step "define" "$t"
 }
