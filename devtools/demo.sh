@@ -136,7 +136,7 @@ else
 	fi
 	echo "in a SANDBOXED cpufreq tree (vmp_sandbox: acpi-cpufreq, 1.2-2.4 GHz):"
 	echo "this host's own frequencies are not touched${CPUFREQ:+ (--real-cpufreq to use them)}"
-	"$SANDBOX" --cpus 2 -- "$MGR" -l 0 --no-huge --no-pci -m 64 \
+	"$SANDBOX" --cpus 2 --start 2400000 -- "$MGR" -l 0 --no-huge --no-pci -m 64 \
 		--file-prefix "vmp_demo_$$" --log-level=lib.eal:warning -- \
 		--libvirt-uri "$URI" --channel-dir "$RUN" \
 		<"$RUN/cli" >"$RUN/daemon.log" 2>&1 &
@@ -290,7 +290,7 @@ How to run the pieces by hand (as root):
     dir=\$(mktemp -d /tmp/vmp.XXXXXX)
     devtools/vm.sh define vm0 --image $WORK/guest --chandir \$dir --cpus 0,1 \\
         --run 'echo set_cpu_freq 1 min | guest_cli -l 0 --no-huge --no-pci -m 64 -- --channels 0,1 --timeout 60000'
-    $SANDBOX --cpus 2 -- $MGR -l 0 --no-huge --no-pci -m 64 -- \\
+    $SANDBOX --cpus 2 --start 2400000 -- $MGR -l 0 --no-huge --no-pci -m 64 -- \\
         --libvirt-uri qemu:///system --channel-dir \$dir    # then: add_vm vm0, add_channels vm0 all, show_vm vm0
     devtools/vm.sh start vm0; cat \$dir/vm0.console; devtools/vm.sh undefine vm0
     devtools/libvirtd.sh stop $LVSTATE

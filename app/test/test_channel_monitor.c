@@ -77,9 +77,14 @@ loop_main(void *arg)
 	return NULL;
 }
 
+/* What refusals_host sets for the next mfx_start(): 0 and NULL, defaults. */
+static unsigned int mfx_pin_set;
+static const struct cpu_list *mfx_cpus;
+
 static int
 mfx_start(struct mfx *f, int rate_limit)
 {
+	struct power_mgr_conf pconf = { .cpus = mfx_cpus };
 	struct monitor_conf conf = { 0 };
 	struct virt_vm snap;
 	char err[256];
@@ -88,10 +93,11 @@ mfx_start(struct mfx *f, int rate_limit)
 	memset(f, 0, sizeof(*f));
 	TEST_ASSERT_EQUAL(test_virt_init(&f->v, node_xml), 0, "");
 	TEST_ASSERT_EQUAL(sandbox_eal_init(), 0, "");
-	TEST_ASSERT_EQUAL(power_mgr_create(NULL, &f->pm), 0, "");
+	TEST_ASSERT_EQUAL(power_mgr_create(&pconf, &f->pm), 0, "");
 	conf.pm = f->pm;
 	conf.channel_dir = f->v.chdir;
 	conf.rate_limit = rate_limit;
+	conf.max_pin_set = mfx_pin_set;
 	TEST_ASSERT_EQUAL(monitor_create(&conf, &f->mon), 0, "");
 	f->va = virt_adapter_create(f->v.uri, NULL, NULL);
 	TEST_ASSERT(f->va != NULL, "");
@@ -396,6 +402,48 @@ refusals(void *arg)
 }
 
 MONITOR_TEST(monitor_refusals, refusals);
+
+/*
+ * The host's limits: vm2's vCPUs are unpinned (every host CPU), refused
+ * once the set is wider than --max-pin-set; with --cpus 1, vm0's vCPU 1
+ * (CPUs 2-3) is refused, its vCPU 0 (CPU 1) served. Each refusal says
+ * why in one line naming the VM, the vCPU and the cores.
+ */
+static int
+refusals_host(void *arg)
+{
+	struct cpu_list only1;
+	struct mfx f;
+
+	(void)arg;
+	TEST_ASSERT_EQUAL(cpu_list_init(&only1, 4), 0, "");
+	cpu_list_add(&only1, 1);
+	mfx_pin_set = 2;
+	mfx_cpus = &only1;
+	TEST_RUN(mfx_start(&f, 0));
+	test_log_capture();
+	TEST_ASSERT_EQUAL(ask(f.peer[VM2_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), NACK, "unpinned");
+	TEST_ASSERT_LOG("VM vm2 channel 0: CPU_POWER vCPU 0 refused: the vCPU "
+		"must be pinned: its pCPU set 0-3 has 4 CPUs, more than "
+		"--max-pin-set 2");
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MIN, 1, NULL), NACK, "outside --cpus");
+	TEST_ASSERT_LOG("VM vm0 channel 1: CPU_POWER vCPU 1 refused: pCPU 2-3: "
+		"outside --cpus");
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "inside --cpus");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	/* Nothing else was touched. */
+	TEST_ASSERT_STR(sandbox_governor(0), "powersave");
+	TEST_ASSERT_STR(sandbox_governor(2), "powersave");
+	TEST_ASSERT_STR(sandbox_governor(3), "powersave");
+	mfx_stop(&f);
+	cpu_list_free(&only1);
+	return TEST_SUCCESS;
+}
+
+MONITOR_TEST(monitor_refusals_host, refusals_host);
 
 /* Two VMs on one pCPU: the highest vote wins; a leaver's vote goes. */
 static int

@@ -56,7 +56,11 @@ proc_start(struct daemon *d, const char *path, const char *tag,
 	int in[2], out[2];
 	unsigned int n = 11;
 
-	snprintf(d->prefix, sizeof(d->prefix), "%s_%d", tag, getpid());
+	static unsigned int nth;
+
+	/* Two daemons of one test may run at once: EAL prefixes differ. */
+	snprintf(d->prefix, sizeof(d->prefix), "%s_%d_%u", tag, getpid(),
+		nth++);
 
 	while (*extra != NULL && n < RTE_DIM(argv) - 1)
 		argv[n++] = *extra++;

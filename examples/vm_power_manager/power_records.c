@@ -40,8 +40,9 @@ pm_orig_restore(unsigned int cpu, const struct pm_orig *o, int pinned)
 	char now[32];
 	int ret = 0, r;
 
-	/* Under userspace the frequency is ours to put back. */
-	if (o->setspeed != 0 && strcmp(o->gov, "userspace") == 0 &&
+	/* The frequency it had (readable only under userspace on a real
+	 * kernel), while the governor we set still takes it. */
+	if (o->setspeed != 0 &&
 			strcmp(pm_governor_read(cpu, now, sizeof(now)),
 				"userspace") == 0 &&
 			pm_read_khz(cpu, "cpufreq/scaling_setspeed") !=

@@ -15,7 +15,8 @@
 #     (vCPU 0 now reads CPU 1's frequency) and its next request (lcore 0
 #     max) lands on CPU 1.
 #  3. virsh destroy A: the daemon logs the stop, show_vm says the channels
-#     are disconnected, both CPUs drop back to 2400000 (no votes).
+#     are disconnected, both CPUs are given back as found (governor
+#     powersave, 2400000: the tree starts there).
 #  4. virsh start A: the channels come back without any CLI command (the
 #     daemon's "connected" lines) and the new boot's requests are served.
 #  5. VM B (1 vCPU pinned to CPU 1, beside A's vCPU 1 voting 2000000) runs
@@ -88,6 +89,7 @@ vmt_define --channels 2 --run "$GA"
 start_daemon
 expect_freq 0 2400000 "no votes yet"
 expect_freq 1 2400000 "no votes yet"
+expect_gov 0 powersave "no votes yet: untouched"
 
 # --- 1. requests per lcore, queries
 vmt_start
@@ -129,6 +131,8 @@ m=$(log_mark)
 log_has "$m" "VM $NAME stopped: channels closed, votes dropped" 10
 expect_freq 0 2400000 "VM destroyed, its votes dropped"
 expect_freq 1 2400000 "VM destroyed, its votes dropped"
+expect_gov 0 powersave "VM destroyed: CPU 0 given back"
+expect_gov 1 powersave "VM destroyed: CPU 1 given back"
 m=$(log_mark)
 cli "show_vm $NAME"
 log_has "$m" "VM $NAME: [a-z ]*, 2 vCPUs, 0/2 channels connected" 5

@@ -26,10 +26,11 @@ DPID="" DIN="" CPUS=""
 DPREFIX=vmp_daemon_$$
 
 start_daemon() {
-	start_in_sandbox --cpus 2 -- "$MGR" -l 0 --no-huge --no-pci -m 64 \
+	start_in_sandbox --cpus 2 --start 2400000 -- "$MGR" -l 0 --no-huge \
+		--no-pci -m 64 \
 		--file-prefix "$DPREFIX" \
 		--log-level=lib.eal:warning -- \
-		--libvirt-uri "$URI" --channel-dir "$RUN"
+		--libvirt-uri "$URI" --channel-dir "$RUN" --state-dir "$RUN/state"
 }
 
 start_in_sandbox() {
@@ -67,6 +68,12 @@ wait_for() {
 }
 
 freq() { tr -d ' \n\0' <"$CPUS/cpu$1/cpufreq/scaling_setspeed" 2>/dev/null; }
+
+expect_gov() {
+	local cpu=$1 want=$2 why=$3
+	wait_for 10 '[ "$(cat "$CPUS/cpu$cpu/cpufreq/scaling_governor")" = "$want" ]' ||
+		vmt_fail "$why: CPU $cpu runs $(cat "$CPUS/cpu$cpu/cpufreq/scaling_governor"), want $want"
+}
 
 expect_freq() {
 	local cpu=$1 want=$2 why=$3
