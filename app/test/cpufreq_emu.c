@@ -23,6 +23,7 @@
 #include <rte_errno.h>
 
 #include "cpufreq_emu.h"
+#include "test_eal.h"
 #include "test.h"
 
 #ifndef VMP_EMU_SCRIPT
@@ -375,24 +376,11 @@ emu_stop(void)
 int
 emu_eal_init(void)
 {
-	char *argv[] = {
-		(char *)"vmp_emu", (char *)"-l", (char *)"0-1",
-		(char *)"--no-huge", (char *)"--no-pci", (char *)"-m",
-		(char *)"64", (char *)"--no-shconf", (char *)"--no-telemetry",
-		(char *)"--log-level=lib.eal:warning", NULL,
-	};
-
 	if (!emu_active()) {
 		printf("cpufreq_emu: refusing EAL on the real sysfs\n");
 		return -EPERM;
 	}
-	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0 &&
-			rte_errno != EALREADY) {
-		printf("cpufreq_emu: rte_eal_init: %s\n",
-			rte_strerror(rte_errno));
-		return -rte_errno;
-	}
-	return 0;
+	return test_eal_start("vmp_emu", "0-1");
 }
 
 static int

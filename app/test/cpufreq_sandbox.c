@@ -25,6 +25,7 @@
 #include <rte_errno.h>
 
 #include "cpufreq_sandbox.h"
+#include "test_eal.h"
 #include "test.h"
 
 #define MARKER		".vmp_sandbox"
@@ -351,24 +352,11 @@ sandbox_run(const struct sandbox_shape *shape, int (*fn)(void *), void *arg)
 int
 sandbox_eal_init(void)
 {
-	char *argv[] = {
-		(char *)"vmp_sandbox", (char *)"-l", (char *)"0",
-		(char *)"--no-huge", (char *)"--no-pci", (char *)"-m",
-		(char *)"64", (char *)"--no-shconf", (char *)"--no-telemetry",
-		(char *)"--log-level=lib.eal:warning", NULL,
-	};
-
 	if (!sandbox_active()) {
 		printf("sandbox: refusing EAL on the real sysfs\n");
 		return -EPERM;
 	}
-	/* A second call (EALREADY) finds it ready: that is success. */
-	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0 &&
-			rte_errno != EALREADY) {
-		printf("sandbox: rte_eal_init: %s\n", rte_strerror(rte_errno));
-		return -rte_errno;
-	}
-	return 0;
+	return test_eal_start("vmp_sandbox", "0");
 }
 
 static int
