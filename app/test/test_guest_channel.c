@@ -3,6 +3,8 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -285,6 +287,45 @@ test_guest_late_ack(void)
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(guest_late_ack, test_guest_late_ack);
+
+static void
+on_alarm(int sig)
+{
+	RTE_SET_USED(sig);
+}
+
+/*
+ * A signal while a synchronous request waits (poll() fails with EINTR)
+ * resumes the wait for the rest of its timeout: the ACK that comes
+ * after the signal is the answer, not an error.
+ */
+static int
+test_guest_eintr(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct test_peer peer = { 0 };
+	sigset_t alrm;
+	struct test_port p;
+	int ret;
+
+	TEST_RUN(open_port(&p, 0, 3000));
+	peer.delay_ms = 300;
+	/* The peer's thread must not take the signal: only this one waits. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
+	TEST_ASSERT_EQUAL(test_peer_start(&peer, &p), 0, "");
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
+	sigaction(SIGALRM, &sa, &old);	/* no SA_RESTART: poll() fails */
+	ualarm(50000, 0);
+	ret = vmp_guest_channel_request(0, VMP_PROTO_SCALE_UP);
+	sigaction(SIGALRM, &old, NULL);
+	TEST_ASSERT_EQUAL(ret, VMP_PROTO_ACK, "resumed after the signal");
+	test_peer_stop(&peer);
+	test_port_destroy(&p);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(guest_eintr, test_guest_eintr);
 
 /*
  * Fire-and-forget: the guest never asks for replies, yet they never pile

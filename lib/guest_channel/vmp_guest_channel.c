@@ -268,7 +268,10 @@ wait_fd(int fd, short events, uint64_t deadline)
 	if (now >= deadline)
 		return 0;
 	ret = poll(&pfd, 1, (int)RTE_MIN(deadline - now, (uint64_t)INT_MAX));
-	return ret < 0 && errno != EINTR ? -errno : ret;
+	/* A signal: wait again, for what is left of the same deadline. */
+	if (ret < 0 && errno == EINTR)
+		return 0;
+	return ret < 0 ? -errno : ret;
 }
 
 static int
