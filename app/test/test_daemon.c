@@ -151,13 +151,18 @@ session(void *arg)
 	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/core,1", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"khz\":2400000") != NULL, "%s", json);
-	TEST_ASSERT(strstr(json, "\"vm0/0\":2400000") != NULL, "%s", json);
+	TEST_ASSERT(strstr(json, "\"voters\":[\"vm0/0\"],\"vote_khz\":"
+		"[2400000]") != NULL, "%s", json);
+	TEST_ASSERT(strstr(json, "\"control\":\"controlled\"") != NULL, "%s",
+		json);
 	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/stats", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"requests\":3,\"queries\":1,\"acks\":3,\"nacks\":1") != NULL, "%s", json);
 	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/cores", json,
 		sizeof(json)), 0, "");
-	TEST_ASSERT(strstr(json, "\"2\":1600000") != NULL, "%s", json);
+	TEST_ASSERT(strstr(json, "\"next\":-1,\"cpus\":[0,1,2,3],\"khz\":"
+		"[1200000,2400000,1600000,1600000],\"controlled\":[0,1,1,1]")
+		!= NULL, "%s", json);
 
 	/* SIGTERM: clean stop, every core handed back. */
 	vmp_guest_channel_close(0);
@@ -372,3 +377,97 @@ test_daemon_lcores(void)
 	return sandbox_run(&shape, lcores, NULL);
 }
 REGISTER_TEST(daemon_lcores, test_daemon_lcores);
+
+/* A VM named as operators name them: dots, hyphens, UTF-8. */
+static const char names_xml[] =
+"<node>\n"
+" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
+" <domain type='test'><name>web-01.prod-\xc3\xa9t\xc3\xa9</name>"
+"<memory>65536</memory><vcpu>1</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
+"<os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/w.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"  </devices></domain>\n"
+"</node>\n";
+
+/*
+ * Telemetry shows every vote whatever the VM's name (voters are values,
+ * not keys, which DPDK restricts to [A-Za-z0-9_/]), and pages the cores
+ * of a host with more of them than an array holds.
+ */
+static int
+tel_names(void *arg)
+{
+	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
+		NULL };
+	const char *gextra[] = { "--channel-path", NULL, "--channels", "0",
+		"--timeout", "3000", NULL };
+	struct test_virt v;
+	struct daemon d, g;
+	char path[160], json[8192];
+	pid_t socat;
+
+	(void)arg;
+	TEST_ASSERT_EQUAL(test_virt_init(&v, names_xml), 0, "");
+	extra[1] = v.uri;
+	extra[3] = v.chdir;
+	socat = test_socat_bridge(v.dir, "w.0", "port.0");
+	snprintf(path, sizeof(path), "%s/qemu/w.0", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
+	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
+	CMD(&d, "add_vm web-01.prod-\xc3\xa9t\xc3\xa9", "added");
+	CMD(&d, "add_channels web-01.prod-\xc3\xa9t\xc3\xa9 all",
+		"1 channels connected");
+	snprintf(path, sizeof(path), "%s/port", v.dir);
+	gextra[1] = path;
+	TEST_ASSERT_EQUAL(guest_cli_start(&g, gextra), 0, "");
+	CMD(&g, "set_cpu_freq 0 max", "ACK");
+	CMD(&d, "set_cpu_freq 1 min", "core 1: 1200000 kHz");
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/core,1", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"nb_votes\":2,\"votes_truncated\":0,"
+		"\"voters\":[\"cli\",\"web-01.prod-%C3%A9t%C3%A9/0\"],"
+		"\"vote_khz\":[1200000,2400000]") != NULL, "%s", json);
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/vms", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "[\"web-01.prod-%C3%A9t%C3%A9\"]") != NULL,
+		"%s", json);
+	/* Looked up in either form. */
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix,
+		"/vmpower/vm,web-01.prod-%C3%A9t%C3%A9", json, sizeof(json)),
+		0, "");
+	TEST_ASSERT(strstr(json, "\"vcpus\":1") != NULL, "%s", json);
+	/* 600 CPUs: the first page, then the rest from where it said. */
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/cores", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"first\":0,\"next\":512,") != NULL, "%s",
+		json);
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/cores,512", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"first\":512,\"next\":-1,\"cpus\":[512,"
+		) != NULL, "%s", json);
+	TEST_ASSERT(strstr(json, ",599],") != NULL, "%s", json);
+	CMD(&g, "quit", "");
+	TEST_ASSERT_EQUAL(daemon_wait(&g), 0, "");
+	daemon_close(&g);
+	CMD(&d, "quit", "restoring cores");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
+	daemon_close(&d);
+	kill(socat, SIGTERM);
+	waitpid(socat, NULL, 0);
+	test_virt_fini(&v);
+	return TEST_SUCCESS;
+}
+
+static int
+test_daemon_telemetry_names(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 600 };
+
+	return sandbox_run(&shape, tel_names, NULL);
+}
+REGISTER_TEST(daemon_telemetry_names, test_daemon_telemetry_names);

@@ -16,6 +16,52 @@
 #include "power_manager.h"
 #include "power_telemetry.h"
 
+/*
+ * DPDK's JSON writer (22.11 to 25.11) takes bytes above 0x7f for control
+ * characters and drops or mangles them: names are shown with those bytes,
+ * control bytes and '%' percent-encoded ("d%C3%A9mo"), and looked up in
+ * either form.
+ */
+static const char *
+tel_name(const char *in, char *out, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 4 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c < 0x20 || c > 0x7e || c == '%') {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The name a percent-encoded parameter stands for. */
+static void
+tel_unname(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+	unsigned int v;
+
+	for (; *in != '\0' && o + 1 < len; in++) {
+		if (in[0] == '%' && sscanf(in + 1, "%2x", &v) == 1 &&
+				in[1] != '\0' && in[2] != '\0') {
+			out[o++] = (char)v;
+			in += 2;
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+}
+
 /* Telemetry callbacks have no user pointer: the one monitor served. */
 static struct monitor *tel_mon;
 
@@ -39,12 +85,17 @@ job_vms(struct monitor *mon, void *arg)
 {
 	struct tel_job *j = arg;
 	struct chmgr *m = monitor_chmgr(mon);
+	char name[RTE_TEL_MAX_STRING_LEN];
 	uint32_t i;
 
 	rte_tel_data_start_array(j->d, RTE_TEL_STRING_VAL);
 	for (i = 0; i < chmgr_nb_vms(m); i++)
-		rte_tel_data_add_array_string(j->d, chmgr_vm_at(m, i)->name);
-	j->ret = 0;
+		if (rte_tel_data_add_array_string(j->d, tel_name(
+				chmgr_vm_at(m, i)->name, name,
+				sizeof(name))) != 0)
+			break;
+	/* More VMs than an array holds: an error, never a short list. */
+	j->ret = i < chmgr_nb_vms(m) ? -E2BIG : 0;
 }
 
 static struct rte_tel_data *
@@ -70,11 +121,13 @@ static void
 job_vm(struct monitor *mon, void *arg)
 {
 	struct tel_job *j = arg;
-	struct vm *vm = chmgr_find_vm(monitor_chmgr(mon), j->params);
 	struct rte_tel_data *pins;
 	char buf[RTE_TEL_MAX_STRING_LEN];
+	struct vm *vm;
 	uint32_t i;
 
+	tel_unname(j->params, buf, sizeof(buf));
+	vm = chmgr_find_vm(monitor_chmgr(mon), buf);
 	j->ret = -ENOENT;
 	if (vm == NULL)
 		return;
@@ -84,7 +137,8 @@ job_vm(struct monitor *mon, void *arg)
 		return;
 	}
 	rte_tel_data_start_dict(j->d);
-	rte_tel_data_add_dict_string(j->d, "name", vm->name);
+	rte_tel_data_add_dict_string(j->d, "name", tel_name(vm->name, buf,
+		sizeof(buf)));
 	rte_tel_data_add_dict_string(j->d, "state",
 		vm->running ? "running" : "not running");
 	rte_tel_data_add_dict_uint(j->d, "vcpus", vm->nb_vcpus);
@@ -107,24 +161,66 @@ job_vm(struct monitor *mon, void *arg)
 	j->ret = 0;
 }
 
+/*
+ * Telemetry holds at most RTE_TEL_MAX_ARRAY_ENTRIES values an array: the
+ * cores come in pages of that many, from the CPU given as parameter;
+ * "next" says where the following page starts (-1: none).
+ */
 static void
 job_cores(struct monitor *mon, void *arg)
 {
 	struct tel_job *j = arg;
 	struct power_mgr *pm = monitor_power(mon);
 	struct power_mgr_core_info info;
-	char key[16];
-	unsigned int c;
+	struct rte_tel_data *cpus, *khz, *ctl;
+	unsigned int c, n = 0, first = j->params != NULL ?
+		(unsigned int)strtoul(j->params, NULL, 10) : 0;
+	int next = -1;
 
-	rte_tel_data_start_dict(j->d);
-	for (c = 0; pm != NULL && c < power_mgr_nb_cpus(pm); c++) {
+	cpus = rte_tel_data_alloc();
+	khz = rte_tel_data_alloc();
+	ctl = rte_tel_data_alloc();
+	j->ret = -ENOMEM;
+	if (cpus == NULL || khz == NULL || ctl == NULL)
+		goto fail;
+	rte_tel_data_start_array(cpus, RTE_TEL_UINT_VAL);
+	rte_tel_data_start_array(khz, RTE_TEL_UINT_VAL);
+	rte_tel_data_start_array(ctl, RTE_TEL_UINT_VAL);
+	for (c = first; pm != NULL && c < power_mgr_nb_cpus(pm); c++) {
 		if (power_mgr_core_info(pm, c, &info) < 0 ||
 				info.state != POWER_MGR_CORE_READY)
 			continue;
-		snprintf(key, sizeof(key), "%u", c);
-		rte_tel_data_add_dict_uint(j->d, key, info.cur_khz);
+		if (n == RTE_TEL_MAX_ARRAY_ENTRIES) {
+			next = (int)c;
+			break;
+		}
+		if (rte_tel_data_add_array_uint(cpus, c) < 0 ||
+				rte_tel_data_add_array_uint(khz,
+					info.cur_khz) < 0 ||
+				rte_tel_data_add_array_uint(ctl,
+					info.controlled) < 0)
+			goto fail;
+		n++;
 	}
+	rte_tel_data_start_dict(j->d);
+	if (rte_tel_data_add_dict_uint(j->d, "first", first) < 0 ||
+			rte_tel_data_add_dict_int(j->d, "next", next) < 0 ||
+			rte_tel_data_add_dict_container(j->d, "cpus", cpus, 0) < 0)
+		goto fail_dict;
+	cpus = NULL;
+	if (rte_tel_data_add_dict_container(j->d, "khz", khz, 0) < 0)
+		goto fail_dict;
+	khz = NULL;
+	if (rte_tel_data_add_dict_container(j->d, "controlled", ctl, 0) < 0)
+		goto fail_dict;
 	j->ret = 0;
+	return;
+fail_dict:
+	j->ret = -E2BIG;
+fail:
+	rte_tel_data_free(cpus);
+	rte_tel_data_free(khz);
+	rte_tel_data_free(ctl);
 }
 
 /* "vm0/1" for a vCPU's vote, "cli" for the manual setting. */
@@ -132,6 +228,7 @@ static void
 requester_name(struct chmgr *m, uint64_t req, char *buf, size_t len)
 {
 	uint32_t i, id = (uint32_t)(req >> 32);
+	char name[RTE_TEL_MAX_STRING_LEN];
 
 	if (req == POWER_MGR_CLI) {
 		snprintf(buf, len, "cli");
@@ -139,7 +236,8 @@ requester_name(struct chmgr *m, uint64_t req, char *buf, size_t len)
 	}
 	for (i = 0; i < chmgr_nb_vms(m); i++)
 		if (chmgr_vm_at(m, i)->id == id) {
-			snprintf(buf, len, "%s/%u", chmgr_vm_at(m, i)->name,
+			snprintf(buf, len, "%s/%u", tel_name(
+				chmgr_vm_at(m, i)->name, name, sizeof(name)),
 				(uint32_t)req);
 			return;
 		}
@@ -153,7 +251,8 @@ job_core(struct monitor *mon, void *arg)
 	struct power_mgr *pm = monitor_power(mon);
 	struct power_mgr_core_info info;
 	struct power_mgr_vote *votes = NULL;
-	struct rte_tel_data *v;
+	struct rte_tel_data *v, *vk;
+	int truncated = 0;
 	uint32_t *khz = NULL;
 	char name[RTE_TEL_MAX_STRING_LEN];
 	unsigned int cpu = (unsigned int)strtoul(j->params, NULL, 10);
@@ -174,25 +273,39 @@ job_core(struct monitor *mon, void *arg)
 	rte_tel_data_add_dict_uint(j->d, "khz", info.cur_khz);
 	rte_tel_data_add_dict_uint(j->d, "writes", info.changes);
 	rte_tel_data_add_dict_int(j->d, "manual_index", info.manual_idx);
+	/* Voters are values, not keys: any VM name libvirt takes fits. */
 	n = power_mgr_votes(pm, cpu, NULL, 0);
+	rte_tel_data_add_dict_int(j->d, "nb_votes", n);
 	v = rte_tel_data_alloc();
+	vk = rte_tel_data_alloc();
 	votes = calloc(n > 0 ? (size_t)n : 1, sizeof(*votes));
 	khz = calloc(info.nb_freqs ? info.nb_freqs : 1, sizeof(*khz));
-	if (v != NULL && votes != NULL && khz != NULL) {
-		n = power_mgr_votes(pm, cpu, votes, (unsigned int)n);
-		power_mgr_freqs(pm, cpu, khz, info.nb_freqs);
-		rte_tel_data_start_dict(v);
-		for (i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES; i++) {
-			requester_name(monitor_chmgr(mon), votes[i].requester,
-				name, sizeof(name));
-			rte_tel_data_add_dict_uint(v, name,
-				votes[i].idx < info.nb_freqs ?
-				khz[votes[i].idx] : 0);
-		}
-		rte_tel_data_add_dict_container(j->d, "votes", v, 0);
-	} else {
+	if (v == NULL || vk == NULL || votes == NULL || khz == NULL) {
+		j->ret = -ENOMEM;
 		rte_tel_data_free(v);
+		rte_tel_data_free(vk);
+		goto out;
 	}
+	n = power_mgr_votes(pm, cpu, votes, (unsigned int)n);
+	power_mgr_freqs(pm, cpu, khz, info.nb_freqs);
+	rte_tel_data_start_array(v, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_array(vk, RTE_TEL_UINT_VAL);
+	for (i = 0; i < n && i < RTE_TEL_MAX_ARRAY_ENTRIES; i++) {
+		requester_name(monitor_chmgr(mon), votes[i].requester,
+			name, sizeof(name));
+		if (rte_tel_data_add_array_string(v, name) != 0 ||
+				rte_tel_data_add_array_uint(vk,
+					votes[i].idx < info.nb_freqs ?
+					khz[votes[i].idx] : 0) < 0)
+			truncated = 1;
+	}
+	/* Never silently short: say so when not every vote is shown. */
+	rte_tel_data_add_dict_int(j->d, "votes_truncated", truncated || i < n);
+	if (rte_tel_data_add_dict_container(j->d, "voters", v, 0) < 0)
+		rte_tel_data_free(v);
+	if (rte_tel_data_add_dict_container(j->d, "vote_khz", vk, 0) < 0)
+		rte_tel_data_free(vk);
+out:
 	free(votes);
 	free(khz);
 }
@@ -239,6 +352,9 @@ static int
 tel_cores(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
+	if (params != NULL && params[0] != '\0' &&
+			strspn(params, "0123456789") != strlen(params))
+		return -EINVAL;
 	return ask(job_cores, params, d);
 }
 
@@ -268,8 +384,8 @@ power_telemetry_init(struct monitor *mon)
 			"A VM's state, pinning and channels. Parameter: name")
 			< 0 ||
 			rte_telemetry_register_cmd("/vmpower/cores", tel_cores,
-			"Frequency (kHz) of every controlled core. No "
-			"parameters") < 0 ||
+			"Every controllable core: frequency (kHz), controlled "
+			"or free; 512 a page. Parameter: first cpu (0)") < 0 ||
 			rte_telemetry_register_cmd("/vmpower/core", tel_core,
 			"A core's frequency, writes and votes. Parameter: "
 			"cpu") < 0 ||

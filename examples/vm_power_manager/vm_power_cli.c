@@ -35,6 +35,10 @@ static struct {
 	int stop_fd;
 	int running;
 	int quit;		/* `quit` parsed (CLI thread only) */
+	int tty;
+	char line[1024];	/* a pipe's line being read */
+	size_t len;
+	int too_long;
 } cli = { .stop_fd = -1 };
 
 /* What a command asks of the loop, and what the loop answers. */
@@ -543,6 +547,57 @@ static cmdline_parse_ctx_t commands[] = {
 	&c_set_freq_mask, &c_quit, NULL,
 };
 
+/* One line from a pipe or file, parsed as rdline would on a terminal. */
+static void
+run_line(void)
+{
+	int ret;
+
+	if (cli.too_long) {
+		printf("error: line longer than %zu bytes\n",
+			sizeof(cli.line) - 2);
+		fflush(stdout);
+		return;
+	}
+	cli.line[cli.len++] = '\n';
+	cli.line[cli.len] = '\0';
+	ret = cmdline_parse(cli.cl, cli.line);
+	if (ret == CMDLINE_PARSE_AMBIGUOUS)
+		cmdline_printf(cli.cl, "Ambiguous command\n");
+	else if (ret == CMDLINE_PARSE_NOMATCH)
+		cmdline_printf(cli.cl, "Command not found\n");
+	else if (ret == CMDLINE_PARSE_BAD_ARGS)
+		cmdline_printf(cli.cl, "Bad arguments\n");
+}
+
+/*
+ * A pipe's bytes, cut into lines here rather than by rdline, which drops
+ * every byte that is not printable ASCII: VM names may be UTF-8.
+ * @return -1 once `quit` ran.
+ */
+static int
+feed_pipe(const char *buf, size_t n, int eof)
+{
+	size_t i;
+
+	for (i = 0; i < n && !cli.quit; i++) {
+		if (buf[i] != '\n') {
+			if (cli.len < sizeof(cli.line) - 2)
+				cli.line[cli.len++] = buf[i];
+			else
+				cli.too_long = 1;
+			continue;
+		}
+		run_line();
+		cli.len = 0;
+		cli.too_long = 0;
+	}
+	/* The last line may lack its newline. */
+	if (eof && !cli.quit && (cli.len > 0 || cli.too_long))
+		run_line();
+	return cli.quit ? -1 : 0;
+}
+
 /* Wait for input or for stop; cmdline parses what came. */
 static void *
 cli_main(void *arg)
@@ -563,6 +618,12 @@ cli_main(void *arg)
 		n = read(STDIN_FILENO, buf, sizeof(buf));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		if (!cli.tty) {
+			if (feed_pipe(buf, n > 0 ? (size_t)n : 0, n <= 0) < 0 ||
+					n <= 0)
+				goto out;
+			continue;
+		}
 		/* End of input, Ctrl-D, or quit (cmdline_quit() stops it). */
 		if (n <= 0 || cmdline_in(cli.cl, buf, (int)n) < 0 ||
 				cli.quit)
@@ -579,6 +640,7 @@ vm_power_cli_start(struct monitor *mon, struct virt_adapter *va)
 {
 	int tty = isatty(STDIN_FILENO);
 
+	cli.tty = tty;
 	cli.mon = mon;
 	cli.va = va;
 	cli.stop_fd = eventfd(0, EFD_CLOEXEC);
