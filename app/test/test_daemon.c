@@ -471,3 +471,53 @@ test_daemon_telemetry_names(void)
 	return sandbox_run(&shape, tel_names, NULL);
 }
 REGISTER_TEST(daemon_telemetry_names, test_daemon_telemetry_names);
+
+/*
+ * SIGHUP (a dropped SSH session) and SIGQUIT stop the daemon as SIGTERM
+ * does: cores given back, exit 0. A fault gives them back too, then the
+ * daemon dies of it (status and core dump as without the handler).
+ */
+static int
+signals(void *arg)
+{
+	static const int stops[] = { SIGHUP, SIGQUIT, SIGTERM, SIGINT };
+	static const char *const extra[] = { "--libvirt-uri",
+		"test:///default", NULL };
+	struct daemon d;
+	unsigned int i;
+	int st;
+
+	(void)arg;
+	for (i = 0; i <= RTE_DIM(stops); i++) {
+		int sig = i < RTE_DIM(stops) ? stops[i] : SIGSEGV;
+
+		printf("--- signal %d\n", sig);
+		TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
+		TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
+		CMD(&d, "set_cpu_freq_mask 1-2 max", "core 2: 2400000 kHz");
+		TEST_ASSERT_STR(sandbox_governor(1), "userspace");
+		TEST_ASSERT_EQUAL(kill(d.pid, sig), 0, "");
+		TEST_ASSERT_EQUAL(waitpid(d.pid, &st, 0), d.pid, "");
+		if (sig == SIGSEGV)
+			TEST_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+				"dies of the fault (status %#x)", st);
+		else
+			TEST_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+				"clean exit on signal %d (status %#x)", sig,
+				st);
+		daemon_close(&d);
+		TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+		TEST_ASSERT_STR(sandbox_governor(2), "powersave");
+		TEST_ASSERT_EQUAL(setspeed(1), 1200000, "frequency back");
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+test_daemon_signals(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 4 };
+
+	return sandbox_run(&shape, signals, NULL);
+}
+REGISTER_TEST(daemon_signals, test_daemon_signals);

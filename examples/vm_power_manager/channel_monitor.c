@@ -533,6 +533,16 @@ hook_vm_down(struct vm *vm, void *opaque)
 			POWER_MGR_VM_MASK);
 }
 
+void
+monitor_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
 int
 monitor_create(const struct monitor_conf *conf, struct monitor **out)
 {
@@ -572,9 +582,7 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 			epoll_ctl(mon->epfd, EPOLL_CTL_ADD, mon->tfd, &ev) < 0)
 		goto fail_errno;
 	if (conf->signals) {
-		sigemptyset(&sigs);
-		sigaddset(&sigs, SIGINT);
-		sigaddset(&sigs, SIGTERM);
+		monitor_stop_signals(&sigs);
 		mon->sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 		ev.data.ptr = &mon->sigfd;
 		if (mon->sigfd < 0 ||

@@ -46,6 +46,7 @@
  * blocks on a channel.
  */
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "channel_manager.h"
@@ -105,6 +106,13 @@ struct monitor_conf {
  * negative errno (logged: e.g. an unsafe channel directory).
  */
 int monitor_create(const struct monitor_conf *conf, struct monitor **out);
+
+/**
+ * The signals that stop the daemon cleanly (SIGINT, SIGTERM, SIGHUP of a
+ * lost terminal, SIGQUIT), which monitor_conf.signals takes on the loop:
+ * the caller blocks them before any thread starts.
+ */
+void monitor_stop_signals(sigset_t *set);
 
 /** Free everything; the loop must have returned. */
 void monitor_destroy(struct monitor *mon);

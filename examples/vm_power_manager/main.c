@@ -87,8 +87,9 @@ usage(const char *prog)
 		"(burst N);\n"
 		"                      past it they get NACK; 0: no limit "
 		"(default %d)\n"
-		"  --no-cli            no interactive CLI: stop on SIGINT/"
-		"SIGTERM\n"
+		"  --no-cli            no interactive CLI: stop on SIGINT, "
+		"SIGTERM,\n"
+		"                      SIGHUP or SIGQUIT\n"
 		"  -h, --help          this text\n"
 		"Log types: vmpower.main, .monitor, .channel_manager, "
 		".libvirt, .power_manager\n"
@@ -245,6 +246,34 @@ on_virt_event(const char *name, enum virt_event ev, void *opaque)
 	}
 }
 
+/*
+ * A fault (SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE) gives the cores back
+ * as best it can, with async-signal-safe writes prepared when each was
+ * taken, then dies of the same signal (core dump and exit status as if
+ * unhandled). The crash records stay for the next start.
+ */
+static void
+on_fault(int sig)
+{
+	power_mgr_fault_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_faults(void)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL,
+		SIGFPE };
+	struct sigaction sa = { .sa_handler = on_fault,
+		.sa_flags = SA_RESETHAND | SA_NODEFER };
+	unsigned int i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < RTE_DIM(faults); i++)
+		sigaction(faults[i], &sa, NULL);
+}
+
 static int
 wants_help(int argc, char **argv)
 {
@@ -273,11 +302,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	/* Before EAL's threads exist, so that none of them takes these. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
+	monitor_stop_signals(&sigs);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	catch_faults();
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {

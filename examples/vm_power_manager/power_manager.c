@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,6 +67,32 @@ pm_policy_want(const struct power_mgr *pm, const struct pm_policy *p)
 			want = RTE_MIN(want, core_want(c));
 	}
 	return want;
+}
+
+void
+power_mgr_fault_restore(void)
+{
+	struct power_mgr *pm = pm_ctx.live;
+	unsigned int i, k;
+	ssize_t n;
+	int fd;
+
+	if (pm == NULL || pm_ctx.owner != getpid())
+		return;
+	/* open, write, close only: async-signal-safe. */
+	for (i = 0; i < pm->nb_pols; i++) {
+		struct pm_policy *p = pm->pols[i];
+
+		for (k = 0; p->taken && k < p->nb_undo; k++) {
+			fd = open(p->undo[k].path, O_WRONLY | O_TRUNC |
+				O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			n = write(fd, p->undo[k].val, strlen(p->undo[k].val));
+			RTE_SET_USED(n);
+			close(fd);
+		}
+	}
 }
 
 static void

@@ -168,6 +168,14 @@ struct power_mgr;
 int power_mgr_create(const struct power_mgr_conf *conf,
 	struct power_mgr **pm);
 
+/**
+ * From a fault handler: give every taken policy back as it was found,
+ * best effort, with async-signal-safe calls only (open, write, close of
+ * writes prepared when each was taken). Nothing is freed; the crash
+ * records stay for the next start.
+ */
+void power_mgr_fault_restore(void);
+
 /** Restore every core and free @pm; NULL and repeated calls are no-ops. */
 void power_mgr_destroy(struct power_mgr *pm);
 

@@ -264,6 +264,35 @@ policy_name(const struct pm_policy *p)
 	return buf;
 }
 
+static void
+add_undo(struct pm_policy *p, const char *file, const char *val)
+{
+	snprintf(p->undo[p->nb_undo].path, sizeof(p->undo[0].path),
+		PM_CPU_DIR "/cpu%u/cpufreq/%s", p->cpu, file);
+	snprintf(p->undo[p->nb_undo].val, sizeof(p->undo[0].val), "%s", val);
+	p->nb_undo++;
+}
+
+/* pm_orig_restore()'s writes, ready for a fault handler to replay. */
+static void
+prepare_undo(struct pm_policy *p)
+{
+	char khz[16];
+
+	p->nb_undo = 0;
+	if (p->orig.setspeed != 0 && !p->pinned) {
+		snprintf(khz, sizeof(khz), "%u", p->orig.setspeed);
+		add_undo(p, "scaling_setspeed", khz);
+	}
+	add_undo(p, "scaling_governor", p->orig.gov);
+	if (p->pinned && p->orig.max != 0 && p->orig.min != 0) {
+		snprintf(khz, sizeof(khz), "%u", p->orig.max);
+		add_undo(p, "scaling_max_freq", khz);
+		snprintf(khz, sizeof(khz), "%u", p->orig.min);
+		add_undo(p, "scaling_min_freq", khz);
+	}
+}
+
 /* Record, then take @p: librte_power if it reaches the CPU, else ours. */
 static int
 take(struct power_mgr *pm, struct pm_policy *p)
@@ -271,6 +300,7 @@ take(struct power_mgr *pm, struct pm_policy *p)
 	int ret;
 
 	read_orig(p);
+	prepare_undo(p);
 	ret = pm_record_save(pm, p);
 	if (ret < 0)
 		return ret;

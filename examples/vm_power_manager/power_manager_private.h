@@ -97,6 +97,12 @@ struct pm_policy {
 	int taken;
 	uint32_t cur;			/* index last written while taken */
 	struct pm_orig orig;
+	/* orig as writes prepared at take, for power_mgr_fault_restore() */
+	struct {
+		char path[96];
+		char val[40];
+	} undo[4];
+	unsigned int nb_undo;
 	int dirty;			/* votes changed since the flush */
 	uint64_t changes;		/* frequency writes */
 };
