@@ -249,6 +249,24 @@ read_channel(struct monitor *mon, struct chan_state *s, int hup)
 	touch(mon, s);
 }
 
+/*
+ * The peer is gone while answers were pending: what it sent before it
+ * went still counts (a guest may write and close before we read). Its
+ * answers have nowhere to go.
+ */
+static void
+drain_channel(struct monitor *mon, struct chan_state *s)
+{
+	struct feed_ctx ctx = { .mon = mon, .s = s };
+	ssize_t n;
+
+	while ((n = recv(s->ch->fd, mon->buf, sizeof(mon->buf),
+			MSG_DONTWAIT)) > 0) {
+		pkt_stream_feed(&s->rx, mon->buf, (size_t)n, feed_packet, &ctx);
+		s->tx_len = 0;
+	}
+}
+
 static void
 flush_channel(struct monitor *mon, struct chan_state *s)
 {
@@ -268,7 +286,9 @@ flush_channel(struct monitor *mon, struct chan_state *s)
 			/* Gone with replies pending: they are lost. */
 			mon->st.errors++;
 			s->hup = 1;
-			off = s->tx_len;
+			s->tx_len = 0;
+			drain_channel(mon, s);
+			off = 0;
 		}
 		break;
 	}
@@ -307,6 +327,8 @@ end_pass(struct monitor *mon)
 			chmgr_channel_closed(mon->chmgr, s->ch);
 	}
 	mon->touched = NULL;
+	/* What a drained or closed channel changed (queries defer again). */
+	monitor_commit(mon);
 }
 
 static void
