@@ -77,6 +77,17 @@ loop_main(void *arg)
 	return NULL;
 }
 
+static int
+mfx_run_loop(struct mfx *f)
+{
+	TEST_ASSERT_EQUAL(pthread_create(&f->loop, NULL, loop_main, f->mon),
+		0, "");
+	return TEST_SUCCESS;
+}
+
+/* Set, mfx_start() leaves the loop to the test's mfx_run_loop(). */
+static int mfx_hold_loop;
+
 /* What refusals_host sets for the next mfx_start(): 0 and NULL, defaults. */
 static unsigned int mfx_pin_set;
 static const struct cpu_list *mfx_cpus;
@@ -118,9 +129,9 @@ mfx_start(struct mfx *f, int rate_limit)
 		f->peer[i] = test_virt_accept(f->v.listeners[i]);
 		TEST_ASSERT(f->peer[i] >= 0, "channel %s", peer_paths[i]);
 	}
-	TEST_ASSERT_EQUAL(pthread_create(&f->loop, NULL, loop_main, f->mon),
-		0, "");
-	return TEST_SUCCESS;
+	if (mfx_hold_loop)
+		return TEST_SUCCESS;
+	return mfx_run_loop(f);
 }
 
 static void
@@ -794,6 +805,67 @@ hangup(void *arg)
 }
 
 MONITOR_TEST(monitor_hangup, hangup);
+
+/* Read and drop until EOF (3 s). @return 0 at EOF. */
+static int
+wait_eof(int fd)
+{
+	char buf[512];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EAGAIN)
+			return 0;	/* reset: closed too */
+		if (n < 0)
+			usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+static void
+remove_vm0(struct monitor *mon, void *arg)
+{
+	RTE_SET_USED(arg);
+	chmgr_rm_vm(monitor_chmgr(mon), "vm0");
+}
+
+/*
+ * A job that closes channels (rm_vm, a libvirt STOPPED) in the same
+ * epoll batch as those channels' own events: the job waits for the end
+ * of the batch, so no event reads a freed channel (ASan: this was a
+ * heap-use-after-free in read_channel). The job is queued before the
+ * packet so that epoll lists it first.
+ */
+static int
+job_in_batch(void *arg)
+{
+	struct mfx f;
+
+	(void)arg;
+	mfx_hold_loop = 1;
+	TEST_RUN(mfx_start(&f, 0));
+	mfx_hold_loop = 0;
+	TEST_ASSERT_EQUAL(monitor_post(f.mon, remove_vm0, NULL), 0, "");
+	TEST_ASSERT_EQUAL(send_pkt(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), 0, "");
+	TEST_ASSERT_EQUAL(send_pkt(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 1, NULL), 0, "");
+	TEST_RUN(mfx_run_loop(&f));
+	/* vm0 is gone, its channels closed: the peers see EOF. */
+	TEST_ASSERT_EQUAL(wait_eof(f.peer[VM0_0]), 0, "channel 0 closed");
+	TEST_ASSERT_EQUAL(wait_eof(f.peer[VM0_1]), 0, "channel 1 closed");
+	/* The others carry on. */
+	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+MONITOR_TEST(monitor_job_in_batch, job_in_batch);
 
 static long
 ctx_switches(int tid)

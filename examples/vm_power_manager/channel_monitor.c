@@ -365,7 +365,7 @@ int
 monitor_run(struct monitor *mon)
 {
 	struct epoll_event ev[EVENTS];
-	int n, i;
+	int n, i, jobs;
 
 	__atomic_store_n(&mon->tid, gettid(), __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&mon->quit, __ATOMIC_ACQUIRE)) {
@@ -378,11 +378,16 @@ monitor_run(struct monitor *mon)
 			return -errno;
 		}
 		monitor_defer(mon);
+		jobs = 0;
 		for (i = 0; i < n; i++) {
 			struct chan_state *s = ev[i].data.ptr;
 
+			/*
+			 * Jobs wait for the end of the batch: one may close
+			 * channels whose events are still in ev[].
+			 */
 			if (s == (void *)&mon->evfd) {
-				run_jobs(mon);
+				jobs = 1;
 			} else if (s == (void *)&mon->tfd) {
 				stall_timer(mon);
 			} else if (s == (void *)&mon->sigfd) {
@@ -401,6 +406,8 @@ monitor_run(struct monitor *mon)
 			}
 		}
 		end_pass(mon);
+		if (jobs)
+			run_jobs(mon);
 	}
 	/* Later callers are told so; those already queued are served. */
 	pthread_mutex_lock(&mon->jobs_lock);
