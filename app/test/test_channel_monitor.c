@@ -867,6 +867,37 @@ job_in_batch(void *arg)
 
 MONITOR_TEST(monitor_job_in_batch, job_in_batch);
 
+/*
+ * A CONNECT over the rate limit is dropped, not answered: a NACK would
+ * be taken by the guest for the answer to its next request.
+ */
+static int
+connect_limited(void *arg)
+{
+	struct monitor_stats st;
+	struct mfx f;
+	reply_t r;
+	int fd;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f, 1));		/* 1 a second, burst 1 */
+	fd = f.peer[VM0_0];
+	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CONNECT, 0, 0, NULL), 0, "");
+	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CONNECT, 0, 0, NULL), 0, "");
+	usleep(1200000);			/* a token again */
+	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), 0, "");
+	TEST_ASSERT_EQUAL(read_reply(fd, &r), ACK, "the first answer is "
+		"the request's");
+	mfx_stats(&f, &st);
+	TEST_ASSERT_EQUAL(st.limited, 1, "the second CONNECT");
+	TEST_ASSERT_EQUAL(st.nacks, 0, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+MONITOR_TEST(monitor_connect_limited, connect_limited);
+
 static long
 ctx_switches(int tid)
 {

@@ -267,6 +267,10 @@ monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 	ch->stats.requests++;
 	if (!within_rate(mon, s)) {
 		mon->st.limited++;
+		/* CONNECT has no answer: a NACK would pair with the next
+		 * request's. */
+		if (req->command == VMP_PROTO_CONNECT)
+			return;
 		refuse(mon, s, req, "over the channel's rate limit");
 		return;
 	}
