@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -897,6 +898,38 @@ connect_limited(void *arg)
 }
 
 MONITOR_TEST(monitor_connect_limited, connect_limited);
+
+/*
+ * An ACK means the frequency was written: a write the kernel refuses
+ * (here CPU 1's setspeed is no longer a file) is answered with NACK,
+ * and the log says why.
+ */
+static int
+write_refused(void *arg)
+{
+	struct mfx f;
+
+	(void)arg;
+	TEST_ASSERT_EQUAL(unlink(SANDBOX_CPU_DIR
+		"/cpu1/cpufreq/scaling_setspeed"), 0, "");
+	TEST_ASSERT_EQUAL(mkdir(SANDBOX_CPU_DIR
+		"/cpu1/cpufreq/scaling_setspeed", 0755), 0, "");
+	TEST_RUN(mfx_start(&f, 0));
+	test_log_capture();
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 0, NULL), NACK, "not written, not ACKed");
+	TEST_ASSERT_LOG("cpu 1: cannot set 2400000 kHz");
+	TEST_ASSERT_LOG("CPU_POWER vCPU 0 refused: the frequency could not "
+		"be written");
+	/* Another core is written and ACKed as before. */
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MAX, 1, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(2), 2400000, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+MONITOR_TEST(monitor_write_refused, write_refused);
 
 static long
 ctx_switches(int tid)

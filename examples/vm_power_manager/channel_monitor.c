@@ -350,10 +350,11 @@ run_jobs(struct monitor *mon)
 		pthread_mutex_unlock(&mon->jobs_lock);
 		if (j == NULL)
 			break;
-		j->fn(mon, j->arg);
-		/* What a job changed is written before anyone hears back. */
-		monitor_commit(mon);
+		/* What a job changed is written, and counted, before anyone
+		 * hears back. */
 		monitor_defer(mon);
+		j->fn(mon, j->arg);
+		monitor_commit(mon);
 		if (j->done != NULL)
 			sem_post(j->done);
 		else
@@ -656,6 +657,7 @@ monitor_destroy(struct monitor *mon)
 	if (mon->epfd >= 0)
 		close(mon->epfd);
 	pthread_mutex_destroy(&mon->jobs_lock);
+	free(mon->pending);
 	free(mon);
 }
 

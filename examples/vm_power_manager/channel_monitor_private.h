@@ -86,6 +86,13 @@ struct monitor {
 	struct monitor_stats st;
 	struct chan_state *touched;	/* channels this pass touched */
 	uint64_t pass_requests;		/* CPU_POWER applied, uncommitted */
+	/* CPU_POWER requests whose ACK waits for their write (commit). */
+	struct pending_ack {
+		struct chan_state *s;
+		struct vmp_proto_packet req;
+	} *pending;
+	unsigned int nb_pending;
+	unsigned int cap_pending;
 	uint8_t buf[READ_PKTS * PKT_SZ];
 };
 

@@ -56,6 +56,35 @@ unit_op(uint32_t unit, enum power_mgr_op *op)
 	}
 }
 
+/*
+ * Answer the pass's CPU_POWER requests now that their writes are done:
+ * ACK, or NACK where a pCPU of the vCPU could not be written.
+ */
+static void
+answer_pending(struct monitor *mon)
+{
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < mon->nb_pending; i++) {
+		struct pending_ack *a = &mon->pending[i];
+		struct vm *vm = a->s->ch->vm;
+		const struct cpu_list *pcpus = &vm->pcpus[a->req.resource_id];
+		int ok = 1;
+
+		for (cpu = cpu_list_next(pcpus, 0); cpu >= 0 && ok;
+				cpu = cpu_list_next(pcpus, (unsigned int)cpu + 1))
+			ok = power_mgr_cpu_written(mon->pm,
+				(unsigned int)cpu) == 0;
+		if (ok)
+			answer(mon, a->s, &a->req, VMP_PROTO_ACK);
+		else
+			refuse(mon, a->s, &a->req, "the frequency could not be "
+				"written (see the power manager's log)");
+	}
+	mon->nb_pending = 0;
+}
+
 /* Write what the pass decided so far: once per pCPU that changed. */
 void
 monitor_commit(struct monitor *mon)
@@ -65,6 +94,7 @@ monitor_commit(struct monitor *mon)
 	if (mon->pm == NULL)
 		return;
 	n = power_mgr_flush(mon->pm);
+	answer_pending(mon);
 	if (n < 0) {
 		mon->st.errors++;
 	} else {
@@ -125,7 +155,24 @@ handle_power(struct monitor *mon, struct chan_state *s,
 	}
 	cpu_list_add(&s->voted, (unsigned int)req->resource_id);
 	mon->pass_requests++;
-	answer(mon, s, req, VMP_PROTO_ACK);
+	/* Its ACK waits for the write, at the commit. A channel whose
+	 * peer is gone (drained) has nobody to answer. */
+	if (s->hup)
+		return;
+	if (mon->nb_pending == mon->cap_pending) {
+		unsigned int cap = mon->cap_pending ? mon->cap_pending * 2 : 16;
+		void *p = realloc(mon->pending, cap * sizeof(*mon->pending));
+
+		if (p == NULL) {
+			answer(mon, s, req, VMP_PROTO_ACK);	/* voted */
+			return;
+		}
+		mon->pending = p;
+		mon->cap_pending = cap;
+	}
+	mon->pending[mon->nb_pending].s = s;
+	mon->pending[mon->nb_pending].req = *req;
+	mon->nb_pending++;
 }
 
 /* First pCPU of @vcpu, where its frequency is read. */

@@ -484,6 +484,14 @@ drop_votes(struct power_mgr *pm, uint64_t requester, uint64_t mask,
 }
 
 int
+power_mgr_cpu_written(const struct power_mgr *pm, unsigned int cpu)
+{
+	if (cpu >= pm->nb_cpus || pm->cores[cpu].state != POWER_MGR_CORE_READY)
+		return -ENODEV;
+	return pm->cores[cpu].pol->failed ? -EIO : 0;
+}
+
+int
 power_mgr_release(struct power_mgr *pm, uint64_t requester, unsigned int cpu)
 {
 	int err = 0;

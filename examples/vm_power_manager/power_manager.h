@@ -212,6 +212,13 @@ void power_mgr_defer(struct power_mgr *pm);
  */
 int power_mgr_flush(struct power_mgr *pm);
 
+/**
+ * Whether @cpu's policy took its last write: 0, or -EIO when the last
+ * write to it failed (its votes stand; the write is retried at the next
+ * change), -ENODEV when it is not controllable.
+ */
+int power_mgr_cpu_written(const struct power_mgr *pm, unsigned int cpu);
+
 /** Remove @requester's vote on @cpu (for the CLI: clear the setting). */
 int power_mgr_release(struct power_mgr *pm, uint64_t requester,
 	unsigned int cpu);

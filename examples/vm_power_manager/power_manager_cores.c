@@ -351,18 +351,23 @@ pm_policy_apply(struct power_mgr *pm, struct pm_policy *p)
 	int ret;
 
 	if (want == PM_FREE) {
+		p->failed = 0;
 		if (p->taken)
 			give_back(pm, p);
 		return 0;
 	}
-	if (!p->taken && take(pm, p) < 0)
+	p->failed = 0;
+	if (!p->taken && take(pm, p) < 0) {
+		p->failed = 1;
 		return -EIO;
+	}
 	if (want == p->cur)
 		return 0;
 	ret = p->be->set(p, want);
 	if (ret < 0) {
 		PM_LOG(ERR, "cpu %u: cannot set %u kHz (%s): %s", p->cpu,
 			p->freqs[want], p->be->name, strerror(-ret));
+		p->failed = 1;
 		return -EIO;
 	}
 	if (p->cur < p->nb_freqs)

@@ -104,6 +104,7 @@ struct pm_policy {
 	} undo[4];
 	unsigned int nb_undo;
 	int dirty;			/* votes changed since the flush */
+	int failed;			/* the last take or write failed */
 	uint64_t changes;		/* frequency writes */
 };
 
