@@ -8,6 +8,7 @@
  * and real AF_UNIX sockets where QEMU would listen.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -31,6 +32,7 @@
 struct fixture {
 	struct test_virt v;
 	unsigned int ups, downs, vm_downs;
+	int refuse_up;		/* channel_up fails */
 	/* libvirt events, from the adapter's thread */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -95,12 +97,30 @@ wait_event(struct fixture *f, const char *vm, int ev)
 	return ret == 0 ? 0 : -ETIMEDOUT;
 }
 
-static void
+static int
 hook_up(struct vm_channel *ch, void *opaque)
 {
 	struct fixture *f = opaque;
 
+	if (f->refuse_up)
+		return -ENOMEM;
 	f->ups += ch->fd >= 0;
+	return 0;
+}
+
+/* Open file descriptors of this process. */
+static int
+nb_fds(void)
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	if (d != NULL)
+		closedir(d);
+	return n;
 }
 
 static void
@@ -357,6 +377,7 @@ test_chmgr_channels_dir(void)
 	struct vm *vm;
 	char path[160], target[160], err[256];
 	FILE *fp;
+	int i;
 
 	TEST_RUN(fixture_init(&f));
 	va = virt_adapter_create(f.v.uri, NULL, NULL);
@@ -399,6 +420,19 @@ test_chmgr_channels_dir(void)
 	TEST_ASSERT(strstr(err, "is not a socket: refused") != NULL, "%s",
 		err);
 	TEST_ASSERT_EQUAL(f.ups, 2, "");
+	/* The owner cannot watch it: closed again, said, no fd left. */
+	TEST_ASSERT(test_virt_listen(&f.v, "channels/vm1.5") >= 0, "");
+	f.refuse_up = 1;
+	i = nb_fds();
+	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm1", "5", err, sizeof(err)),
+		-ENOMEM, "");
+	TEST_ASSERT(strstr(err, "channel 5 of VM vm1: cannot watch") != NULL,
+		"%s", err);
+	TEST_ASSERT_EQUAL(nb_fds(), i, "no descriptor left open");
+	for (i = 0; i < (int)vm->nb_channels; i++)
+		if (vm->channels[i]->index == 5)
+			TEST_ASSERT(vm->channels[i]->fd < 0, "not connected");
+	f.refuse_up = 0;
 	chmgr_destroy(m);
 	virt_adapter_destroy(va);
 	fixture_fini(&f);

@@ -368,8 +368,18 @@ connect_channel(struct chmgr *m, struct vm_channel *ch, char *err,
 		goto fail;
 	}
 	ch->fd = fd;
-	if (m->conf.channel_up != NULL)
-		m->conf.channel_up(ch, m->conf.opaque);
+	/* Connected but not watched would be a channel nobody reads. */
+	if (m->conf.channel_up != NULL) {
+		ret = m->conf.channel_up(ch, m->conf.opaque);
+		if (ret < 0) {
+			ch->fd = -1;
+			close(fd);
+			snprintf(err, err_len, "channel %u of VM %s: cannot "
+				"watch %s: %s", ch->index, vm, ch->path,
+				strerror(-ret));
+			goto fail;
+		}
+	}
 	CHMGR_LOG(INFO, "channel %u of VM %s connected: %s", ch->index, vm,
 		ch->path);
 	return 0;

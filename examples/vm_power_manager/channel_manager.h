@@ -70,8 +70,9 @@ struct vm {
 
 struct chmgr_conf {
 	const char *channel_dir;	/**< NULL: CHMGR_DEFAULT_DIR */
-	/** A channel's socket connected: start watching ch->fd. */
-	void (*channel_up)(struct vm_channel *ch, void *opaque);
+	/** A channel's socket connected: start watching ch->fd. @return 0,
+	 * or a negative errno (logged): the channel is closed again. */
+	int (*channel_up)(struct vm_channel *ch, void *opaque);
 	/** ch->fd is about to close: stop watching it. */
 	void (*channel_down)(struct vm_channel *ch, void *opaque);
 	/** The VM stopped or is removed: drop its votes. */

@@ -488,18 +488,18 @@ monitor_post(struct monitor *mon, monitor_fn fn, void *arg)
 	return ret;
 }
 
-static void
+static int
 hook_channel_up(struct vm_channel *ch, void *opaque)
 {
 	struct monitor *mon = opaque;
 	struct chan_state *s = calloc(1, sizeof(*s));
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
 
+	int ret;
+
 	if (s == NULL || cpu_list_init(&s->voted, ch->vm->nb_vcpus) < 0) {
 		free(s);
-		MON_LOG(ERR, "VM %s channel %u: out of memory, not watched",
-			ch->vm->name, ch->index);
-		return;
+		return -ENOMEM;
 	}
 	s->ch = ch;
 	s->events = ev.events;
@@ -507,13 +507,13 @@ hook_channel_up(struct vm_channel *ch, void *opaque)
 	s->tokens_ms = monitor_now_ms();
 	ev.data.ptr = s;
 	if (epoll_ctl(mon->epfd, EPOLL_CTL_ADD, ch->fd, &ev) < 0) {
-		MON_LOG(ERR, "VM %s channel %u: epoll: %s", ch->vm->name,
-			ch->index, strerror(errno));
+		ret = -errno;
 		cpu_list_free(&s->voted);
 		free(s);
-		return;
+		return ret;
 	}
 	ch->priv = s;
+	return 0;
 }
 
 static void
