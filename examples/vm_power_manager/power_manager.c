@@ -220,16 +220,10 @@ find_vote(struct core *c, uint64_t requester)
 		&c->votes[i] : NULL;
 }
 
-/* A new vote for @requester, counted at @idx. */
-static struct power_mgr_vote *
-add_vote(struct core *c, uint64_t requester, uint32_t idx)
+/* Room for one more vote on @c, so that adding it cannot fail. */
+static int
+reserve_vote(struct core *c)
 {
-	uint32_t pos;
-
-	if (requester == POWER_MGR_CLI) {
-		c->has_manual = 1;
-		return &c->manual;
-	}
 	if (c->hist == NULL)
 		c->hist = calloc(c->pol->nb_freqs, sizeof(*c->hist));
 	if (c->nb_votes == c->cap_votes && c->hist != NULL) {
@@ -243,8 +237,23 @@ add_vote(struct core *c, uint64_t requester, uint32_t idx)
 	}
 	if (c->hist == NULL || c->nb_votes == c->cap_votes) {
 		PM_LOG(ERR, "cpu %u: out of memory for votes", c->cpu);
-		return NULL;
+		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* A new vote for @requester, counted at @idx. */
+static struct power_mgr_vote *
+add_vote(struct core *c, uint64_t requester, uint32_t idx)
+{
+	uint32_t pos;
+
+	if (requester == POWER_MGR_CLI) {
+		c->has_manual = 1;
+		return &c->manual;
+	}
+	if (reserve_vote(c) < 0)
+		return NULL;
 	pos = vote_pos(c, requester);
 	memmove(&c->votes[pos + 1], &c->votes[pos],
 		(c->nb_votes - pos) * sizeof(*c->votes));
@@ -386,22 +395,30 @@ power_mgr_request_set(struct power_mgr *pm, uint64_t requester,
 	const struct cpu_list *cpus, enum power_mgr_op op, uint32_t index)
 {
 	struct core *c;
-	int cpu, ret = cpu_list_count(cpus) > 0 ? 0 : -EINVAL, r;
+	int cpu, ret = cpu_list_count(cpus) > 0 ? 0 : -EINVAL, deferred;
 
-	/* Validate all first: a set takes the request whole or not at all. */
+	/*
+	 * A set takes the request whole or not at all: every core is
+	 * validated, and has room for the vote, before any vote moves;
+	 * the writes then go out together.
+	 */
 	for (cpu = cpu_list_next(cpus, 0); cpu >= 0 && ret == 0;
 			cpu = cpu_list_next(cpus, cpu + 1)) {
 		c = ready_core(pm, cpu, &ret);
 		if (c != NULL)
 			ret = core_request(pm, c, requester, op, index, 0);
+		if (ret == 0 && requester != POWER_MGR_CLI &&
+				find_vote(c, requester) == NULL)
+			ret = reserve_vote(c);
 	}
-	for (cpu = cpu_list_next(cpus, 0); cpu >= 0 && ret == 0;
-			cpu = cpu_list_next(cpus, cpu + 1)) {
-		r = core_request(pm, &pm->cores[cpu], requester, op, index, 1);
-		if (r < 0)
-			ret = r;	/* logged; the others still proceed */
-	}
-	return ret;
+	if (ret < 0)
+		return ret;
+	deferred = pm->deferred;
+	pm->deferred = 1;
+	for (cpu = cpu_list_next(cpus, 0); cpu >= 0;
+			cpu = cpu_list_next(cpus, cpu + 1))
+		core_request(pm, &pm->cores[cpu], requester, op, index, 1);
+	return deferred ? 0 : power_mgr_flush(pm) < 0 ? -EIO : 0;
 }
 
 void
