@@ -10,7 +10,8 @@
  * arbitration, the public API), power_manager_cores.c (which CPUs, which
  * driver, which backend takes each core), the backends that do the work
  * (power_backend_rte.c: librte_power; power_backend_sysfs.c: vmpower's
- * own, for the CPUs librte_power cannot address) and power_sysfs.c.
+ * own, for the CPUs librte_power cannot address), power_freqs.c (the
+ * drivers' frequency lists), power_records.c and power_sysfs.c.
  * No lock: one thread at a time uses the manager (see power_manager.h).
  */
 
@@ -172,7 +173,7 @@ uint32_t pm_read_khz(unsigned int cpu, const char *file);
 int pm_write_khz(unsigned int cpu, const char *file, uint32_t khz);
 char *pm_governor_read(unsigned int cpu, char *buf, size_t size);
 
-/* power_backend_sysfs.c: each driver's frequency list, as librte_power's. */
+/* power_freqs.c: each driver's frequency list, as librte_power's. */
 int pm_freqs_acpi(struct pm_policy *p);
 int pm_freqs_pstate(struct pm_policy *p);
 int pm_freqs_cppc(struct pm_policy *p);
