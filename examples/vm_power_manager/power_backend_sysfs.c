@@ -27,9 +27,13 @@ written_khz(const struct pm_policy *p, uint32_t idx)
 static int
 sysfs_take(struct power_mgr *pm, struct pm_policy *p)
 {
-	int ret = pm_attr_write(p->cpu, "cpufreq/scaling_governor",
-		pm->drv->governor);
+	int ret;
 
+	/* As librte_power: a governor already in place is not rewritten. */
+	if (strcmp(p->orig.gov, pm->drv->governor) == 0)
+		return 0;
+	ret = pm_attr_write(p->cpu, "cpufreq/scaling_governor",
+		pm->drv->governor);
 	if (ret < 0)
 		PM_LOG(ERR, "cpu %u: governor %s refused: %s", p->cpu,
 			pm->drv->governor, strerror(-ret));

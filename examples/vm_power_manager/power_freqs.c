@@ -149,3 +149,48 @@ pm_freqs_cppc(struct pm_policy *p)
 	return turbo ? steps(p, nom_khz, smin, smax, smax) :
 		steps(p, nom_khz, smin, 0, 0);
 }
+
+/*
+ * amd-pstate (passive, guided; active: amd-pstate-epp): DPDK 24.11's
+ * drivers/power/amd_pstate list, kept to its arithmetic (uint32_t, even
+ * where it overflows): RTE_MAX_LCORE_FREQS even buckets from
+ * scaling_max_freq down to scaling_min_freq, rounded to 1 MHz, repeats
+ * dropped. Turbo when acpi_cppc's highest_perf is above nominal_perf:
+ * then p->top is the first step at or below acpi_cppc/nominal_freq.
+ */
+int
+pm_freqs_amd(struct pm_policy *p)
+{
+	uint32_t max = pm_read_khz(p->cpu, "cpufreq/scaling_max_freq");
+	uint32_t min = pm_read_khz(p->cpu, "cpufreq/scaling_min_freq");
+	uint32_t nom = pm_read_khz(p->cpu, "acpi_cppc/nominal_freq") * 1000;
+	uint32_t high = pm_read_khz(p->cpu, "acpi_cppc/highest_perf");
+	uint32_t nperf = pm_read_khz(p->cpu, "acpi_cppc/nominal_perf");
+	uint32_t f[MAX_FREQS], n = MAX_FREQS, k = 0, i, step, v;
+	uint32_t nom_idx = 0;
+	int found = 0, ret;
+
+	if (max == 0 || min == 0 || max < min || nom == 0) {
+		PM_LOG(ERR, "cpu %u: amd-pstate without limits or acpi_cppc/nominal_freq",
+			p->cpu);
+		return -ENODEV;
+	}
+	if (max == min)
+		n = 1;
+	step = n > 1 ? (((max - min) << 10) / (n - 1)) >> 10 : 0;
+	for (i = 0; i < n; i++) {
+		v = (max - i * step + 500) / 1000 * 1000;
+		if (k == 0 || f[k - 1] != v)
+			f[k++] = v;
+		if (!found && nom >= v) {
+			nom_idx = k - 1;
+			found = 1;
+		}
+	}
+	ret = alloc_freqs(p, k);
+	if (ret < 0)
+		return ret;
+	memcpy(p->freqs, f, k * sizeof(*f));
+	p->top = high > nperf ? nom_idx : 0;
+	return 0;
+}

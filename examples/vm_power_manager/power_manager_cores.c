@@ -24,13 +24,27 @@
 #include "cpu_list.h"
 #include "power_manager_private.h"
 
+/*
+ * Active-mode drivers (no userspace governor) are pinned: min = max.
+ * intel_pstate keeps librte_power's performance governor (the kernel
+ * sets EPP 0 under it, and gives the old EPP back with powersave);
+ * amd-pstate-epp, which librte_power lacks, stays under powersave, so
+ * its EPP is never touched. Where librte_power has no driver (env
+ * NOT_SET) vmpower's backend drives every core.
+ */
 static const struct pm_driver drivers[] = {
 	{ "acpi", "acpi-cpufreq", PM_ENV_ACPI_CPUFREQ, "userspace",
 		pm_freqs_acpi, 0 },
 	{ "pstate", "intel_pstate", PM_ENV_PSTATE_CPUFREQ, "performance",
 		pm_freqs_pstate, 1 },
+	{ "pstate-passive", "intel_cpufreq", PM_ENV_NOT_SET, "userspace",
+		pm_freqs_pstate, 0 },
 	{ "cppc", "cppc_cpufreq", PM_ENV_CPPC_CPUFREQ, "userspace",
 		pm_freqs_cppc, 0 },
+	{ "amd", "amd-pstate", VMP_PM_ENV_AMD_PSTATE, "userspace",
+		pm_freqs_amd, 0 },
+	{ "amd-epp", "amd-pstate-epp", PM_ENV_NOT_SET, "powersave",
+		pm_freqs_amd, 1 },
 };
 
 /* "cpu<N>" is a CPU; cpufreq, cpuidle... are not. */
@@ -87,7 +101,7 @@ pick_driver(struct power_mgr *pm, const char *want, const struct pm_driver **d)
 					strcmp(want, drivers[i].name) == 0)
 				*d = &drivers[i];
 		if (*d == NULL)
-			PM_LOG(ERR, "unknown driver '%s' (acpi, pstate, cppc or auto)",
+			PM_LOG(ERR, "unknown driver '%s' (acpi, pstate, pstate-passive, cppc, amd, amd-epp, a scaling_driver name, or auto)",
 				want);
 		return *d == NULL ? -EINVAL : 0;
 	}
@@ -103,7 +117,7 @@ pick_driver(struct power_mgr *pm, const char *want, const struct pm_driver **d)
 			*d = &drivers[i];
 			return 0;
 		}
-	PM_LOG(ERR, "cpu %u: scaling driver '%s' is not one vmpower drives (acpi-cpufreq, intel_pstate, cppc_cpufreq): power requests will be refused",
+	PM_LOG(ERR, "cpu %u: scaling driver '%s' is not one vmpower drives (acpi-cpufreq, intel_pstate, intel_cpufreq, cppc_cpufreq, amd-pstate, amd-pstate-epp): power requests will be refused",
 		cpu, name);
 	return 0;
 }
@@ -421,7 +435,7 @@ pm_cores_init(struct power_mgr *pm, const struct power_mgr_conf *conf)
 		pm->drv = d;
 		pm->driver = d->name;
 		/* Without librte_power's driver, ours drives every core. */
-		if (rte_power_set_env(d->env) == 0)
+		if (d->env != PM_ENV_NOT_SET && rte_power_set_env(d->env) == 0)
 			pm->env = d->env;
 	}
 	for (cpu = 0; cpu < pm->nb_cpus; cpu++)

@@ -177,6 +177,7 @@ char *pm_governor_read(unsigned int cpu, char *buf, size_t size);
 int pm_freqs_acpi(struct pm_policy *p);
 int pm_freqs_pstate(struct pm_policy *p);
 int pm_freqs_cppc(struct pm_policy *p);
+int pm_freqs_amd(struct pm_policy *p);
 
 /* power_records.c: crash records of taken policies, in conf->state_dir. */
 /* Lock the directory (one daemon a host), give back what a dead
