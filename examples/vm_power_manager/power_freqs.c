@@ -7,6 +7,13 @@
  * backends: read from sysfs, never written. Highest first; with turbo,
  * index 0 is the turbo step and p->top the highest without. The drivers'
  * table in power_manager_cores.c names these.
+ *
+ * Turbo switched off in the driver (cpufreq/boost, a policy's boost,
+ * intel_pstate/no_turbo) is the operator's or the firmware's choice, and
+ * the global knobs reach CPUs we do not control: the manager never writes
+ * them. Such a policy is listed without a turbo step (TURBO_ON gets
+ * -ENOTSUP). Where librte_power would still list one (acpi-cpufreq,
+ * intel_pstate), p->own_list keeps librte_power off the policy.
  */
 
 #include <errno.h>
@@ -65,6 +72,18 @@ steps(struct pm_policy *p, uint32_t top, uint32_t lo, uint32_t turbo_khz,
 	return 0;
 }
 
+/* Boost is off for @p: globally, or (kernel 6.9+) for its policy. */
+static int
+boost_off(const struct pm_policy *p)
+{
+	char buf[8];
+
+	return strcmp(pm_path_read(PM_CPU_DIR "/cpufreq/boost", buf,
+			sizeof(buf)), "0") == 0 ||
+		strcmp(pm_attr_read(p->cpu, "cpufreq/boost", buf, sizeof(buf)),
+			"0") == 0;
+}
+
 /* acpi-cpufreq: the driver's own list; turbo is listed 1 MHz above. */
 int
 pm_freqs_acpi(struct pm_policy *p)
@@ -88,14 +107,36 @@ pm_freqs_acpi(struct pm_policy *p)
 		return ret;
 	memcpy(p->freqs, f, n * sizeof(*f));
 	p->top = n > 1 && f[0] == f[1] + 1000;
+	if (p->top && boost_off(p)) {	/* the step runs at f[1]: drop it */
+		memmove(p->freqs, p->freqs + 1, --p->nb_freqs * sizeof(*f));
+		p->top = 0;
+		p->own_list = 1;
+	}
 	return 0;
 }
 
 /*
- * intel_pstate: cpuinfo_min_freq up to the highest non-turbo frequency
- * (from intel_pstate/turbo_pct, or base_frequency on an SST-BF priority
- * core) in 100 MHz steps; turbo listed as that + 1 kHz, written as
- * cpuinfo_max_freq.
+ * intel_pstate, intel_cpufreq: the highest non-turbo frequency of CPUs
+ * whose ratios run from @lo_b to @hi_b (100 MHz units): from turbo_pct,
+ * or base_frequency on an SST-BF priority core (*prio).
+ */
+static uint32_t
+pstate_top(uint32_t lo_b, uint32_t hi_b, uint32_t base_b, uint32_t pct,
+	uint32_t *prio)
+{
+	uint32_t non_turbo = lo_b + (100 - pct) * (hi_b - lo_b) / 100;
+
+	*prio = base_b <= hi_b && base_b > non_turbo;
+	return (*prio ? base_b : non_turbo) * STEP_KHZ;
+}
+
+/*
+ * intel_pstate (and intel_cpufreq, its passive mode): cpuinfo_min_freq up
+ * to the highest non-turbo frequency in 100 MHz steps; turbo listed as
+ * that + 1 kHz, written as cpuinfo_max_freq. With no_turbo, recent
+ * kernels lower cpuinfo_max_freq to the base frequency, from which
+ * librte_power's formula finds a false top: the ratios come from
+ * num_pstates instead, and no turbo step is listed.
  */
 int
 pm_freqs_pstate(struct pm_policy *p)
@@ -103,11 +144,9 @@ pm_freqs_pstate(struct pm_policy *p)
 	uint32_t lo = pm_read_khz(p->cpu, "cpufreq/cpuinfo_min_freq");
 	uint32_t hi = pm_read_khz(p->cpu, "cpufreq/cpuinfo_max_freq");
 	uint32_t base = pm_read_khz(p->cpu, "cpufreq/base_frequency");
-	uint32_t lo_b = lo / STEP_KHZ, hi_b = hi / STEP_KHZ, base_b;
-	uint32_t pct, non_turbo, top;
-	char buf[16];
+	uint32_t lo_b = lo / STEP_KHZ, hi_b = hi / STEP_KHZ, pct, top, own;
+	char buf[16], nt[8], num[16];
 
-	base_b = base / STEP_KHZ;
 	pm_path_read(PM_CPU_DIR "/intel_pstate/turbo_pct", buf, sizeof(buf));
 	if (lo == 0 || hi == 0 || buf[0] == '\0') {
 		PM_LOG(ERR, "cpu %u: intel_pstate without cpuinfo limits or turbo_pct",
@@ -115,12 +154,19 @@ pm_freqs_pstate(struct pm_policy *p)
 		return -ENODEV;
 	}
 	pct = RTE_MIN(strtoul(buf, NULL, 10), 100ul);
-	non_turbo = lo_b + (100 - pct) * (hi_b - lo_b) / 100;
-	p->priority = base_b <= hi_b && base_b > non_turbo;
-	top = (p->priority ? base_b : non_turbo) * STEP_KHZ;
-	if (top < hi)
-		return steps(p, top, lo, hi, top + 1);
-	return steps(p, RTE_MIN(top, hi), lo, 0, 0);
+	top = pstate_top(lo_b, hi_b, base / STEP_KHZ, pct, &p->priority);
+	pm_path_read(PM_CPU_DIR "/intel_pstate/no_turbo", nt, sizeof(nt));
+	if (strcmp(nt, "1") != 0)
+		return top < hi ? steps(p, top, lo, hi, top + 1) :
+			steps(p, RTE_MIN(top, hi), lo, 0, 0);
+	pm_path_read(PM_CPU_DIR "/intel_pstate/num_pstates", num, sizeof(num));
+	if (strtoul(num, NULL, 10) > 1)
+		hi_b = lo_b + strtoul(num, NULL, 10) - 1;
+	own = RTE_MIN(pstate_top(lo_b, hi_b, base / STEP_KHZ, pct,
+		&p->priority), hi);
+	/* librte_power lists the same only if it has no turbo step either. */
+	p->own_list = top < hi || own != hi;
+	return steps(p, own, lo, 0, 0);
 }
 
 /*

@@ -387,32 +387,52 @@ pm_policy_apply(struct power_mgr *pm, struct pm_policy *p)
 	return 1;
 }
 
-/* Once at start: the CPUs librte_power cannot address, and why. */
+/* @l for a log line; 0 when it is empty. */
+static unsigned int
+cpus_str(const struct cpu_list *l, char *buf, size_t size)
+{
+	unsigned int n = cpu_list_count(l);
+
+	if (n > 0 && cpu_list_format(l, buf, size) < 0)
+		snprintf(buf, size, "%u CPUs", n);
+	return n;
+}
+
+/* Once at start: the CPUs librte_power does not drive, and why. */
 static void
 log_backends(struct power_mgr *pm)
 {
-	struct cpu_list ours;
+	struct cpu_list ours, off;
 	unsigned int cpu, lcore;
 	char buf[256];
 
 	if (cpu_list_init(&ours, RTE_MAX(pm->nb_cpus, 1u)) < 0)
 		return;
-	for (cpu = 0; cpu < pm->nb_cpus; cpu++)
-		if (pm->cores[cpu].state == POWER_MGR_CORE_READY &&
-				(pm->env == PM_ENV_NOT_SET ||
+	if (cpu_list_init(&off, RTE_MAX(pm->nb_cpus, 1u)) < 0) {
+		cpu_list_free(&ours);
+		return;
+	}
+	for (cpu = 0; cpu < pm->nb_cpus; cpu++) {
+		if (pm->cores[cpu].state != POWER_MGR_CORE_READY)
+			continue;
+		if (pm->cores[cpu].pol->own_list)
+			cpu_list_add(&off, cpu);
+		else if (pm->env == PM_ENV_NOT_SET ||
 				vmp_compat_power_lcore(pm->cores[cpu].pol->cpu,
-					&lcore) < 0))
+					&lcore) < 0)
 			cpu_list_add(&ours, cpu);
-	if (cpu_list_count(&ours) > 0) {
-		if (cpu_list_format(&ours, buf, sizeof(buf)) < 0)
-			snprintf(buf, sizeof(buf), "%u CPUs",
-				cpu_list_count(&ours));
+	}
+	if (cpus_str(&ours, buf, sizeof(buf)) > 0)
 		PM_LOG(INFO, "cpu %s: driven by vmpower's sysfs backend (librte_power %s)",
 			buf, pm->env == PM_ENV_NOT_SET ?
 			"has no driver for it loaded" :
 			"addresses only this process's lcores");
-	}
+	if (cpus_str(&off, buf, sizeof(buf)) > 0)
+		PM_LOG(INFO, "cpu %s: turbo is off in the driver (%s): no turbo step, driven by vmpower's sysfs backend",
+			buf, strcmp(pm->drv->name, "acpi-cpufreq") == 0 ?
+			"boost" : "intel_pstate/no_turbo");
 	cpu_list_free(&ours);
+	cpu_list_free(&off);
 }
 
 int

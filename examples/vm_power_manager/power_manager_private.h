@@ -95,6 +95,8 @@ struct pm_policy {
 	uint32_t turbo_khz;		/* sysfs: what index 0 writes, 0: its
 					 * listed value */
 	int pinned;			/* min = max, not setspeed */
+	int own_list;			/* librte_power's list would differ
+					 * (turbo off in the driver) */
 	int taken;
 	uint32_t cur;			/* index last written while taken */
 	struct pm_orig orig;
