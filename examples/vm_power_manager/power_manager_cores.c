@@ -258,6 +258,9 @@ read_orig(struct pm_policy *p)
 	p->orig.setspeed = pm_read_khz(p->cpu, "cpufreq/scaling_setspeed");
 	p->orig.min = pm_read_khz(p->cpu, "cpufreq/scaling_min_freq");
 	p->orig.max = pm_read_khz(p->cpu, "cpufreq/scaling_max_freq");
+	/* A governor switch may change it (performance pins EPP 0). */
+	pm_attr_read(p->cpu, "cpufreq/energy_performance_preference",
+		p->orig.epp, sizeof(p->orig.epp));
 }
 
 /* "3", or "2-3" for a policy of two CPUs: for log lines. */

@@ -75,6 +75,8 @@ struct pm_orig {
 	uint32_t setspeed;		/* kHz under userspace, 0: none */
 	uint32_t min;			/* scaling_min/max_freq */
 	uint32_t max;
+	char epp[32];			/* energy_performance_preference,
+					 * "": none */
 };
 
 /*
