@@ -224,7 +224,7 @@ freqs_check(struct power_mgr *pm, const struct drv_case *c)
 	TEST_ASSERT_EQUAL(n, (int)c->nb_freqs, "frequencies");
 	TEST_ASSERT_EQUAL(f[n - 1], 1200000, "lowest");
 	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, CPU, &info), 0, "info");
-	TEST_ASSERT_EQUAL(info.turbo != 0, c->turbo != 0, "turbo");
+	TEST_ASSERT_EQUAL(info.turbo, (uint32_t)(c->turbo != 0), "has turbo");
 	for (i = 0; i < n && f[i] != c->top; i++)
 		;
 	TEST_ASSERT(i < n, "%u kHz listed", c->top);
