@@ -305,14 +305,17 @@ REGISTER_TEST(power_drivers, test_power_drivers);
  * state directory gives the policy back from the record. As the crash
  * left it, the governor brings EPP back; after the driver was registered
  * again (intel_pstate/status passive, then active: every policy at its
- * defaults), only the record knows it, and it is written.
+ * defaults), only the record knows it, and it is written. A fault
+ * handler's give-back (power_mgr_fault_restore) writes EPP too.
  */
 #define EPP_FILE	"cpu2/cpufreq/energy_performance_preference"
+
+enum crash { LEFT, REREGISTERED, FAULT };
 
 static int
 crash_body(void *arg)
 {
-	const int reregister = *(const int *)arg;
+	const enum crash how = *(const enum crash *)arg;
 	char dir[] = "/tmp/vmp_epp.XXXXXX", rec[PATH_MAX], buf[512];
 	struct power_mgr_conf conf = { .state_dir = dir };
 	struct power_mgr *pm;
@@ -328,14 +331,26 @@ crash_body(void *arg)
 	TEST_ASSERT(pid >= 0, "fork");
 	if (pid == 0) {
 		/* Dies holding CPU 2: _exit() skips the give-back. */
-		_exit(emu_eal_init() == 0 && power_mgr_create(&conf, &pm) == 0
-			&& power_mgr_request(pm, VM_A, CPU, POWER_MGR_MIN, 0)
-			== 0 ? 0 : 1);
+		if (emu_eal_init() < 0 || power_mgr_create(&conf, &pm) < 0 ||
+				power_mgr_request(pm, VM_A, CPU, POWER_MGR_MIN,
+					0) < 0)
+			_exit(1);
+		if (how == FAULT)
+			power_mgr_fault_restore();
+		_exit(0);
 	}
 	TEST_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
 		WEXITSTATUS(st) == 0, "the daemon that crashes");
-	EMU_ASSERT_LOG(GOV("performance") PIN_UP(1200000));
-	EMU_ASSERT_STR(EPP_FILE, "performance");
+	if (how == FAULT) {
+		EMU_ASSERT_LOG(GOV("performance") PIN_UP(1200000)
+			GOV("powersave") W("scaling_max_freq", "2400000")
+			W("scaling_min_freq", "1200000")
+			W("energy_performance_preference", "balance_power"));
+		EMU_ASSERT_STR(EPP_FILE, "balance_power");
+	} else {
+		EMU_ASSERT_LOG(GOV("performance") PIN_UP(1200000));
+		EMU_ASSERT_STR(EPP_FILE, "performance");
+	}
 	snprintf(rec, sizeof(rec), "%s/policy2", dir);
 	f = fopen(rec, "re");
 	TEST_ASSERT(f != NULL, "record %s", rec);
@@ -344,7 +359,7 @@ crash_body(void *arg)
 	buf[n] = '\0';
 	TEST_ASSERT(strstr(buf, "governor=powersave\n") != NULL &&
 		strstr(buf, "epp=balance_power\n") != NULL, "record: %s", buf);
-	if (reregister) {
+	if (how == REREGISTERED) {
 		EMU_ASSERT_WRITE("intel_pstate/status", "passive", 0);
 		EMU_ASSERT_WRITE("intel_pstate/status", "active", 0);
 		EMU_ASSERT_STR(EPP_FILE, "balance_performance");
@@ -355,13 +370,18 @@ crash_body(void *arg)
 	test_log_capture();
 	TEST_ASSERT_EQUAL(power_mgr_create(&conf, &pm), 0, "restart");
 	TEST_ASSERT_LOG("cpu 2: a previous vm_power_mgr left it under control: given back (governor powersave)");
-	if (reregister)
+	/* Limits are written back whatever they read; the rest if they
+	 * differ. */
+	if (how == LEFT)
+		EMU_ASSERT_LOG(GOV("powersave")
+			KHZ("scaling_max_freq", 2400000)
+			KHZ("scaling_min_freq", 1200000));
+	else if (how == REREGISTERED)
 		EMU_ASSERT_LOG(KHZ("scaling_max_freq", 2400000)
 			KHZ("scaling_min_freq", 1200000)
 			W("energy_performance_preference", "balance_power"));
 	else
-		EMU_ASSERT_LOG(GOV("powersave")
-			KHZ("scaling_max_freq", 2400000)
+		EMU_ASSERT_LOG(KHZ("scaling_max_freq", 2400000)
 			KHZ("scaling_min_freq", 1200000));
 	EMU_ASSERT_STR(EPP_FILE, "balance_power");
 	EMU_ASSERT_STR("cpu2/cpufreq/scaling_governor", "powersave");
@@ -379,10 +399,13 @@ static int
 test_power_drivers_crash_epp(void)
 {
 	struct emu_shape shape = { .nb_cpus = 4, .driver = "intel_pstate" };
-	static const int plain = 0, reregister = 1;
+	static const enum crash how[] = { LEFT, REREGISTERED, FAULT };
+	unsigned int i;
 
-	TEST_RUN(emu_run(&shape, crash_body, (void *)(uintptr_t)&plain));
-	return emu_run(&shape, crash_body, (void *)(uintptr_t)&reregister);
+	for (i = 0; i < RTE_DIM(how); i++)
+		TEST_RUN(emu_run(&shape, crash_body,
+			(void *)(uintptr_t)&how[i]));
+	return TEST_SUCCESS;
 }
 REGISTER_TEST(power_drivers_crash_epp, test_power_drivers_crash_epp);
 

@@ -284,6 +284,8 @@ policy_name(const struct pm_policy *p)
 static void
 add_undo(struct pm_policy *p, const char *file, const char *val)
 {
+	if (p->nb_undo == RTE_DIM(p->undo))
+		return;		/* cannot happen: at most 4 */
 	snprintf(p->undo[p->nb_undo].path, sizeof(p->undo[0].path),
 		PM_CPU_DIR "/cpu%u/cpufreq/%s", p->cpu, file);
 	snprintf(p->undo[p->nb_undo].val, sizeof(p->undo[0].val), "%s", val);
@@ -308,6 +310,9 @@ prepare_undo(struct pm_policy *p)
 		snprintf(khz, sizeof(khz), "%u", p->orig.min);
 		add_undo(p, "scaling_min_freq", khz);
 	}
+	/* Last, as pm_orig_restore(): after the governor that allows it. */
+	if (p->orig.epp[0] != '\0')
+		add_undo(p, "energy_performance_preference", p->orig.epp);
 }
 
 /* Record, then take @p: librte_power if it reaches the CPU, else ours. */
