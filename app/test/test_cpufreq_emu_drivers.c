@@ -200,6 +200,10 @@ amd_passive_body(void *arg)
 	EMU_ASSERT_STR("amd_pstate/status", "passive");
 	EMU_ASSERT_STR(P0 "scaling_driver", "amd-pstate");
 	EMU_ASSERT_STR(P0 "amd_pstate_max_freq", "2400000");
+	/* librte_power's amd_pstate reads these (the kernel needs _CPC). */
+	EMU_ASSERT_STR("cpu1/acpi_cppc/highest_perf", "240");
+	EMU_ASSERT_STR("cpu1/acpi_cppc/nominal_perf", "200");
+	EMU_ASSERT_STR("cpu1/acpi_cppc/nominal_freq", "2000");
 	EMU_ASSERT_STR("cpufreq/boost", "1");
 	/* Per-policy boost: off lowers cpuinfo_max_freq to nominal. */
 	EMU_ASSERT_WRITE("cpu1/cpufreq/boost", "0", 0);

@@ -187,7 +187,7 @@ unknown_driver_body(void *arg)
 	RTE_SET_USED(arg);
 	test_log_capture();
 	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
-	TEST_ASSERT_LOG("scaling driver 'intel_cpufreq' is not one vmpower drives");
+	TEST_ASSERT_LOG("scaling driver 'cpufreq-dt' is not one vmpower drives");
 	TEST_ASSERT_STR(power_mgr_driver(pm), "none");
 	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 0, "cores under control");
 	ASSERT_GOV(0, "powersave");	/* untouched */
@@ -199,7 +199,7 @@ static int
 test_power_driver_option(void)
 {
 	struct sandbox_shape acpi = { .nb_cpus = 2 };
-	struct sandbox_shape other = { .nb_cpus = 2, .driver = "intel_cpufreq" };
+	struct sandbox_shape other = { .nb_cpus = 2, .driver = "cpufreq-dt" };
 
 	TEST_RUN(sandbox_run(&acpi, option_body, NULL));
 	return sandbox_run(&other, unknown_driver_body, NULL);

@@ -26,7 +26,7 @@ rte_take(struct power_mgr *pm, struct pm_policy *p)
 	char now[32];
 	uint32_t n;
 
-	if (pm->env == PM_ENV_NOT_SET ||
+	if (pm->env == PM_ENV_NOT_SET || p->own_list ||
 			vmp_compat_power_lcore(p->cpu, &p->lcore) < 0)
 		return -ENXIO;		/* not in reach: the caller's to say */
 	if (rte_power_init(p->lcore) < 0) {

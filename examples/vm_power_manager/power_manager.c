@@ -547,7 +547,7 @@ power_mgr_core_info(struct power_mgr *pm, unsigned int cpu,
 		info->cur_idx = pm_policy_now(p);
 		if (info->cur_idx < p->nb_freqs)
 			info->cur_khz = p->freqs[info->cur_idx];
-		info->turbo = p->top;
+		info->turbo = p->top != 0;	/* top > 1 on amd-pstate */
 		info->priority = p->priority;
 		info->nb_votes = c->nb_votes;
 		info->changes = p->changes;

@@ -23,9 +23,11 @@
  * monitor NACKs them); a host with no cpufreq at all still gets a working
  * manager that controls nothing.
  *
- * Driver. conf->driver names one (acpi, pstate, cppc, or their
- * scaling_driver names); "auto" or NULL takes the scaling_driver of the
- * first CPU with cpufreq. librte_power's own auto-detection is never
+ * Driver. conf->driver names one (acpi, pstate, pstate-passive, cppc,
+ * amd, amd-epp, or a scaling_driver name: acpi-cpufreq, intel_pstate,
+ * intel_cpufreq, cppc_cpufreq, amd-pstate, amd-pstate-epp); "auto" or
+ * NULL takes the scaling_driver of the first CPU with cpufreq.
+ * librte_power's own auto-detection is never
  * used: it ends by trying the KVM guest backend, which has no place on a
  * host. Without librte_power's driver for it (none registered), the sysfs
  * backend drives every core.
@@ -33,7 +35,10 @@
  * Frequencies are indexes into the core's list as librte_power gives it:
  * highest first. With turbo, index 0 is the turbo frequency (acpi lists it
  * 1000 kHz above the next; intel_pstate and cppc add it on top) and index
- * 1 the highest without turbo; otherwise index 0 is the highest.
+ * 1 the highest without turbo (amd-pstate: several steps above nominal,
+ * the first at or below it); otherwise index 0 is the highest. Turbo off
+ * in the driver (boost, no_turbo) means no turbo step: it is never
+ * switched on.
  *
  * Policy. Each requester -- a VM's vCPU (POWER_MGR_VCPU()) or the CLI
  * (POWER_MGR_CLI) -- has at most one vote per CPU: a frequency index and
@@ -124,8 +129,8 @@ enum power_mgr_core_state {
 };
 
 struct power_mgr_conf {
-	/** acpi, pstate, cppc (or acpi-cpufreq, intel_pstate,
-	 * cppc_cpufreq); NULL or "auto": see the file comment. */
+	/** acpi, pstate, cppc... or a scaling_driver name; NULL or
+	 * "auto": see the file comment. */
 	const char *driver;
 	/** The only CPUs the manager may ever touch; NULL: all. */
 	const struct cpu_list *cpus;

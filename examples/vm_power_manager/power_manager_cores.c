@@ -24,13 +24,27 @@
 #include "cpu_list.h"
 #include "power_manager_private.h"
 
+/*
+ * Active-mode drivers (no userspace governor) are pinned: min = max.
+ * intel_pstate keeps librte_power's performance governor (the kernel
+ * sets EPP 0 under it, and gives the old EPP back with powersave);
+ * amd-pstate-epp, which librte_power lacks, stays under powersave, so
+ * its EPP is never touched. Where librte_power has no driver (env
+ * NOT_SET) vmpower's backend drives every core.
+ */
 static const struct pm_driver drivers[] = {
 	{ "acpi", "acpi-cpufreq", PM_ENV_ACPI_CPUFREQ, "userspace",
 		pm_freqs_acpi, 0 },
 	{ "pstate", "intel_pstate", PM_ENV_PSTATE_CPUFREQ, "performance",
 		pm_freqs_pstate, 1 },
+	{ "pstate-passive", "intel_cpufreq", PM_ENV_NOT_SET, "userspace",
+		pm_freqs_pstate, 0 },
 	{ "cppc", "cppc_cpufreq", PM_ENV_CPPC_CPUFREQ, "userspace",
 		pm_freqs_cppc, 0 },
+	{ "amd", "amd-pstate", VMP_PM_ENV_AMD_PSTATE, "userspace",
+		pm_freqs_amd, 0 },
+	{ "amd-epp", "amd-pstate-epp", PM_ENV_NOT_SET, "powersave",
+		pm_freqs_amd, 1 },
 };
 
 /* "cpu<N>" is a CPU; cpufreq, cpuidle... are not. */
@@ -87,7 +101,7 @@ pick_driver(struct power_mgr *pm, const char *want, const struct pm_driver **d)
 					strcmp(want, drivers[i].name) == 0)
 				*d = &drivers[i];
 		if (*d == NULL)
-			PM_LOG(ERR, "unknown driver '%s' (acpi, pstate, cppc or auto)",
+			PM_LOG(ERR, "unknown driver '%s' (acpi, pstate, pstate-passive, cppc, amd, amd-epp, a scaling_driver name, or auto)",
 				want);
 		return *d == NULL ? -EINVAL : 0;
 	}
@@ -103,7 +117,7 @@ pick_driver(struct power_mgr *pm, const char *want, const struct pm_driver **d)
 			*d = &drivers[i];
 			return 0;
 		}
-	PM_LOG(ERR, "cpu %u: scaling driver '%s' is not one vmpower drives (acpi-cpufreq, intel_pstate, cppc_cpufreq): power requests will be refused",
+	PM_LOG(ERR, "cpu %u: scaling driver '%s' is not one vmpower drives (acpi-cpufreq, intel_pstate, intel_cpufreq, cppc_cpufreq, amd-pstate, amd-pstate-epp): power requests will be refused",
 		cpu, name);
 	return 0;
 }
@@ -244,6 +258,9 @@ read_orig(struct pm_policy *p)
 	p->orig.setspeed = pm_read_khz(p->cpu, "cpufreq/scaling_setspeed");
 	p->orig.min = pm_read_khz(p->cpu, "cpufreq/scaling_min_freq");
 	p->orig.max = pm_read_khz(p->cpu, "cpufreq/scaling_max_freq");
+	/* A governor switch may change it (performance pins EPP 0). */
+	pm_attr_read(p->cpu, "cpufreq/energy_performance_preference",
+		p->orig.epp, sizeof(p->orig.epp));
 }
 
 /* "3", or "2-3" for a policy of two CPUs: for log lines. */
@@ -267,6 +284,8 @@ policy_name(const struct pm_policy *p)
 static void
 add_undo(struct pm_policy *p, const char *file, const char *val)
 {
+	if (p->nb_undo == RTE_DIM(p->undo))
+		return;		/* cannot happen: at most 4 */
 	snprintf(p->undo[p->nb_undo].path, sizeof(p->undo[0].path),
 		PM_CPU_DIR "/cpu%u/cpufreq/%s", p->cpu, file);
 	snprintf(p->undo[p->nb_undo].val, sizeof(p->undo[0].val), "%s", val);
@@ -291,6 +310,9 @@ prepare_undo(struct pm_policy *p)
 		snprintf(khz, sizeof(khz), "%u", p->orig.min);
 		add_undo(p, "scaling_min_freq", khz);
 	}
+	/* Last, as pm_orig_restore(): after the governor that allows it. */
+	if (p->orig.epp[0] != '\0')
+		add_undo(p, "energy_performance_preference", p->orig.epp);
 }
 
 /* Record, then take @p: librte_power if it reaches the CPU, else ours. */
@@ -378,32 +400,52 @@ pm_policy_apply(struct power_mgr *pm, struct pm_policy *p)
 	return 1;
 }
 
-/* Once at start: the CPUs librte_power cannot address, and why. */
+/* @l for a log line; 0 when it is empty. */
+static unsigned int
+cpus_str(const struct cpu_list *l, char *buf, size_t size)
+{
+	unsigned int n = cpu_list_count(l);
+
+	if (n > 0 && cpu_list_format(l, buf, size) < 0)
+		snprintf(buf, size, "%u CPUs", n);
+	return n;
+}
+
+/* Once at start: the CPUs librte_power does not drive, and why. */
 static void
 log_backends(struct power_mgr *pm)
 {
-	struct cpu_list ours;
+	struct cpu_list ours, off;
 	unsigned int cpu, lcore;
 	char buf[256];
 
 	if (cpu_list_init(&ours, RTE_MAX(pm->nb_cpus, 1u)) < 0)
 		return;
-	for (cpu = 0; cpu < pm->nb_cpus; cpu++)
-		if (pm->cores[cpu].state == POWER_MGR_CORE_READY &&
-				(pm->env == PM_ENV_NOT_SET ||
+	if (cpu_list_init(&off, RTE_MAX(pm->nb_cpus, 1u)) < 0) {
+		cpu_list_free(&ours);
+		return;
+	}
+	for (cpu = 0; cpu < pm->nb_cpus; cpu++) {
+		if (pm->cores[cpu].state != POWER_MGR_CORE_READY)
+			continue;
+		if (pm->cores[cpu].pol->own_list)
+			cpu_list_add(&off, cpu);
+		else if (pm->env == PM_ENV_NOT_SET ||
 				vmp_compat_power_lcore(pm->cores[cpu].pol->cpu,
-					&lcore) < 0))
+					&lcore) < 0)
 			cpu_list_add(&ours, cpu);
-	if (cpu_list_count(&ours) > 0) {
-		if (cpu_list_format(&ours, buf, sizeof(buf)) < 0)
-			snprintf(buf, sizeof(buf), "%u CPUs",
-				cpu_list_count(&ours));
+	}
+	if (cpus_str(&ours, buf, sizeof(buf)) > 0)
 		PM_LOG(INFO, "cpu %s: driven by vmpower's sysfs backend (librte_power %s)",
 			buf, pm->env == PM_ENV_NOT_SET ?
 			"has no driver for it loaded" :
 			"addresses only this process's lcores");
-	}
+	if (cpus_str(&off, buf, sizeof(buf)) > 0)
+		PM_LOG(INFO, "cpu %s: turbo is off in the driver (%s): no turbo step, driven by vmpower's sysfs backend",
+			buf, strcmp(pm->drv->name, "acpi-cpufreq") == 0 ?
+			"boost" : "intel_pstate/no_turbo");
 	cpu_list_free(&ours);
+	cpu_list_free(&off);
 }
 
 int
@@ -426,7 +468,7 @@ pm_cores_init(struct power_mgr *pm, const struct power_mgr_conf *conf)
 		pm->drv = d;
 		pm->driver = d->name;
 		/* Without librte_power's driver, ours drives every core. */
-		if (rte_power_set_env(d->env) == 0)
+		if (d->env != PM_ENV_NOT_SET && rte_power_set_env(d->env) == 0)
 			pm->env = d->env;
 	}
 	for (cpu = 0; cpu < pm->nb_cpus; cpu++)

@@ -10,7 +10,8 @@
  * arbitration, the public API), power_manager_cores.c (which CPUs, which
  * driver, which backend takes each core), the backends that do the work
  * (power_backend_rte.c: librte_power; power_backend_sysfs.c: vmpower's
- * own, for the CPUs librte_power cannot address) and power_sysfs.c.
+ * own, for the CPUs librte_power cannot address), power_freqs.c (the
+ * drivers' frequency lists), power_records.c and power_sysfs.c.
  * No lock: one thread at a time uses the manager (see power_manager.h).
  */
 
@@ -74,6 +75,8 @@ struct pm_orig {
 	uint32_t setspeed;		/* kHz under userspace, 0: none */
 	uint32_t min;			/* scaling_min/max_freq */
 	uint32_t max;
+	char epp[32];			/* energy_performance_preference,
+					 * "": none */
 };
 
 /*
@@ -94,6 +97,8 @@ struct pm_policy {
 	uint32_t turbo_khz;		/* sysfs: what index 0 writes, 0: its
 					 * listed value */
 	int pinned;			/* min = max, not setspeed */
+	int own_list;			/* librte_power's list would differ
+					 * (turbo off in the driver) */
 	int taken;
 	uint32_t cur;			/* index last written while taken */
 	struct pm_orig orig;
@@ -173,10 +178,11 @@ uint32_t pm_read_khz(unsigned int cpu, const char *file);
 int pm_write_khz(unsigned int cpu, const char *file, uint32_t khz);
 char *pm_governor_read(unsigned int cpu, char *buf, size_t size);
 
-/* power_backend_sysfs.c: each driver's frequency list, as librte_power's. */
+/* power_freqs.c: each driver's frequency list, as librte_power's. */
 int pm_freqs_acpi(struct pm_policy *p);
 int pm_freqs_pstate(struct pm_policy *p);
 int pm_freqs_cppc(struct pm_policy *p);
+int pm_freqs_amd(struct pm_policy *p);
 
 /* power_records.c: crash records of taken policies, in conf->state_dir. */
 /* Lock the directory (one daemon a host), give back what a dead

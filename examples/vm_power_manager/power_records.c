@@ -4,7 +4,7 @@
 
 /*
  * Crash records: before the manager first writes a cpufreq policy, what
- * that policy ran (governor, frequency, limits) is written to
+ * that policy ran (governor, frequency, limits, EPP) is written to
  * <state_dir>/policy<cpu>; the record goes when the policy is given back.
  * A daemon killed by SIGKILL, or dead any way that skips its exit path,
  * leaves its records; the next one, holding the directory's lock, gives
@@ -26,6 +26,7 @@
 #include "power_manager_private.h"
 
 #define LOCK_FILE	"lock"
+#define EPP_FILE	"cpufreq/energy_performance_preference"
 
 static void
 record_path(const struct power_mgr *pm, unsigned int cpu, char *buf,
@@ -70,6 +71,17 @@ pm_orig_restore(unsigned int cpu, const struct pm_orig *o, int pinned)
 			ret = r;
 		}
 	}
+	/* EPP last: the governor decides whether it may change (EBUSY
+	 * under performance) and the kernel may have given it back. */
+	if (o->epp[0] != '\0' && strcmp(pm_attr_read(cpu, EPP_FILE, now,
+			sizeof(now)), o->epp) != 0) {
+		r = pm_attr_write(cpu, EPP_FILE, o->epp);
+		if (r < 0) {
+			PM_LOG(ERR, "cpu %u: cannot give EPP %s back: %s", cpu,
+				o->epp, strerror(-r));
+			ret = r;
+		}
+	}
 	return ret;
 }
 
@@ -92,8 +104,8 @@ pm_record_save(struct power_mgr *pm, const struct pm_policy *p)
 		return -errno;
 	}
 	ok = fprintf(f, "cpu=%u\npinned=%d\ngovernor=%s\nsetspeed=%u\n"
-		"min=%u\nmax=%u\n", p->cpu, p->pinned, p->orig.gov,
-		p->orig.setspeed, p->orig.min, p->orig.max) > 0;
+		"min=%u\nmax=%u\nepp=%s\n", p->cpu, p->pinned, p->orig.gov,
+		p->orig.setspeed, p->orig.min, p->orig.max, p->orig.epp) > 0;
 	/* The record must be whole before the first write it guards. */
 	ok &= fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok &= fclose(f) == 0;
@@ -145,6 +157,8 @@ record_read(const char *path, unsigned int *cpu, int *pinned,
 			o->min = v;
 		else if (sscanf(line, "max=%u", &v) == 1)
 			o->max = v;
+		else if (strncmp(line, "epp=", 4) == 0)	/* may be empty */
+			sscanf(line + 4, "%31s", o->epp);
 	}
 	fclose(f);
 	snprintf(o->gov, sizeof(o->gov), "%s", gov);

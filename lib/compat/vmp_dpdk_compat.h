@@ -18,6 +18,8 @@
  *   vmp_compat_power_select() copies its functions into the pointers.
  * - librte_power's lcore -> CPU: see vmp_compat_power_lcore(), which
  *   keeps to what every release and patch level agrees on.
+ * - PM_ENV_AMD_PSTATE_CPUFREQ (23.11): VMP_PM_ENV_AMD_PSTATE, NOT_SET
+ *   before (no librte_power driver for amd-pstate).
  * - rte_power_set_freq() returns uint32_t since 24.11 (int before), still
  *   negative on error: callers compare (int)rte_power_set_freq(...) < 0.
  * - rte_thread_create_control() (23.07) replaces rte_ctrl_thread_create().
@@ -81,6 +83,12 @@ int rte_power_register_cpufreq_ops(struct rte_power_cpufreq_ops *ops);
 #else
 #include <rte_power.h>
 #define VMP_POWER_HAS_CPUFREQ_OPS 0
+#endif
+
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+#define VMP_PM_ENV_AMD_PSTATE	PM_ENV_AMD_PSTATE_CPUFREQ
+#else
+#define VMP_PM_ENV_AMD_PSTATE	PM_ENV_NOT_SET
 #endif
 
 /** librte_power's value for "no frequency index" (not in its headers). */

@@ -265,7 +265,7 @@ class Model(PolicyMixin):
         if gi is not None and self.gname(gi) is not None and (
                 self.hotplug == 'kernel' or cpu not in self.offline):
             names.append('cpufreq')
-        if self.family == 'cppc':
+        if self.family in ('cppc', 'amd'):    # amd-pstate needs _CPC too
             names.append('acpi_cppc')
         if not rest:
             return ('d', lambda: names)
