@@ -33,18 +33,18 @@
  * NOT_SET) vmpower's backend drives every core.
  */
 static const struct pm_driver drivers[] = {
-	{ "acpi", "acpi-cpufreq", PM_ENV_ACPI_CPUFREQ, "userspace",
-		pm_freqs_acpi, 0 },
-	{ "pstate", "intel_pstate", PM_ENV_PSTATE_CPUFREQ, "performance",
-		pm_freqs_pstate, 1 },
-	{ "pstate-passive", "intel_cpufreq", PM_ENV_NOT_SET, "userspace",
-		pm_freqs_pstate, 0 },
-	{ "cppc", "cppc_cpufreq", PM_ENV_CPPC_CPUFREQ, "userspace",
-		pm_freqs_cppc, 0 },
-	{ "amd", "amd-pstate", VMP_PM_ENV_AMD_PSTATE, "userspace",
-		pm_freqs_amd, 0 },
-	{ "amd-epp", "amd-pstate-epp", PM_ENV_NOT_SET, "powersave",
-		pm_freqs_amd, 1 },
+	{ .opt = "acpi", .name = "acpi-cpufreq", .env = PM_ENV_ACPI_CPUFREQ,
+		.governor = "userspace", .freqs = pm_freqs_acpi, .pinned = 0 },
+	{ .opt = "pstate", .name = "intel_pstate", .env = PM_ENV_PSTATE_CPUFREQ,
+		.governor = "performance", .freqs = pm_freqs_pstate, .pinned = 1 },
+	{ .opt = "pstate-passive", .name = "intel_cpufreq", .env = PM_ENV_NOT_SET,
+		.governor = "userspace", .freqs = pm_freqs_pstate, .pinned = 0 },
+	{ .opt = "cppc", .name = "cppc_cpufreq", .env = PM_ENV_CPPC_CPUFREQ,
+		.governor = "userspace", .freqs = pm_freqs_cppc, .pinned = 0 },
+	{ .opt = "amd", .name = "amd-pstate", .env = VMP_PM_ENV_AMD_PSTATE,
+		.governor = "userspace", .freqs = pm_freqs_amd, .pinned = 0 },
+	{ .opt = "amd-epp", .name = "amd-pstate-epp", .env = PM_ENV_NOT_SET,
+		.governor = "powersave", .freqs = pm_freqs_amd, .pinned = 1 },
 };
 
 /* "cpu<N>" is a CPU; cpufreq, cpuidle... are not. */

@@ -61,10 +61,10 @@ extern const struct pm_backend pm_backend_sysfs;
 struct pm_driver {
 	const char *opt;		/* --driver's short name */
 	const char *name;		/* scaling_driver */
-	enum power_management_env env;	/* librte_power's */
 	const char *governor;		/* the one our backend sets */
 	/* @p's frequency list, read only. @return 0 or -errno (logged). */
 	int (*freqs)(struct pm_policy *p);
+	enum power_management_env env;	/* librte_power's */
 	/* Index @idx is written as min = max (active mode), not setspeed. */
 	int pinned;
 };
