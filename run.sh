@@ -35,7 +35,7 @@ JOBS=${VMP_JOBS:-$(nproc)}
 PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
 	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
 	python3-sphinx doxygen dpdk-dev libxml2-utils groff-base
-	fuse3 python3-fusepy)
+	fuse3 python3-fusepy libsystemd-dev)
 
 # Static analysers for the security checks (sanitizers come with gcc).
 PACKAGES+=(cppcheck clang-tidy)

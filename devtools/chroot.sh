@@ -31,7 +31,7 @@ PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3 util-linux
 	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
 	dpdk-dev libxml2-utils groff-base python3-sphinx doxygen
 	libnuma-dev libfdt-dev libbsd-dev libarchive-dev libpcap-dev
-	procps ca-certificates fuse3 python3-fusepy)
+	procps ca-certificates fuse3 python3-fusepy libsystemd-dev)
 # dpdk-telemetry.py (the docs test's telemetry session): in dpdk-dev on
 # Debian 12, in dpdk since Debian 13.
 PACKAGES+=(dpdk)

@@ -521,3 +521,67 @@ test_daemon_signals(void)
 	return sandbox_run(&shape, signals, NULL);
 }
 REGISTER_TEST(daemon_signals, test_daemon_signals);
+
+/*
+ * Service mode, against a fake NOTIFY_SOCKET as systemd's: READY=1 once
+ * ready, WATCHDOG=1 at half of WATCHDOG_USEC while the loop answers,
+ * STOPPING=1 on the way out; log lines carry the journal's priorities
+ * when stderr is the journal's stream.
+ */
+static int
+notify(void *arg)
+{
+	static const char *const extra[] = { "--libvirt-uri",
+		"test:///default", "--no-cli", NULL };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char env_sock[160], msg[512], dir[] = "/tmp/vmp_notify.XXXXXX";
+	const char *env[] = { env_sock, "WATCHDOG_USEC=200000", NULL };
+	struct timeval tv = { .tv_sec = 10 };
+	static const char status[] = "READY=1\nSTATUS=channel directory";
+	int fd, pings = 0, ready = 0, stopping = 0, msgs = 0;
+	struct daemon d;
+	ssize_t n;
+
+	(void)arg;
+	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
+	snprintf(env_sock, sizeof(env_sock), "NOTIFY_SOCKET=%s", sa.sun_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	TEST_ASSERT(fd >= 0 && bind(fd, (struct sockaddr *)&sa,
+		sizeof(sa)) == 0, "");
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	TEST_ASSERT_EQUAL(daemon_start_env(&d, env, 1, extra), 0, "");
+	/* The journal's priority: <6> is INFO. */
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "<6>VM_POWER_MGR: ready:", 10000),
+		0, "");
+	while (pings < 3 && msgs++ < 50 &&
+			(n = recv(fd, msg, sizeof(msg) - 1, 0)) > 0) {
+		msg[n] = '\0';
+		ready += strncmp(msg, status, strlen(status)) == 0;
+		pings += ready && strcmp(msg, "WATCHDOG=1") == 0;
+	}
+	TEST_ASSERT_EQUAL(ready, 1, "READY=1 with a status, once");
+	TEST_ASSERT_EQUAL(pings, 3, "WATCHDOG=1 while the loop runs");
+	kill(d.pid, SIGTERM);
+	while (!stopping && msgs++ < 100 &&
+			(n = recv(fd, msg, sizeof(msg) - 1, 0)) > 0) {
+		msg[n] = '\0';
+		stopping = strcmp(msg, "STOPPING=1") == 0;
+	}
+	TEST_ASSERT(stopping, "STOPPING=1");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
+	daemon_close(&d);
+	close(fd);
+	unlink(sa.sun_path);
+	rmdir(dir);
+	return TEST_SUCCESS;
+}
+
+static int
+test_daemon_notify(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 2 };
+
+	return sandbox_run(&shape, notify, NULL);
+}
+REGISTER_TEST(daemon_notify, test_daemon_notify);

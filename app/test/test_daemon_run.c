@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -47,6 +48,9 @@ static int
 proc_start(struct daemon *d, const char *path, const char *tag,
 		const char *const lcores[2], const char *const *extra)
 {
+	const char *const *env = d->env;
+	int journal = d->journal;
+
 	const char *argv[32] = {
 		path, lcores ? lcores[0] : "-l", lcores ? lcores[1] : "0",
 		"--no-huge", "--no-pci", "-m", "64",
@@ -69,9 +73,25 @@ proc_start(struct daemon *d, const char *path, const char *tag,
 		return -errno;
 	d->pid = fork();
 	if (d->pid == 0) {
+		struct stat st;
+		char js[64];
+
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(out[1], 2);
+		for (; env != NULL && *env != NULL; env++)
+			putenv((char *)(uintptr_t)*env);
+		/* As systemd says its journal stream is stderr. */
+		if (journal && fstat(2, &st) == 0) {
+			snprintf(js, sizeof(js), "%llu:%llu",
+				(unsigned long long)st.st_dev,
+				(unsigned long long)st.st_ino);
+			setenv("JOURNAL_STREAM", js, 1);
+		}
+		/* sd_watchdog_enabled() wants the pid it is meant for. */
+		snprintf(js, sizeof(js), "%d", (int)getpid());
+		if (getenv("WATCHDOG_USEC") != NULL)
+			setenv("WATCHDOG_PID", js, 1);
 		execv(path, (char *const *)argv);
 		_exit(127);
 	}
@@ -90,8 +110,30 @@ daemon_start(struct daemon *d, const char *const *extra)
 	return daemon_start_lcores(d, NULL, extra);
 }
 
+static int start_daemon(struct daemon *d, const char *const lcores[2],
+	const char *const *extra);
+
+int
+daemon_start_env(struct daemon *d, const char *const *env, int journal,
+	const char *const *extra)
+{
+	d->env = env;
+	d->journal = journal;
+	return start_daemon(d, NULL, extra);
+}
+
 int
 daemon_start_lcores(struct daemon *d, const char *const lcores[2],
+	const char *const *extra)
+{
+	d->env = NULL;
+	d->journal = 0;
+	return start_daemon(d, lcores, extra);
+}
+
+/* vm_power_mgr with its own state directory, d->env and d->journal. */
+static int
+start_daemon(struct daemon *d, const char *const lcores[2],
 	const char *const *extra)
 {
 	const char *opts[24] = { "--state-dir", d->state_dir };
@@ -113,6 +155,8 @@ int
 guest_cli_start(struct daemon *d, const char *const *extra)
 {
 	d->state_dir[0] = '\0';
+	d->env = NULL;
+	d->journal = 0;
 	return proc_start(d, binary("GUEST_CLI",
 		"build/examples/vm_power_manager/guest_cli/guest_cli"),
 		"vmp_guest", NULL, extra);

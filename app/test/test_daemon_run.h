@@ -23,10 +23,16 @@ struct daemon {
 	size_t len;
 	char prefix[32];	/* EAL --file-prefix: its telemetry socket */
 	char state_dir[32];	/* its --state-dir (crash records, lock) */
+	const char *const *env;	/* "K=V" more in its environment */
+	int journal;		/* its stderr is systemd's journal stream */
 };
 
 /* Start vm_power_mgr with @extra options after "--" (NULL-terminated). */
 int daemon_start(struct daemon *d, const char *const *extra);
+/* The same with @env ("K=V", NULL-terminated) added to its environment,
+ * and with @journal, $JOURNAL_STREAM naming its stderr as systemd does. */
+int daemon_start_env(struct daemon *d, const char *const *env, int journal,
+	const char *const *extra);
 /* The same with EAL's lcores given as @lcores ({"--lcores", "0@1"}). */
 int daemon_start_lcores(struct daemon *d, const char *const lcores[2],
 	const char *const *extra);

@@ -764,7 +764,11 @@ def scenarios_inside(blocks):
 
 def systemd_unit(b):
     unit = {}
-    for ln in b.body:
+    body = b.body
+    if b.directive == 'literalinclude':
+        body = open(os.path.join(os.path.dirname(b.path),
+                                 b.arg)).read().split('\n')
+    for ln in body:
         m = re.match(r'^(\w+)=(.*)$', ln)
         if m:
             unit.setdefault(m.group(1), []).append(m.group(2))

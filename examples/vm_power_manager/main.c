@@ -27,6 +27,7 @@
 #include "libvirt_adapter.h"
 #include "power_manager.h"
 #include "power_telemetry.h"
+#include "service.h"
 #include "vm_power_cli.h"
 
 RTE_LOG_REGISTER(vmp_main_logtype, vmpower.main, INFO);
@@ -296,6 +297,7 @@ main(int argc, char **argv)
 {
 	struct power_mgr_conf pconf = { 0 };
 	struct monitor_conf mconf = { 0 };
+	char status[PATH_MAX + 64];
 	sigset_t sigs;
 	int ret;
 
@@ -303,6 +305,7 @@ main(int argc, char **argv)
 		usage(argv[0]);
 		return 0;
 	}
+	service_log_init();
 	/* Before EAL's threads exist, so that none of them takes these. */
 	monitor_stop_signals(&sigs);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
@@ -358,14 +361,18 @@ main(int argc, char **argv)
 		MAIN_LOG(WARNING, "telemetry commands not registered");
 	if (!d.no_cli && vm_power_cli_start(d.mon, d.va) < 0)
 		MAIN_LOG(ERR, "CLI could not start");
-	MAIN_LOG(INFO, "ready: channel directory %s, %u cores controllable (%s)",
+	snprintf(status, sizeof(status),
+		"channel directory %s, %u cores controllable (%s)",
 		chmgr_channel_dir(monitor_chmgr(d.mon)),
 		d.pm ? power_mgr_nb_ready(d.pm) : 0,
 		d.pm ? power_mgr_driver(d.pm) : "none");
+	MAIN_LOG(INFO, "ready: %s", status);
+	service_ready(d.mon, status);
 
 	monitor_run(d.mon);
 
 	MAIN_LOG(INFO, "stopping: closing channels, restoring cores");
+	service_stopping();
 	vm_power_cli_stop();
 	virt_adapter_destroy(d.va);
 	monitor_destroy(d.mon);
