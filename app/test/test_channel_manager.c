@@ -39,6 +39,7 @@ struct fixture {
 	char ev_vm[64];
 	int ev;
 	unsigned int nb_events;
+	int evq[32];		/* every event, in order */
 };
 
 static const char node_fmt[] =
@@ -68,13 +69,17 @@ static const char node_fmt[] =
 "</node>\n";
 
 static void
-on_event(const char *vm, enum virt_event ev, void *opaque)
+on_event(struct virt_adapter *va, const char *vm, enum virt_event ev,
+		void *opaque)
 {
 	struct fixture *f = opaque;
 
+	(void)va;
 	pthread_mutex_lock(&f->lock);
 	snprintf(f->ev_vm, sizeof(f->ev_vm), "%s", vm);
 	f->ev = ev;
+	if (f->nb_events < RTE_DIM(f->evq))
+		f->evq[f->nb_events] = ev;
 	f->nb_events++;
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
@@ -93,6 +98,22 @@ wait_event(struct fixture *f, const char *vm, int ev)
 	while (!(f->ev == ev && strcmp(f->ev_vm, vm) == 0) && ret == 0)
 		ret = pthread_cond_timedwait(&f->cond, &f->lock, &ts);
 	f->ev = -1;
+	pthread_mutex_unlock(&f->lock);
+	return ret == 0 ? 0 : -ETIMEDOUT;
+}
+
+/* Wait until @n events came in all; @return 0 or -ETIMEDOUT. */
+static int
+wait_nb_events(struct fixture *f, unsigned int n)
+{
+	struct timespec ts;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	pthread_mutex_lock(&f->lock);
+	while (f->nb_events < n && ret == 0)
+		ret = pthread_cond_timedwait(&f->cond, &f->lock, &ts);
 	pthread_mutex_unlock(&f->lock);
 	return ret == 0 ? 0 : -ETIMEDOUT;
 }
@@ -626,7 +647,7 @@ test_chmgr_pin_outside(void)
 	TEST_ASSERT(dom != NULL, "");
 	TEST_ASSERT_EQUAL(virDomainPinVcpu(dom, 1, &map, 1), 0, "");
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 1, "2-3"));
-	on_event("vm0", VIRT_EVENT_CHANGED, &f);
+	on_event(va, "vm0", VIRT_EVENT_CHANGED, &f);
 	TEST_RUN(apply_event(&f, va, m, "vm0", VIRT_EVENT_CHANGED));
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 1, "6"));
 	virDomainFree(dom);
@@ -636,6 +657,180 @@ test_chmgr_pin_outside(void)
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(chmgr_pin_outside, test_chmgr_pin_outside);
+
+/*
+ * Fast destroy+start (nova hard reboot, crash and autostart): by the time
+ * the loop reads the VM for the STOPPED event it runs again. The events
+ * decide: the old process's votes go, the channels come back.
+ */
+static int
+test_chmgr_fast_restart(void)
+{
+	struct fixture f;
+	struct virt_adapter *va;
+	struct virt_vm snap;
+	struct chmgr *m;
+	struct vm *vm;
+	virDomainPtr dom;
+	char err[256], byte;
+	int la, c, c2, old_id;
+	unsigned int i;
+
+	TEST_RUN(fixture_init(&f));
+	va = virt_adapter_create(f.v.uri, on_event, &f);
+	TEST_ASSERT(va != NULL, "");
+	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
+	TEST_RUN(add_vm(va, m, "vm0"));
+	la = test_virt_listen(&f.v, "qemu/vm0-a");
+	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
+		1, "%s", err);
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "");
+	vm = chmgr_find_vm(m, "vm0");
+	old_id = vm->dom_id;
+	TEST_ASSERT(old_id > 0, "the process is known: %d", old_id);
+
+	dom = virDomainLookupByName(virt_adapter_conn(va), "vm0");
+	TEST_ASSERT(dom != NULL, "");
+	TEST_ASSERT_EQUAL(virDomainDestroy(dom), 0, "");
+	TEST_ASSERT_EQUAL(virDomainCreate(dom), 0, "");
+	TEST_ASSERT_EQUAL(wait_nb_events(&f, 2), 0, "");
+	TEST_ASSERT_EQUAL(f.evq[0], VIRT_EVENT_STOPPED, "");
+	TEST_ASSERT_EQUAL(f.evq[1], VIRT_EVENT_STARTED, "");
+	/* Read late, as the loop does: running, as a new process. */
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	TEST_ASSERT(snap.running && snap.id != old_id, "id %d", snap.id);
+	test_log_capture();
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0",
+			(enum virt_event)f.evq[i], &snap), 0, "");
+	virt_vm_free(&snap);
+	TEST_ASSERT_LOG("VM vm0 stopped: channels closed, votes dropped");
+	TEST_ASSERT_LOG("VM vm0 started: reconnecting 1 channels");
+	TEST_ASSERT_EQUAL(f.vm_downs, 1, "the old process's votes dropped");
+	TEST_ASSERT_EQUAL(f.downs, 1, "the old channel closed");
+	TEST_ASSERT_EQUAL(read(c, &byte, 1), 0, "the old peer sees EOF");
+	close(c);
+	c2 = test_virt_accept(la);
+	TEST_ASSERT(c2 >= 0, "reconnected with no CLI command");
+	TEST_ASSERT_EQUAL(f.ups, 2, "");
+	TEST_ASSERT(vm->running && vm->channels[0]->fd >= 0, "");
+	close(c2);
+
+	/* Events lost or unreadable, a re-read alone still converges. */
+	TEST_ASSERT_EQUAL(virDomainDestroy(dom), 0, "");
+	TEST_ASSERT_EQUAL(virDomainCreate(dom), 0, "");
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_update_vm(m, &snap), 0, "");
+	virt_vm_free(&snap);
+	TEST_ASSERT_EQUAL(f.vm_downs, 2, "new process: votes dropped");
+	c2 = test_virt_accept(la);
+	TEST_ASSERT(c2 >= 0, "reconnected");
+	close(c2);
+
+	/* No snapshot at all: the events alone. */
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_STARTED, NULL),
+		0, "");
+	TEST_ASSERT_EQUAL(f.vm_downs, 3, "a start means a new process");
+	c2 = test_virt_accept(la);
+	TEST_ASSERT(c2 >= 0, "reconnected");
+	close(c2);
+	virDomainFree(dom);
+	chmgr_destroy(m);
+	virt_adapter_destroy(va);
+	fixture_fini(&f);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(chmgr_fast_restart, test_chmgr_fast_restart);
+
+/*
+ * Same process: a guest reset (virsh reset/reboot) drops the votes and
+ * keeps the channels; pause/resume keep both; QEMU's RESUMED then STARTED
+ * at boot connects once. The test driver emits no reboot event: it is
+ * delivered here as the adapter does.
+ */
+static int
+test_chmgr_reset_resume(void)
+{
+	struct fixture f;
+	struct virt_adapter *va;
+	struct virt_vm snap;
+	struct chmgr *m;
+	struct vm *vm;
+	virDomainPtr dom;
+	char err[256];
+	int la, c, fd;
+
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_RESUMED,
+		0), VIRT_EVENT_RESUMED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_STARTED,
+		VIR_DOMAIN_EVENT_STARTED_WAKEUP), VIRT_EVENT_RESUMED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_STARTED,
+		VIR_DOMAIN_EVENT_STARTED_MIGRATED), VIRT_EVENT_STARTED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_STOPPED,
+		VIR_DOMAIN_EVENT_STOPPED_MIGRATED), VIRT_EVENT_STOPPED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_CRASHED,
+		VIR_DOMAIN_EVENT_CRASHED_PANICKED), VIRT_EVENT_SUSPENDED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_SHUTDOWN,
+		0), VIRT_EVENT_CHANGED, "");
+
+	TEST_RUN(fixture_init(&f));
+	va = virt_adapter_create(f.v.uri, on_event, &f);
+	TEST_ASSERT(va != NULL, "");
+	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
+	TEST_RUN(add_vm(va, m, "vm0"));
+	la = test_virt_listen(&f.v, "qemu/vm0-a");
+	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
+		1, "%s", err);
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "");
+	vm = chmgr_find_vm(m, "vm0");
+	fd = vm->channels[0]->fd;
+
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	test_log_capture();
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_REBOOTED,
+		&snap), 0, "");
+	TEST_ASSERT_LOG("VM vm0 was reset: votes dropped, channels kept");
+	TEST_ASSERT_EQUAL(f.vm_downs, 1, "");
+	TEST_ASSERT_EQUAL(f.downs, 0, "");
+	TEST_ASSERT_EQUAL(vm->channels[0]->fd, fd, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_SUSPENDED,
+		&snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_RESUMED,
+		&snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_STARTED,
+		&snap), 0, "");
+	TEST_ASSERT_EQUAL(f.vm_downs, 1, "same process: nothing dropped");
+	TEST_ASSERT_EQUAL(f.downs, 0, "");
+	TEST_ASSERT_EQUAL(vm->channels[0]->fd, fd, "");
+	virt_vm_free(&snap);
+
+	/* Boot as QEMU reports it: RESUMED, then STARTED; one connect. */
+	dom = virDomainLookupByName(virt_adapter_conn(va), "vm0");
+	TEST_ASSERT(dom != NULL, "");
+	TEST_ASSERT_EQUAL(virDomainDestroy(dom), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_STOPPED, NULL),
+		0, "");
+	close(c);
+	TEST_ASSERT_EQUAL(virDomainCreate(dom), 0, "");
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_RESUMED,
+		&snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_STARTED,
+		&snap), 0, "");
+	virt_vm_free(&snap);
+	TEST_ASSERT_EQUAL(f.ups, 2, "connected once per boot");
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "");
+	close(c);
+	virDomainFree(dom);
+	chmgr_destroy(m);
+	virt_adapter_destroy(va);
+	fixture_fini(&f);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(chmgr_reset_resume, test_chmgr_reset_resume);
 
 /* No libvirt: the adapter exists, says why, and every call fails fast. */
 static int

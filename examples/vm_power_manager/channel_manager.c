@@ -211,6 +211,7 @@ take_snapshot(struct vm *vm, const struct virt_vm *snap)
 	vm->xml = xml;
 	vm->nb_xml = snap->nb_channels;
 	vm->running = snap->running;
+	vm->dom_id = snap->running ? snap->id : -1;
 	return 0;
 nomem:
 	if (pcpus != NULL)
@@ -630,32 +631,63 @@ refresh_paths(struct chmgr *m, struct vm *vm)
 	}
 }
 
+static void
+reconnect_all(struct chmgr *m, struct vm *vm)
+{
+	char err[256];
+	uint32_t i;
+
+	for (i = 0; i < vm->nb_channels; i++)
+		if (vm->channels[i]->fd < 0)
+			connect_channel(m, vm->channels[i], err, sizeof(err));
+}
+
+static void
+vm_started(struct chmgr *m, struct vm *vm)
+{
+	CHMGR_LOG(INFO, "VM %s started: reconnecting %u channels", vm->name,
+		vm->nb_channels);
+	vm->running = 1;
+	reconnect_all(m, vm);
+}
+
+static void
+vm_stopped(struct chmgr *m, struct vm *vm)
+{
+	CHMGR_LOG(INFO, "VM %s stopped: channels closed, votes dropped",
+		vm->name);
+	vm->running = 0;
+	vm->dom_id = -1;
+	vm_down(m, vm);
+}
+
 int
 chmgr_update_vm(struct chmgr *m, const struct virt_vm *snap)
 {
 	struct vm *vm = chmgr_find_vm(m, snap->name);
-	int was_running, ret;
-	uint32_t i;
-	char err[256];
+	int was_running, old_id, ret;
 
 	if (vm == NULL)
 		return -ENOENT;
 	was_running = vm->running;
+	old_id = vm->dom_id;
 	ret = take_snapshot(vm, snap);
 	if (ret < 0)
 		return ret;
 	refresh_paths(m, vm);
 	if (was_running && !vm->running) {
-		CHMGR_LOG(INFO, "VM %s stopped: channels closed, votes dropped",
-			vm->name);
-		vm_down(m, vm);
+		vm->running = 1;
+		vm_stopped(m, vm);
 	} else if (!was_running && vm->running) {
-		CHMGR_LOG(INFO, "VM %s started: reconnecting %u channels",
-			vm->name, vm->nb_channels);
-		for (i = 0; i < vm->nb_channels; i++)
-			if (vm->channels[i]->fd < 0)
-				connect_channel(m, vm->channels[i], err,
-					sizeof(err));
+		vm_started(m, vm);
+	} else if (vm->running && old_id > 0 && vm->dom_id > 0 &&
+			old_id != vm->dom_id) {
+		/* Stopped and started again since we last looked. */
+		CHMGR_LOG(INFO, "VM %s runs as a new process (id %d, was %d)",
+			vm->name, vm->dom_id, old_id);
+		vm_stopped(m, vm);
+		vm->dom_id = snap->id;
+		vm_started(m, vm);
 	}
 	return 0;
 }
@@ -665,6 +697,7 @@ chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 		const struct virt_vm *snap)
 {
 	struct vm *vm = chmgr_find_vm(m, name);
+	int was_running, old_id;
 
 	if (vm == NULL)
 		return -ENOENT;
@@ -673,15 +706,47 @@ chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 			name);
 		return chmgr_rm_vm(m, name);
 	}
-	if (snap == NULL) {
-		/* Unreadable now: act on the event alone. */
-		if (ev == VIRT_EVENT_STOPPED && vm->running) {
-			vm->running = 0;
-			CHMGR_LOG(INFO, "VM %s stopped: channels closed, votes "
-				"dropped", name);
-			vm_down(m, vm);
+	was_running = vm->running;
+	old_id = vm->dom_id;
+	switch (ev) {
+	case VIRT_EVENT_STOPPED:
+		/* The pinning and XML of the snapshot, not its state. */
+		if (snap != NULL && take_snapshot(vm, snap) == 0)
+			refresh_paths(m, vm);
+		vm->running = was_running;
+		if (was_running)
+			vm_stopped(m, vm);
+		vm->dom_id = -1;
+		return 0;
+	case VIRT_EVENT_STARTED:
+		if (snap != NULL && take_snapshot(vm, snap) == 0)
+			refresh_paths(m, vm);
+		vm->running = was_running;
+		if (was_running && (snap == NULL || snap->id <= 0 ||
+				snap->id != old_id)) {
+			/* The stop went unseen (or came too late to read). */
+			CHMGR_LOG(INFO, "VM %s restarted: the old process's "
+				"votes are dropped", name);
+			vm_stopped(m, vm);
+		}
+		vm->dom_id = snap != NULL && snap->running ? snap->id : -1;
+		if (!vm->running)
+			vm_started(m, vm);
+		else
+			reconnect_all(m, vm);	/* already this process */
+		return 0;
+	case VIRT_EVENT_REBOOTED:
+		if (snap != NULL)
+			chmgr_update_vm(m, snap);
+		if (vm->running) {
+			CHMGR_LOG(INFO, "VM %s was reset: votes dropped, "
+				"channels kept", name);
+			if (m->conf.vm_down != NULL)
+				m->conf.vm_down(vm, m->conf.opaque);
 		}
 		return 0;
+	default:
+		/* Same process (or only its config): follow the snapshot. */
+		return snap != NULL ? chmgr_update_vm(m, snap) : 0;
 	}
-	return chmgr_update_vm(m, snap);
 }

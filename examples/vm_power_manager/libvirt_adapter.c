@@ -12,6 +12,7 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
+#include <rte_common.h>
 #include <rte_log.h>
 
 #include "libvirt_adapter.h"
@@ -29,7 +30,7 @@ struct virt_adapter {
 	virConnectPtr conn;
 	virConnectPtr dead;	/* closed under us; released on next use */
 	char *uri;		/* asked for; NULL: libvirt's default */
-	int cb_ids[2];
+	int cb_ids[3];
 	virt_event_cb cb;
 	void *opaque;
 	int logged_down;	/* "unreachable" said once per outage */
@@ -123,35 +124,58 @@ evloop_put(void)
 	pthread_mutex_unlock(&evloop.lock);
 }
 
+/* libvirt's event type and detail to what it means for the daemon. */
+enum virt_event
+virt_event_from_lifecycle(int event, int detail)
+{
+	switch (event) {
+	case VIR_DOMAIN_EVENT_STARTED:
+		/* A wakeup from S3 is the same process going on. */
+		return detail == VIR_DOMAIN_EVENT_STARTED_WAKEUP ?
+			VIRT_EVENT_RESUMED : VIRT_EVENT_STARTED;
+	case VIR_DOMAIN_EVENT_STOPPED:
+		return VIRT_EVENT_STOPPED;
+	case VIR_DOMAIN_EVENT_UNDEFINED:
+		return VIRT_EVENT_UNDEFINED;
+	case VIR_DOMAIN_EVENT_SUSPENDED:
+	case VIR_DOMAIN_EVENT_PMSUSPENDED:
+	case VIR_DOMAIN_EVENT_CRASHED:
+		/* Crashed and kept: the process stays; a crash that ends
+		 * the process is followed by STOPPED/CRASHED. */
+		return VIRT_EVENT_SUSPENDED;
+	case VIR_DOMAIN_EVENT_RESUMED:
+		return VIRT_EVENT_RESUMED;
+	default:
+		/* DEFINED, SHUTDOWN (a STOPPED follows if it ends). */
+		return VIRT_EVENT_CHANGED;
+	}
+}
+
 static int
 on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
 		void *opaque)
 {
 	struct virt_adapter *va = opaque;
-	enum virt_event ev;
+	enum virt_event ev = virt_event_from_lifecycle(event, detail);
 
 	(void)conn;
-	(void)detail;
-	switch (event) {
-	case VIR_DOMAIN_EVENT_STARTED:
-	case VIR_DOMAIN_EVENT_RESUMED:
-		ev = VIRT_EVENT_STARTED;
-		break;
-	case VIR_DOMAIN_EVENT_STOPPED:
-		ev = VIRT_EVENT_STOPPED;
-		break;
-	case VIR_DOMAIN_EVENT_UNDEFINED:
-		ev = VIRT_EVENT_UNDEFINED;
-		break;
-	default:
-		ev = VIRT_EVENT_CHANGED;
-		break;
-	}
 	VIRT_LOG(DEBUG, "VM %s: lifecycle event %d/%d", virDomainGetName(dom),
 		event, detail);
 	if (va->cb != NULL)
-		va->cb(virDomainGetName(dom), ev, va->opaque);
+		va->cb(va, virDomainGetName(dom), ev, va->opaque);
 	return 0;
+}
+
+static void
+on_reboot(virConnectPtr conn, virDomainPtr dom, void *opaque)
+{
+	struct virt_adapter *va = opaque;
+
+	(void)conn;
+	VIRT_LOG(DEBUG, "VM %s: guest reset", virDomainGetName(dom));
+	if (va->cb != NULL)
+		va->cb(va, virDomainGetName(dom), VIRT_EVENT_REBOOTED,
+			va->opaque);
 }
 
 static void
@@ -169,7 +193,8 @@ on_tunable(virConnectPtr conn, virDomainPtr dom, virTypedParameterPtr params,
 		return;
 	VIRT_LOG(DEBUG, "VM %s: pinning changed", virDomainGetName(dom));
 	if (va->cb != NULL)
-		va->cb(virDomainGetName(dom), VIRT_EVENT_CHANGED, va->opaque);
+		va->cb(va, virDomainGetName(dom), VIRT_EVENT_CHANGED,
+			va->opaque);
 }
 
 static void
@@ -220,6 +245,9 @@ get_conn_locked(struct virt_adapter *va)
 	va->cb_ids[1] = virConnectDomainEventRegisterAny(c, NULL,
 		VIR_DOMAIN_EVENT_ID_TUNABLE,
 		VIR_DOMAIN_EVENT_CALLBACK(on_tunable), va, NULL);
+	va->cb_ids[2] = virConnectDomainEventRegisterAny(c, NULL,
+		VIR_DOMAIN_EVENT_ID_REBOOT,
+		VIR_DOMAIN_EVENT_CALLBACK(on_reboot), va, NULL);
 	if (va->cb_ids[0] < 0)
 		VIRT_LOG(WARNING, "%s: no lifecycle events (%s): VMs stopped "
 			"outside the daemon go unnoticed", virConnectGetURI(c),
@@ -256,7 +284,7 @@ virt_adapter_create(const char *uri, virt_event_cb cb, void *opaque)
 	pthread_mutex_init(&va->lock, NULL);
 	va->cb = cb;
 	va->opaque = opaque;
-	va->cb_ids[0] = va->cb_ids[1] = -1;
+	va->cb_ids[0] = va->cb_ids[1] = va->cb_ids[2] = -1;
 	if (evloop_get() < 0) {
 		free(va->uri);
 		free(va);
@@ -277,7 +305,7 @@ virt_adapter_destroy(struct virt_adapter *va)
 		return;
 	pthread_mutex_lock(&va->lock);
 	if (va->conn != NULL) {
-		for (i = 0; i < 2; i++)
+		for (i = 0; i < (int)RTE_DIM(va->cb_ids); i++)
 			if (va->cb_ids[i] >= 0)
 				virConnectDomainEventDeregisterAny(va->conn,
 					va->cb_ids[i]);
@@ -446,6 +474,7 @@ virt_adapter_get_vm(struct virt_adapter *va, const char *name,
 	}
 	vm->running = state == VIR_DOMAIN_RUNNING ||
 		state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_BLOCKED;
+	vm->id = vm->running ? (int)virDomainGetID(dom) : -1;
 	vm->nb_vcpus = info.nrVirtCpu;
 	ret = read_pinning(dom, nb_host, vm);
 	if (ret < 0)

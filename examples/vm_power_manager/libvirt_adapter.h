@@ -35,22 +35,42 @@ struct virt_channel {
 struct virt_vm {
 	char *name;
 	int running;		/**< 1: running or paused; 0: shut off etc. */
+	int id;			/**< libvirt's domain id: new on every start
+				 * (one QEMU process); -1 when not running */
 	uint32_t nb_vcpus;
 	struct cpu_list *pcpus;	/**< nb_vcpus pin sets, vCPU order */
 	uint32_t nb_channels;
 	struct virt_channel *channels;	/**< sorted by index */
 };
 
+/**
+ * What happened to a domain, decided from libvirt's event type and detail
+ * (not from a later re-read, which a fast restart would hide).
+ */
 enum virt_event {
-	VIRT_EVENT_STARTED,	/**< running (again) */
-	VIRT_EVENT_STOPPED,	/**< shut off, crashed, ... */
+	/** A new QEMU process: booted, restored, migrated in. */
+	VIRT_EVENT_STARTED,
+	/** The QEMU process is gone: shut off, destroyed, crashed and
+	 * stopped, saved, migrated out. */
+	VIRT_EVENT_STOPPED,
 	VIRT_EVENT_UNDEFINED,	/**< gone from libvirt */
 	VIRT_EVENT_CHANGED,	/**< pinning or config may have changed */
+	/** Paused, crashed-and-kept, or running again (same process). */
+	VIRT_EVENT_SUSPENDED,
+	VIRT_EVENT_RESUMED,
+	/** The guest was reset inside the same process (virsh reset,
+	 * reboot): its channels stay, its votes are stale. */
+	VIRT_EVENT_REBOOTED,
 };
 
-/** Called on the adapter's event thread; must not block for long. */
-typedef void (*virt_event_cb)(const char *vm_name, enum virt_event ev,
-		void *opaque);
+/**
+ * Called on the adapter's event thread (or, for the first events, inside
+ * virt_adapter_create()); must not block for long. @p va is the adapter
+ * the event came through, usable even before virt_adapter_create()
+ * has returned.
+ */
+typedef void (*virt_event_cb)(struct virt_adapter *va, const char *vm_name,
+		enum virt_event ev, void *opaque);
 
 /**
  * Create the adapter and try to connect.
@@ -105,6 +125,12 @@ void virt_vm_free(struct virt_vm *vm);
  */
 int virt_parse_channels(const char *xml, struct virt_channel **out,
 		uint32_t *nb);
+
+/**
+ * What a libvirt lifecycle event (VIR_DOMAIN_EVENT_* type and detail)
+ * means for the daemon; the adapter delivers this.
+ */
+enum virt_event virt_event_from_lifecycle(int event, int detail);
 
 /** libvirt's connection, for tests that act as the hypervisor's user. */
 void *virt_adapter_conn(struct virt_adapter *va);

@@ -225,9 +225,14 @@ apply_virt_event(struct monitor *mon, void *arg)
 	free(j);
 }
 
-/* On libvirt's thread: read the VM there, apply it on the loop. */
+/*
+ * On libvirt's thread: read the VM there, apply it on the loop. Through
+ * @va, not d.va: the first events come before virt_adapter_create()
+ * has returned.
+ */
 static void
-on_virt_event(const char *name, enum virt_event ev, void *opaque)
+on_virt_event(struct virt_adapter *va, const char *name, enum virt_event ev,
+		void *opaque)
 {
 	struct virt_event_job *j = calloc(1, sizeof(*j));
 
@@ -238,8 +243,8 @@ on_virt_event(const char *name, enum virt_event ev, void *opaque)
 		return;
 	}
 	j->ev = ev;
-	if (ev != VIRT_EVENT_UNDEFINED && d.va != NULL)
-		j->have_snap = virt_adapter_get_vm(d.va, name, &j->snap) == 0;
+	if (ev != VIRT_EVENT_UNDEFINED)
+		j->have_snap = virt_adapter_get_vm(va, name, &j->snap) == 0;
 	if (monitor_post(d.mon, apply_virt_event, j) < 0) {
 		if (j->have_snap)
 			virt_vm_free(&j->snap);
