@@ -33,6 +33,7 @@ struct fixture {
 	struct test_virt v;
 	unsigned int ups, downs, vm_downs;
 	int refuse_up;		/* channel_up fails */
+	unsigned int moved[8];	/* vcpu_moved calls, by vCPU */
 	/* libvirt events, from the adapter's thread */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -161,6 +162,16 @@ hook_vm_down(struct vm *vm, void *opaque)
 	f->vm_downs++;
 }
 
+static void
+hook_vcpu_moved(struct vm *vm, uint32_t vcpu, void *opaque)
+{
+	struct fixture *f = opaque;
+
+	(void)vm;
+	if (vcpu < RTE_DIM(f->moved))
+		f->moved[vcpu]++;
+}
+
 static int
 fixture_init(struct fixture *f)
 {
@@ -186,6 +197,7 @@ make_mgr(struct fixture *f, struct chmgr **m)
 		.channel_up = hook_up,
 		.channel_down = hook_down,
 		.vm_down = hook_vm_down,
+		.vcpu_moved = hook_vcpu_moved,
 		.opaque = f,
 	};
 
@@ -288,6 +300,9 @@ test_chmgr_pinning(void)
 	virt_vm_free(&snap);
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 2, "5-6"));
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 0, "1"));
+	/* Its votes leave the old pCPUs; the others' stay. */
+	TEST_ASSERT_EQUAL(f.moved[2], 1, "");
+	TEST_ASSERT_EQUAL(f.moved[0] + f.moved[1], 0, "");
 
 	test_log_capture();
 	TEST_ASSERT_EQUAL(virt_adapter_pin(va, "vm0", 7, &l), -EPERM, "");
@@ -648,8 +663,25 @@ test_chmgr_pin_outside(void)
 	TEST_ASSERT_EQUAL(virDomainPinVcpu(dom, 1, &map, 1), 0, "");
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 1, "2-3"));
 	on_event(va, "vm0", VIRT_EVENT_CHANGED, &f);
+	test_log_capture();
 	TEST_RUN(apply_event(&f, va, m, "vm0", VIRT_EVENT_CHANGED));
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 1, "6"));
+	TEST_ASSERT_LOG("VM vm0: vCPU 1 re-pinned: its votes dropped");
+	TEST_ASSERT_EQUAL(f.moved[1], 1, "the vote leaves CPUs 2-3");
+	TEST_ASSERT_EQUAL(f.moved[0] + f.moved[2], 0, "");
+	/* Nothing of the vCPUs changed (virsh emulatorpin): votes stay. */
+	on_event(va, "vm0", VIRT_EVENT_CHANGED, &f);
+	TEST_RUN(apply_event(&f, va, m, "vm0", VIRT_EVENT_CHANGED));
+	TEST_ASSERT_EQUAL(f.moved[0] + f.moved[1] + f.moved[2], 1, "");
+	/* vCPU unplug (virsh setvcpus 2): vCPU 2's votes go. */
+	TEST_ASSERT_EQUAL(virDomainSetVcpusFlags(dom, 2,
+		VIR_DOMAIN_AFFECT_LIVE), 0, "");
+	on_event(va, "vm0", VIRT_EVENT_CHANGED, &f);
+	TEST_RUN(apply_event(&f, va, m, "vm0", VIRT_EVENT_CHANGED));
+	TEST_ASSERT_EQUAL(chmgr_find_vm(m, "vm0")->nb_vcpus, 2, "");
+	TEST_ASSERT_LOG("VM vm0: vCPU 2 unplugged: its votes dropped");
+	TEST_ASSERT_EQUAL(f.moved[2], 1, "");
+	TEST_ASSERT_EQUAL(f.moved[0] + f.moved[1], 1, "");
 	virDomainFree(dom);
 	chmgr_destroy(m);
 	virt_adapter_destroy(va);

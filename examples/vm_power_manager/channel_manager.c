@@ -179,9 +179,12 @@ chmgr_channel_dir(const struct chmgr *m)
 	return m->dir;
 }
 
-/* Copy pinning and XML channels of @snap into @vm (replacing them). */
+/*
+ * Copy pinning and XML channels of @snap into @vm (replacing them). With
+ * @m, a vCPU whose pin set changes or that is gone loses its votes.
+ */
 static int
-take_snapshot(struct vm *vm, const struct virt_vm *snap)
+take_snapshot(struct chmgr *m, struct vm *vm, const struct virt_vm *snap)
 {
 	struct cpu_list *pcpus = calloc(snap->nb_vcpus ? snap->nb_vcpus : 1,
 		sizeof(*pcpus));
@@ -199,6 +202,16 @@ take_snapshot(struct vm *vm, const struct virt_vm *snap)
 		xml[i].path = strdup(snap->channels[i].path);
 		if (xml[i].path == NULL)
 			goto nomem;
+	}
+	for (i = 0; m != NULL && i < vm->nb_vcpus; i++) {
+		if (i < snap->nb_vcpus && cpu_list_equal(&vm->pcpus[i],
+				&pcpus[i]))
+			continue;
+		CHMGR_LOG(INFO, "VM %s: vCPU %u %s: its votes dropped",
+			vm->name, i, i < snap->nb_vcpus ? "re-pinned" :
+			"unplugged");
+		if (m->conf.vcpu_moved != NULL)
+			m->conf.vcpu_moved(vm, i, m->conf.opaque);
 	}
 	for (i = 0; i < vm->nb_vcpus; i++)
 		cpu_list_free(&vm->pcpus[i]);
@@ -264,7 +277,7 @@ chmgr_add_vm(struct chmgr *m, const struct virt_vm *snap)
 	}
 	vm = calloc(1, sizeof(*vm));
 	if (vm == NULL || (vm->name = strdup(snap->name)) == NULL ||
-			take_snapshot(vm, snap) < 0) {
+			take_snapshot(NULL, vm, snap) < 0) {
 		if (vm != NULL)
 			free(vm->name);
 		free(vm);
@@ -671,7 +684,7 @@ chmgr_update_vm(struct chmgr *m, const struct virt_vm *snap)
 		return -ENOENT;
 	was_running = vm->running;
 	old_id = vm->dom_id;
-	ret = take_snapshot(vm, snap);
+	ret = take_snapshot(m, vm, snap);
 	if (ret < 0)
 		return ret;
 	refresh_paths(m, vm);
@@ -711,7 +724,7 @@ chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 	switch (ev) {
 	case VIRT_EVENT_STOPPED:
 		/* The pinning and XML of the snapshot, not its state. */
-		if (snap != NULL && take_snapshot(vm, snap) == 0)
+		if (snap != NULL && take_snapshot(m, vm, snap) == 0)
 			refresh_paths(m, vm);
 		vm->running = was_running;
 		if (was_running)
@@ -719,7 +732,7 @@ chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 		vm->dom_id = -1;
 		return 0;
 	case VIRT_EVENT_STARTED:
-		if (snap != NULL && take_snapshot(vm, snap) == 0)
+		if (snap != NULL && take_snapshot(m, vm, snap) == 0)
 			refresh_paths(m, vm);
 		vm->running = was_running;
 		if (was_running && (snap == NULL || snap->id <= 0 ||

@@ -79,6 +79,10 @@ struct chmgr_conf {
 	void (*channel_down)(struct vm_channel *ch, void *opaque);
 	/** The VM stopped or is removed: drop its votes. */
 	void (*vm_down)(struct vm *vm, void *opaque);
+	/** vCPU @p vcpu was pinned elsewhere or unplugged: drop its votes,
+	 * which give its old pCPUs back; the guest votes again on the new
+	 * ones. Called before vm->pcpus changes. */
+	void (*vcpu_moved)(struct vm *vm, uint32_t vcpu, void *opaque);
 	void *opaque;
 };
 
