@@ -77,7 +77,7 @@ on_event(struct virt_adapter *va, const char *vm, enum virt_event ev,
 
 	(void)va;
 	pthread_mutex_lock(&f->lock);
-	snprintf(f->ev_vm, sizeof(f->ev_vm), "%s", vm);
+	snprintf(f->ev_vm, sizeof(f->ev_vm), "%s", vm != NULL ? vm : "");
 	f->ev = ev;
 	if (f->nb_events < RTE_DIM(f->evq))
 		f->evq[f->nb_events] = ev;
@@ -863,6 +863,96 @@ test_chmgr_reset_resume(void)
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(chmgr_reset_resume, test_chmgr_reset_resume);
+
+/*
+ * libvirt lost, then back (the test driver never closes a connection: the
+ * adapter is told, as by its close callback). Attempts back off, each
+ * failed one is logged; once back, RECONNECTED, and every VM served is
+ * read again as the daemon does: a VM gone from libvirt is removed (votes
+ * dropped), pinning follows libvirt's, a channel that hung up meanwhile
+ * is reconnected. A test:/// connection starts from the node file again,
+ * as a libvirtd that restarted with other state.
+ */
+static int
+test_chmgr_reconnect(void)
+{
+	struct virt_vm ghost = { .name = (char *)(uintptr_t)"ghost",
+		.running = 1, .id = 7 };
+	unsigned char map = 0x40;	/* CPU 6 */
+	struct fixture f;
+	struct virt_adapter *va;
+	struct virt_vm snap;
+	struct chmgr *m;
+	struct vm *vm;
+	virDomainPtr dom;
+	char err[256], node[128], away[128], *names[4];
+	unsigned int i, n;
+	int la, c, got;
+
+	TEST_RUN(fixture_init(&f));
+	va = virt_adapter_create(f.v.uri, on_event, &f);
+	TEST_ASSERT(va != NULL, "");
+	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
+	TEST_RUN(add_vm(va, m, "vm0"));
+	TEST_ASSERT_EQUAL(chmgr_add_vm(m, &ghost), 0, "");
+	la = test_virt_listen(&f.v, "qemu/vm0-a");
+	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
+		1, "%s", err);
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "");
+	vm = chmgr_find_vm(m, "vm0");
+	dom = virDomainLookupByName(virt_adapter_conn(va), "vm0");
+	TEST_ASSERT(dom != NULL, "");
+	TEST_ASSERT_EQUAL(virDomainPinVcpu(dom, 1, &map, 1), 0, "");
+	virDomainFree(dom);
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_update_vm(m, &snap), 0, "");
+	virt_vm_free(&snap);
+	TEST_RUN(pin_str(vm, 1, "6"));
+
+	/* libvirt goes away; meanwhile the VM's channel hangs up. */
+	snprintf(node, sizeof(node), "%s/node.xml", f.v.dir);
+	snprintf(away, sizeof(away), "%s/node.away", f.v.dir);
+	TEST_ASSERT_EQUAL(rename(node, away), 0, "");
+	test_log_capture();
+	virt_adapter_lose_conn(va);
+	close(c);
+	chmgr_channel_closed(m, vm->channels[0]);
+	usleep(1200 * 1000);	/* attempts at 250 and 750 ms */
+	TEST_ASSERT_LOG("reconnection attempt 1 to");
+	TEST_ASSERT_LOG("; next in 1000 ms");
+	TEST_ASSERT_EQUAL(rename(away, node), 0, "");
+	TEST_ASSERT_EQUAL(wait_event(&f, "", VIRT_EVENT_RECONNECTED), 0, "");
+	TEST_ASSERT_LOG("(attempt 3): resynchronising the VMs");
+
+	/* As the daemon: every VM served, read again. */
+	n = chmgr_nb_vms(m);
+	TEST_ASSERT_EQUAL(n, 2, "");
+	for (i = 0; i < n; i++)
+		names[i] = strdup(chmgr_vm_at(m, i)->name);
+	for (i = 0; i < n; i++) {
+		got = virt_adapter_get_vm(va, names[i], &snap);
+		TEST_ASSERT_EQUAL(chmgr_vm_event(m, names[i], got == -ENOENT ?
+			VIRT_EVENT_UNDEFINED : VIRT_EVENT_RECONNECTED,
+			got == 0 ? &snap : NULL), 0, "%s", names[i]);
+		if (got == 0)
+			virt_vm_free(&snap);
+		free(names[i]);
+	}
+	TEST_ASSERT(chmgr_find_vm(m, "ghost") == NULL, "gone from libvirt");
+	TEST_ASSERT_EQUAL(f.vm_downs, 1, "its votes dropped");
+	TEST_RUN(pin_str(vm, 1, "2-3"));
+	TEST_ASSERT_EQUAL(f.moved[1], 2, "vCPU 1's votes left CPU 6");
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "the channel came back");
+	TEST_ASSERT(vm->channels[0]->fd >= 0, "");
+	close(c);
+	chmgr_destroy(m);
+	virt_adapter_destroy(va);
+	fixture_fini(&f);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(chmgr_reconnect, test_chmgr_reconnect);
 
 /* No libvirt: the adapter exists, says why, and every call fails fast. */
 static int

@@ -748,6 +748,13 @@ chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 		else
 			reconnect_all(m, vm);	/* already this process */
 		return 0;
+	case VIRT_EVENT_RECONNECTED:
+		/* Read again after libvirt came back: converge to it. */
+		if (snap == NULL)
+			return 0;
+		if (chmgr_update_vm(m, snap) == 0 && vm->running)
+			reconnect_all(m, vm);
+		return 0;
 	case VIRT_EVENT_REBOOTED:
 		if (snap != NULL)
 			chmgr_update_vm(m, snap);

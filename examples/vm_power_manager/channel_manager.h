@@ -137,7 +137,9 @@ int chmgr_update_vm(struct chmgr *m, const struct virt_vm *snap);
  * process) drops the votes of any previous one and reconnects the
  * channels, REBOOTED drops the votes and keeps the channels, whatever
  * @p snap says, since @p snap is read after the event and a fast
- * restart hides in it. @p snap (pinning, channels in the XML) is the VM
+ * restart hides in it. RECONNECTED (libvirt is back after a loss) follows
+ * @p snap and reconnects the channels of a running VM that are down.
+ * @p snap (pinning, channels in the XML) is the VM
  * now, or NULL when it could not be read (an undefined VM is removed).
  * @return 0, or -ENOENT when the VM is not registered (ignored).
  */

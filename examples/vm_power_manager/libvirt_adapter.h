@@ -61,6 +61,9 @@ enum virt_event {
 	/** The guest was reset inside the same process (virsh reset,
 	 * reboot): its channels stay, its votes are stale. */
 	VIRT_EVENT_REBOOTED,
+	/** The connection was lost and is back (@p vm_name is NULL):
+	 * everything may have changed meanwhile; read every VM again. */
+	VIRT_EVENT_RECONNECTED,
 };
 
 /**
@@ -84,6 +87,19 @@ typedef void (*virt_event_cb)(struct virt_adapter *va, const char *vm_name,
  */
 struct virt_adapter *virt_adapter_create(const char *uri, virt_event_cb cb,
 		void *opaque);
+
+/**
+ * A lost connection (libvirt's close callback; keepalive finds a peer
+ * that stopped answering) is reopened on libvirt's thread with backoff:
+ * VIRT_RECONNECT_FIRST_MS, doubling up to VIRT_RECONNECT_MAX_MS. Each
+ * attempt that fails is logged; the success is announced to the callback
+ * as VIRT_EVENT_RECONNECTED. Nothing is polled while connected.
+ */
+#define VIRT_RECONNECT_FIRST_MS	250
+#define VIRT_RECONNECT_MAX_MS	16000
+/** Keepalive: a probe every this many seconds, this many unanswered. */
+#define VIRT_KEEPALIVE_INTERVAL	5
+#define VIRT_KEEPALIVE_COUNT	3
 
 /** Stop the event thread, close the connection, free. */
 void virt_adapter_destroy(struct virt_adapter *va);
@@ -131,6 +147,12 @@ int virt_parse_channels(const char *xml, struct virt_channel **out,
  * means for the daemon; the adapter delivers this.
  */
 enum virt_event virt_event_from_lifecycle(int event, int detail);
+
+/**
+ * Tests: behave as when libvirt closed the connection under us (the test
+ * driver never does).
+ */
+void virt_adapter_lose_conn(struct virt_adapter *va);
 
 /** libvirt's connection, for tests that act as the hypervisor's user. */
 void *virt_adapter_conn(struct virt_adapter *va);
