@@ -33,12 +33,14 @@ struct fixture {
 	struct test_virt v;
 	unsigned int ups, downs, vm_downs;
 	int refuse_up;		/* channel_up fails */
+	unsigned int moved[8];	/* vcpu_moved calls, by vCPU */
 	/* libvirt events, from the adapter's thread */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	char ev_vm[64];
 	int ev;
 	unsigned int nb_events;
+	int evq[32];		/* every event, in order */
 };
 
 static const char node_fmt[] =
@@ -68,13 +70,17 @@ static const char node_fmt[] =
 "</node>\n";
 
 static void
-on_event(const char *vm, enum virt_event ev, void *opaque)
+on_event(struct virt_adapter *va, const char *vm, enum virt_event ev,
+		void *opaque)
 {
 	struct fixture *f = opaque;
 
+	(void)va;
 	pthread_mutex_lock(&f->lock);
-	snprintf(f->ev_vm, sizeof(f->ev_vm), "%s", vm);
+	snprintf(f->ev_vm, sizeof(f->ev_vm), "%s", vm != NULL ? vm : "");
 	f->ev = ev;
+	if (f->nb_events < RTE_DIM(f->evq))
+		f->evq[f->nb_events] = ev;
 	f->nb_events++;
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
@@ -93,6 +99,22 @@ wait_event(struct fixture *f, const char *vm, int ev)
 	while (!(f->ev == ev && strcmp(f->ev_vm, vm) == 0) && ret == 0)
 		ret = pthread_cond_timedwait(&f->cond, &f->lock, &ts);
 	f->ev = -1;
+	pthread_mutex_unlock(&f->lock);
+	return ret == 0 ? 0 : -ETIMEDOUT;
+}
+
+/* Wait until @n events came in all; @return 0 or -ETIMEDOUT. */
+static int
+wait_nb_events(struct fixture *f, unsigned int n)
+{
+	struct timespec ts;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	pthread_mutex_lock(&f->lock);
+	while (f->nb_events < n && ret == 0)
+		ret = pthread_cond_timedwait(&f->cond, &f->lock, &ts);
 	pthread_mutex_unlock(&f->lock);
 	return ret == 0 ? 0 : -ETIMEDOUT;
 }
@@ -140,6 +162,16 @@ hook_vm_down(struct vm *vm, void *opaque)
 	f->vm_downs++;
 }
 
+static void
+hook_vcpu_moved(struct vm *vm, uint32_t vcpu, void *opaque)
+{
+	struct fixture *f = opaque;
+
+	(void)vm;
+	if (vcpu < RTE_DIM(f->moved))
+		f->moved[vcpu]++;
+}
+
 static int
 fixture_init(struct fixture *f)
 {
@@ -165,6 +197,7 @@ make_mgr(struct fixture *f, struct chmgr **m)
 		.channel_up = hook_up,
 		.channel_down = hook_down,
 		.vm_down = hook_vm_down,
+		.vcpu_moved = hook_vcpu_moved,
 		.opaque = f,
 	};
 
@@ -267,6 +300,9 @@ test_chmgr_pinning(void)
 	virt_vm_free(&snap);
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 2, "5-6"));
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 0, "1"));
+	/* Its votes leave the old pCPUs; the others' stay. */
+	TEST_ASSERT_EQUAL(f.moved[2], 1, "");
+	TEST_ASSERT_EQUAL(f.moved[0] + f.moved[1], 0, "");
 
 	test_log_capture();
 	TEST_ASSERT_EQUAL(virt_adapter_pin(va, "vm0", 7, &l), -EPERM, "");
@@ -626,9 +662,26 @@ test_chmgr_pin_outside(void)
 	TEST_ASSERT(dom != NULL, "");
 	TEST_ASSERT_EQUAL(virDomainPinVcpu(dom, 1, &map, 1), 0, "");
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 1, "2-3"));
-	on_event("vm0", VIRT_EVENT_CHANGED, &f);
+	on_event(va, "vm0", VIRT_EVENT_CHANGED, &f);
+	test_log_capture();
 	TEST_RUN(apply_event(&f, va, m, "vm0", VIRT_EVENT_CHANGED));
 	TEST_RUN(pin_str(chmgr_find_vm(m, "vm0"), 1, "6"));
+	TEST_ASSERT_LOG("VM vm0: vCPU 1 re-pinned: its votes dropped");
+	TEST_ASSERT_EQUAL(f.moved[1], 1, "the vote leaves CPUs 2-3");
+	TEST_ASSERT_EQUAL(f.moved[0] + f.moved[2], 0, "");
+	/* Nothing of the vCPUs changed (virsh emulatorpin): votes stay. */
+	on_event(va, "vm0", VIRT_EVENT_CHANGED, &f);
+	TEST_RUN(apply_event(&f, va, m, "vm0", VIRT_EVENT_CHANGED));
+	TEST_ASSERT_EQUAL(f.moved[0] + f.moved[1] + f.moved[2], 1, "");
+	/* vCPU unplug (virsh setvcpus 2): vCPU 2's votes go. */
+	TEST_ASSERT_EQUAL(virDomainSetVcpusFlags(dom, 2,
+		VIR_DOMAIN_AFFECT_LIVE), 0, "");
+	on_event(va, "vm0", VIRT_EVENT_CHANGED, &f);
+	TEST_RUN(apply_event(&f, va, m, "vm0", VIRT_EVENT_CHANGED));
+	TEST_ASSERT_EQUAL(chmgr_find_vm(m, "vm0")->nb_vcpus, 2, "");
+	TEST_ASSERT_LOG("VM vm0: vCPU 2 unplugged: its votes dropped");
+	TEST_ASSERT_EQUAL(f.moved[2], 1, "");
+	TEST_ASSERT_EQUAL(f.moved[0] + f.moved[1], 1, "");
 	virDomainFree(dom);
 	chmgr_destroy(m);
 	virt_adapter_destroy(va);
@@ -636,6 +689,270 @@ test_chmgr_pin_outside(void)
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(chmgr_pin_outside, test_chmgr_pin_outside);
+
+/*
+ * Fast destroy+start (nova hard reboot, crash and autostart): by the time
+ * the loop reads the VM for the STOPPED event it runs again. The events
+ * decide: the old process's votes go, the channels come back.
+ */
+static int
+test_chmgr_fast_restart(void)
+{
+	struct fixture f;
+	struct virt_adapter *va;
+	struct virt_vm snap;
+	struct chmgr *m;
+	struct vm *vm;
+	virDomainPtr dom;
+	char err[256], byte;
+	int la, c, c2, old_id;
+	unsigned int i;
+
+	TEST_RUN(fixture_init(&f));
+	va = virt_adapter_create(f.v.uri, on_event, &f);
+	TEST_ASSERT(va != NULL, "");
+	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
+	TEST_RUN(add_vm(va, m, "vm0"));
+	la = test_virt_listen(&f.v, "qemu/vm0-a");
+	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
+		1, "%s", err);
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "");
+	vm = chmgr_find_vm(m, "vm0");
+	old_id = vm->dom_id;
+	TEST_ASSERT(old_id > 0, "the process is known: %d", old_id);
+
+	dom = virDomainLookupByName(virt_adapter_conn(va), "vm0");
+	TEST_ASSERT(dom != NULL, "");
+	TEST_ASSERT_EQUAL(virDomainDestroy(dom), 0, "");
+	TEST_ASSERT_EQUAL(virDomainCreate(dom), 0, "");
+	TEST_ASSERT_EQUAL(wait_nb_events(&f, 2), 0, "");
+	TEST_ASSERT_EQUAL(f.evq[0], VIRT_EVENT_STOPPED, "");
+	TEST_ASSERT_EQUAL(f.evq[1], VIRT_EVENT_STARTED, "");
+	/* Read late, as the loop does: running, as a new process. */
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	TEST_ASSERT(snap.running && snap.id != old_id, "id %d", snap.id);
+	test_log_capture();
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0",
+			(enum virt_event)f.evq[i], &snap), 0, "");
+	virt_vm_free(&snap);
+	TEST_ASSERT_LOG("VM vm0 stopped: channels closed, votes dropped");
+	TEST_ASSERT_LOG("VM vm0 started: reconnecting 1 channels");
+	TEST_ASSERT_EQUAL(f.vm_downs, 1, "the old process's votes dropped");
+	TEST_ASSERT_EQUAL(f.downs, 1, "the old channel closed");
+	TEST_ASSERT_EQUAL(read(c, &byte, 1), 0, "the old peer sees EOF");
+	close(c);
+	c2 = test_virt_accept(la);
+	TEST_ASSERT(c2 >= 0, "reconnected with no CLI command");
+	TEST_ASSERT_EQUAL(f.ups, 2, "");
+	TEST_ASSERT(vm->running && vm->channels[0]->fd >= 0, "");
+	close(c2);
+
+	/* Events lost or unreadable, a re-read alone still converges. */
+	TEST_ASSERT_EQUAL(virDomainDestroy(dom), 0, "");
+	TEST_ASSERT_EQUAL(virDomainCreate(dom), 0, "");
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_update_vm(m, &snap), 0, "");
+	virt_vm_free(&snap);
+	TEST_ASSERT_EQUAL(f.vm_downs, 2, "new process: votes dropped");
+	c2 = test_virt_accept(la);
+	TEST_ASSERT(c2 >= 0, "reconnected");
+	close(c2);
+
+	/* No snapshot at all: the events alone. */
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_STARTED, NULL),
+		0, "");
+	TEST_ASSERT_EQUAL(f.vm_downs, 3, "a start means a new process");
+	c2 = test_virt_accept(la);
+	TEST_ASSERT(c2 >= 0, "reconnected");
+	close(c2);
+	virDomainFree(dom);
+	chmgr_destroy(m);
+	virt_adapter_destroy(va);
+	fixture_fini(&f);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(chmgr_fast_restart, test_chmgr_fast_restart);
+
+/*
+ * Same process: a guest reset (virsh reset/reboot) drops the votes and
+ * keeps the channels; pause/resume keep both; QEMU's RESUMED then STARTED
+ * at boot connects once. The test driver emits no reboot event: it is
+ * delivered here as the adapter does.
+ */
+static int
+test_chmgr_reset_resume(void)
+{
+	struct fixture f;
+	struct virt_adapter *va;
+	struct virt_vm snap;
+	struct chmgr *m;
+	struct vm *vm;
+	virDomainPtr dom;
+	char err[256];
+	int la, c, fd;
+
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_RESUMED,
+		0), VIRT_EVENT_RESUMED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_STARTED,
+		VIR_DOMAIN_EVENT_STARTED_WAKEUP), VIRT_EVENT_RESUMED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_STARTED,
+		VIR_DOMAIN_EVENT_STARTED_MIGRATED), VIRT_EVENT_STARTED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_STOPPED,
+		VIR_DOMAIN_EVENT_STOPPED_MIGRATED), VIRT_EVENT_STOPPED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_CRASHED,
+		VIR_DOMAIN_EVENT_CRASHED_PANICKED), VIRT_EVENT_SUSPENDED, "");
+	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_SHUTDOWN,
+		0), VIRT_EVENT_CHANGED, "");
+
+	TEST_RUN(fixture_init(&f));
+	va = virt_adapter_create(f.v.uri, on_event, &f);
+	TEST_ASSERT(va != NULL, "");
+	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
+	TEST_RUN(add_vm(va, m, "vm0"));
+	la = test_virt_listen(&f.v, "qemu/vm0-a");
+	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
+		1, "%s", err);
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "");
+	vm = chmgr_find_vm(m, "vm0");
+	fd = vm->channels[0]->fd;
+
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	test_log_capture();
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_REBOOTED,
+		&snap), 0, "");
+	TEST_ASSERT_LOG("VM vm0 was reset: votes dropped, channels kept");
+	TEST_ASSERT_EQUAL(f.vm_downs, 1, "");
+	TEST_ASSERT_EQUAL(f.downs, 0, "");
+	TEST_ASSERT_EQUAL(vm->channels[0]->fd, fd, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_SUSPENDED,
+		&snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_RESUMED,
+		&snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_STARTED,
+		&snap), 0, "");
+	TEST_ASSERT_EQUAL(f.vm_downs, 1, "same process: nothing dropped");
+	TEST_ASSERT_EQUAL(f.downs, 0, "");
+	TEST_ASSERT_EQUAL(vm->channels[0]->fd, fd, "");
+	virt_vm_free(&snap);
+
+	/* Boot as QEMU reports it: RESUMED, then STARTED; one connect. */
+	dom = virDomainLookupByName(virt_adapter_conn(va), "vm0");
+	TEST_ASSERT(dom != NULL, "");
+	TEST_ASSERT_EQUAL(virDomainDestroy(dom), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_STOPPED, NULL),
+		0, "");
+	close(c);
+	TEST_ASSERT_EQUAL(virDomainCreate(dom), 0, "");
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_RESUMED,
+		&snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_vm_event(m, "vm0", VIRT_EVENT_STARTED,
+		&snap), 0, "");
+	virt_vm_free(&snap);
+	TEST_ASSERT_EQUAL(f.ups, 2, "connected once per boot");
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "");
+	close(c);
+	virDomainFree(dom);
+	chmgr_destroy(m);
+	virt_adapter_destroy(va);
+	fixture_fini(&f);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(chmgr_reset_resume, test_chmgr_reset_resume);
+
+/*
+ * libvirt lost, then back (the test driver never closes a connection: the
+ * adapter is told, as by its close callback). Attempts back off, each
+ * failed one is logged; once back, RECONNECTED, and every VM served is
+ * read again as the daemon does: a VM gone from libvirt is removed (votes
+ * dropped), pinning follows libvirt's, a channel that hung up meanwhile
+ * is reconnected. A test:/// connection starts from the node file again,
+ * as a libvirtd that restarted with other state.
+ */
+static int
+test_chmgr_reconnect(void)
+{
+	struct virt_vm ghost = { .name = (char *)(uintptr_t)"ghost",
+		.running = 1, .id = 7 };
+	unsigned char map = 0x40;	/* CPU 6 */
+	struct fixture f;
+	struct virt_adapter *va;
+	struct virt_vm snap;
+	struct chmgr *m;
+	struct vm *vm;
+	virDomainPtr dom;
+	char err[256], node[128], away[128], *names[4];
+	unsigned int i, n;
+	int la, c, got;
+
+	TEST_RUN(fixture_init(&f));
+	va = virt_adapter_create(f.v.uri, on_event, &f);
+	TEST_ASSERT(va != NULL, "");
+	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
+	TEST_RUN(add_vm(va, m, "vm0"));
+	TEST_ASSERT_EQUAL(chmgr_add_vm(m, &ghost), 0, "");
+	la = test_virt_listen(&f.v, "qemu/vm0-a");
+	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
+		1, "%s", err);
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "");
+	vm = chmgr_find_vm(m, "vm0");
+	dom = virDomainLookupByName(virt_adapter_conn(va), "vm0");
+	TEST_ASSERT(dom != NULL, "");
+	TEST_ASSERT_EQUAL(virDomainPinVcpu(dom, 1, &map, 1), 0, "");
+	virDomainFree(dom);
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(va, "vm0", &snap), 0, "");
+	TEST_ASSERT_EQUAL(chmgr_update_vm(m, &snap), 0, "");
+	virt_vm_free(&snap);
+	TEST_RUN(pin_str(vm, 1, "6"));
+
+	/* libvirt goes away; meanwhile the VM's channel hangs up. */
+	snprintf(node, sizeof(node), "%s/node.xml", f.v.dir);
+	snprintf(away, sizeof(away), "%s/node.away", f.v.dir);
+	TEST_ASSERT_EQUAL(rename(node, away), 0, "");
+	test_log_capture();
+	virt_adapter_lose_conn(va);
+	close(c);
+	chmgr_channel_closed(m, vm->channels[0]);
+	usleep(1200 * 1000);	/* attempts at 250 and 750 ms */
+	TEST_ASSERT_LOG("reconnection attempt 1 to");
+	TEST_ASSERT_LOG("; next in 1000 ms");
+	TEST_ASSERT_EQUAL(rename(away, node), 0, "");
+	TEST_ASSERT_EQUAL(wait_event(&f, "", VIRT_EVENT_RECONNECTED), 0, "");
+	TEST_ASSERT_LOG("(attempt 3): resynchronising the VMs");
+
+	/* As the daemon: every VM served, read again. */
+	n = chmgr_nb_vms(m);
+	TEST_ASSERT_EQUAL(n, 2, "");
+	for (i = 0; i < n; i++)
+		names[i] = strdup(chmgr_vm_at(m, i)->name);
+	for (i = 0; i < n; i++) {
+		got = virt_adapter_get_vm(va, names[i], &snap);
+		TEST_ASSERT_EQUAL(chmgr_vm_event(m, names[i], got == -ENOENT ?
+			VIRT_EVENT_UNDEFINED : VIRT_EVENT_RECONNECTED,
+			got == 0 ? &snap : NULL), 0, "%s", names[i]);
+		if (got == 0)
+			virt_vm_free(&snap);
+		free(names[i]);
+	}
+	TEST_ASSERT(chmgr_find_vm(m, "ghost") == NULL, "gone from libvirt");
+	TEST_ASSERT_EQUAL(f.vm_downs, 1, "its votes dropped");
+	TEST_RUN(pin_str(vm, 1, "2-3"));
+	TEST_ASSERT_EQUAL(f.moved[1], 2, "vCPU 1's votes left CPU 6");
+	c = test_virt_accept(la);
+	TEST_ASSERT(c >= 0, "the channel came back");
+	TEST_ASSERT(vm->channels[0]->fd >= 0, "");
+	close(c);
+	chmgr_destroy(m);
+	virt_adapter_destroy(va);
+	fixture_fini(&f);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(chmgr_reconnect, test_chmgr_reconnect);
 
 /* No libvirt: the adapter exists, says why, and every call fails fast. */
 static int

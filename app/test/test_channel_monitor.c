@@ -931,6 +931,62 @@ write_refused(void *arg)
 
 MONITOR_TEST(monitor_write_refused, write_refused);
 
+struct repin_job {
+	struct virt_vm *snap;
+	int ret;
+};
+
+static void
+apply_snap(struct monitor *mon, void *arg)
+{
+	struct repin_job *j = arg;
+
+	j->ret = chmgr_update_vm(monitor_chmgr(mon), j->snap);
+}
+
+/*
+ * Votes follow pinning: vm0's vCPU 0 votes min on CPU 1, is pinned to
+ * CPU 3 (set_pcpu, or virsh vcpupin and its event: both re-read the VM):
+ * CPU 1 loses the vote and goes back to its governor, and the next
+ * request lands on CPU 3 alone.
+ */
+static int
+repin(void *arg)
+{
+	struct virt_vm snap;
+	struct repin_job j = { .snap = &snap };
+	struct cpu_list l = { 0 };
+	struct mfx f;
+
+	(void)arg;
+	TEST_RUN(mfx_start(&f, 0));
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(votes_on(&f, 1), 1, "");
+
+	TEST_ASSERT_EQUAL(cpu_list_init(&l, 4), 0, "");
+	TEST_ASSERT_EQUAL(cpu_list_add(&l, 3), 0, "");
+	TEST_ASSERT_EQUAL(virt_adapter_pin(f.va, "vm0", 0, &l), 0, "");
+	cpu_list_free(&l);
+	TEST_ASSERT_EQUAL(virt_adapter_get_vm(f.va, "vm0", &snap), 0, "");
+	TEST_ASSERT_EQUAL(monitor_call(f.mon, apply_snap, &j), 0, "");
+	virt_vm_free(&snap);
+	TEST_ASSERT_EQUAL(j.ret, 0, "");
+	TEST_ASSERT_EQUAL(votes_on(&f, 1), 0, "the vote left CPU 1");
+	TEST_ASSERT_EQUAL(wait_governor(1, "powersave"), 0, "given back");
+
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "");
+	TEST_ASSERT_EQUAL(votes_on(&f, 3), 1, "the next request: CPU 3");
+	TEST_ASSERT_EQUAL(setspeed(3), 1200000, "");
+	TEST_ASSERT_EQUAL(votes_on(&f, 1), 0, "");
+	mfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+MONITOR_TEST(monitor_repin, repin);
+
 static long
 ctx_switches(int tid)
 {

@@ -179,9 +179,12 @@ chmgr_channel_dir(const struct chmgr *m)
 	return m->dir;
 }
 
-/* Copy pinning and XML channels of @snap into @vm (replacing them). */
+/*
+ * Copy pinning and XML channels of @snap into @vm (replacing them). With
+ * @m, a vCPU whose pin set changes or that is gone loses its votes.
+ */
 static int
-take_snapshot(struct vm *vm, const struct virt_vm *snap)
+take_snapshot(struct chmgr *m, struct vm *vm, const struct virt_vm *snap)
 {
 	struct cpu_list *pcpus = calloc(snap->nb_vcpus ? snap->nb_vcpus : 1,
 		sizeof(*pcpus));
@@ -200,6 +203,16 @@ take_snapshot(struct vm *vm, const struct virt_vm *snap)
 		if (xml[i].path == NULL)
 			goto nomem;
 	}
+	for (i = 0; m != NULL && i < vm->nb_vcpus; i++) {
+		if (i < snap->nb_vcpus && cpu_list_equal(&vm->pcpus[i],
+				&pcpus[i]))
+			continue;
+		CHMGR_LOG(INFO, "VM %s: vCPU %u %s: its votes dropped",
+			vm->name, i, i < snap->nb_vcpus ? "re-pinned" :
+			"unplugged");
+		if (m->conf.vcpu_moved != NULL)
+			m->conf.vcpu_moved(vm, i, m->conf.opaque);
+	}
 	for (i = 0; i < vm->nb_vcpus; i++)
 		cpu_list_free(&vm->pcpus[i]);
 	for (i = 0; i < vm->nb_xml; i++)
@@ -211,6 +224,7 @@ take_snapshot(struct vm *vm, const struct virt_vm *snap)
 	vm->xml = xml;
 	vm->nb_xml = snap->nb_channels;
 	vm->running = snap->running;
+	vm->dom_id = snap->running ? snap->id : -1;
 	return 0;
 nomem:
 	if (pcpus != NULL)
@@ -263,7 +277,7 @@ chmgr_add_vm(struct chmgr *m, const struct virt_vm *snap)
 	}
 	vm = calloc(1, sizeof(*vm));
 	if (vm == NULL || (vm->name = strdup(snap->name)) == NULL ||
-			take_snapshot(vm, snap) < 0) {
+			take_snapshot(NULL, vm, snap) < 0) {
 		if (vm != NULL)
 			free(vm->name);
 		free(vm);
@@ -630,32 +644,63 @@ refresh_paths(struct chmgr *m, struct vm *vm)
 	}
 }
 
+static void
+reconnect_all(struct chmgr *m, struct vm *vm)
+{
+	char err[256];
+	uint32_t i;
+
+	for (i = 0; i < vm->nb_channels; i++)
+		if (vm->channels[i]->fd < 0)
+			connect_channel(m, vm->channels[i], err, sizeof(err));
+}
+
+static void
+vm_started(struct chmgr *m, struct vm *vm)
+{
+	CHMGR_LOG(INFO, "VM %s started: reconnecting %u channels", vm->name,
+		vm->nb_channels);
+	vm->running = 1;
+	reconnect_all(m, vm);
+}
+
+static void
+vm_stopped(struct chmgr *m, struct vm *vm)
+{
+	CHMGR_LOG(INFO, "VM %s stopped: channels closed, votes dropped",
+		vm->name);
+	vm->running = 0;
+	vm->dom_id = -1;
+	vm_down(m, vm);
+}
+
 int
 chmgr_update_vm(struct chmgr *m, const struct virt_vm *snap)
 {
 	struct vm *vm = chmgr_find_vm(m, snap->name);
-	int was_running, ret;
-	uint32_t i;
-	char err[256];
+	int was_running, old_id, ret;
 
 	if (vm == NULL)
 		return -ENOENT;
 	was_running = vm->running;
-	ret = take_snapshot(vm, snap);
+	old_id = vm->dom_id;
+	ret = take_snapshot(m, vm, snap);
 	if (ret < 0)
 		return ret;
 	refresh_paths(m, vm);
 	if (was_running && !vm->running) {
-		CHMGR_LOG(INFO, "VM %s stopped: channels closed, votes dropped",
-			vm->name);
-		vm_down(m, vm);
+		vm->running = 1;
+		vm_stopped(m, vm);
 	} else if (!was_running && vm->running) {
-		CHMGR_LOG(INFO, "VM %s started: reconnecting %u channels",
-			vm->name, vm->nb_channels);
-		for (i = 0; i < vm->nb_channels; i++)
-			if (vm->channels[i]->fd < 0)
-				connect_channel(m, vm->channels[i], err,
-					sizeof(err));
+		vm_started(m, vm);
+	} else if (vm->running && old_id > 0 && vm->dom_id > 0 &&
+			old_id != vm->dom_id) {
+		/* Stopped and started again since we last looked. */
+		CHMGR_LOG(INFO, "VM %s runs as a new process (id %d, was %d)",
+			vm->name, vm->dom_id, old_id);
+		vm_stopped(m, vm);
+		vm->dom_id = snap->id;
+		vm_started(m, vm);
 	}
 	return 0;
 }
@@ -665,6 +710,7 @@ chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 		const struct virt_vm *snap)
 {
 	struct vm *vm = chmgr_find_vm(m, name);
+	int was_running, old_id;
 
 	if (vm == NULL)
 		return -ENOENT;
@@ -673,15 +719,54 @@ chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 			name);
 		return chmgr_rm_vm(m, name);
 	}
-	if (snap == NULL) {
-		/* Unreadable now: act on the event alone. */
-		if (ev == VIRT_EVENT_STOPPED && vm->running) {
-			vm->running = 0;
-			CHMGR_LOG(INFO, "VM %s stopped: channels closed, votes "
-				"dropped", name);
-			vm_down(m, vm);
+	was_running = vm->running;
+	old_id = vm->dom_id;
+	switch (ev) {
+	case VIRT_EVENT_STOPPED:
+		/* The pinning and XML of the snapshot, not its state. */
+		if (snap != NULL && take_snapshot(m, vm, snap) == 0)
+			refresh_paths(m, vm);
+		vm->running = was_running;
+		if (was_running)
+			vm_stopped(m, vm);
+		vm->dom_id = -1;
+		return 0;
+	case VIRT_EVENT_STARTED:
+		if (snap != NULL && take_snapshot(m, vm, snap) == 0)
+			refresh_paths(m, vm);
+		vm->running = was_running;
+		if (was_running && (snap == NULL || snap->id <= 0 ||
+				snap->id != old_id)) {
+			/* The stop went unseen (or came too late to read). */
+			CHMGR_LOG(INFO, "VM %s restarted: the old process's "
+				"votes are dropped", name);
+			vm_stopped(m, vm);
+		}
+		vm->dom_id = snap != NULL && snap->running ? snap->id : -1;
+		if (!vm->running)
+			vm_started(m, vm);
+		else
+			reconnect_all(m, vm);	/* already this process */
+		return 0;
+	case VIRT_EVENT_RECONNECTED:
+		/* Read again after libvirt came back: converge to it. */
+		if (snap == NULL)
+			return 0;
+		if (chmgr_update_vm(m, snap) == 0 && vm->running)
+			reconnect_all(m, vm);
+		return 0;
+	case VIRT_EVENT_REBOOTED:
+		if (snap != NULL)
+			chmgr_update_vm(m, snap);
+		if (vm->running) {
+			CHMGR_LOG(INFO, "VM %s was reset: votes dropped, "
+				"channels kept", name);
+			if (m->conf.vm_down != NULL)
+				m->conf.vm_down(vm, m->conf.opaque);
 		}
 		return 0;
+	default:
+		/* Same process (or only its config): follow the snapshot. */
+		return snap != NULL ? chmgr_update_vm(m, snap) : 0;
 	}
-	return chmgr_update_vm(m, snap);
 }

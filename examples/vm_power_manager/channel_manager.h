@@ -60,6 +60,8 @@ struct vm {
 	char *name;
 	uint32_t id;		/**< unique for the daemon's life, never 0 */
 	int running;
+	int dom_id;		/**< libvirt's id of the QEMU process whose
+				 * channels we hold; <= 0: unknown */
 	uint32_t nb_vcpus;
 	struct cpu_list *pcpus;		/**< nb_vcpus pin sets */
 	uint32_t nb_channels;
@@ -77,6 +79,10 @@ struct chmgr_conf {
 	void (*channel_down)(struct vm_channel *ch, void *opaque);
 	/** The VM stopped or is removed: drop its votes. */
 	void (*vm_down)(struct vm *vm, void *opaque);
+	/** vCPU @p vcpu was pinned elsewhere or unplugged: drop its votes,
+	 * which give its old pCPUs back; the guest votes again on the new
+	 * ones. Called before vm->pcpus changes. */
+	void (*vcpu_moved)(struct vm *vm, uint32_t vcpu, void *opaque);
 	void *opaque;
 };
 
@@ -119,14 +125,22 @@ struct vm *chmgr_vm_at(const struct chmgr *m, uint32_t i);
 /**
  * Take a new snapshot of a registered VM: pinning, vCPUs, XML channels.
  * A VM that stopped has its channels closed and votes dropped; one that
- * started again has the channels it had reconnected.
+ * started again, or that runs as a new QEMU process (another domain id),
+ * has its votes dropped and the channels it had reconnected.
  * @return 0, -ENOENT (not registered) or -ENOMEM
  */
 int chmgr_update_vm(struct chmgr *m, const struct virt_vm *snap);
 
 /**
- * Apply a libvirt event to VM @p name. @p snap is its state now, or NULL
- * when it could not be read (an undefined VM is removed).
+ * Apply a libvirt event to VM @p name. The event decides the lifecycle:
+ * STOPPED closes the channels and drops the votes, STARTED (a new
+ * process) drops the votes of any previous one and reconnects the
+ * channels, REBOOTED drops the votes and keeps the channels, whatever
+ * @p snap says, since @p snap is read after the event and a fast
+ * restart hides in it. RECONNECTED (libvirt is back after a loss) follows
+ * @p snap and reconnects the channels of a running VM that are down.
+ * @p snap (pinning, channels in the XML) is the VM
+ * now, or NULL when it could not be read (an undefined VM is removed).
  * @return 0, or -ENOENT when the VM is not registered (ignored).
  */
 int chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,

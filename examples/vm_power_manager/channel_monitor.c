@@ -573,6 +573,17 @@ monitor_stop_signals(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
+/* Re-pinned or unplugged: the vCPU's votes leave its old pCPUs. */
+static void
+hook_vcpu_moved(struct vm *vm, uint32_t vcpu, void *opaque)
+{
+	struct monitor *mon = opaque;
+
+	if (mon->pm != NULL)
+		power_mgr_drop(mon->pm, POWER_MGR_VCPU(vm->id, vcpu),
+			POWER_MGR_ONE_MASK);
+}
+
 int
 monitor_create(const struct monitor_conf *conf, struct monitor **out)
 {
@@ -582,6 +593,7 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 		.channel_up = hook_channel_up,
 		.channel_down = hook_channel_down,
 		.vm_down = hook_vm_down,
+		.vcpu_moved = hook_vcpu_moved,
 	};
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t sigs;

@@ -12,6 +12,7 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
+#include <rte_common.h>
 #include <rte_log.h>
 
 #include "libvirt_adapter.h"
@@ -29,10 +30,14 @@ struct virt_adapter {
 	virConnectPtr conn;
 	virConnectPtr dead;	/* closed under us; released on next use */
 	char *uri;		/* asked for; NULL: libvirt's default */
-	int cb_ids[2];
+	int cb_ids[3];
 	virt_event_cb cb;
 	void *opaque;
 	int logged_down;	/* "unreachable" said once per outage */
+	int retry_timer;	/* reconnection timer, or -1 */
+	int retry_ms;		/* its current step */
+	unsigned int attempts;	/* since the connection was lost */
+	int closing;		/* destroy has begun: no new connection */
 };
 
 /*
@@ -123,35 +128,58 @@ evloop_put(void)
 	pthread_mutex_unlock(&evloop.lock);
 }
 
+/* libvirt's event type and detail to what it means for the daemon. */
+enum virt_event
+virt_event_from_lifecycle(int event, int detail)
+{
+	switch (event) {
+	case VIR_DOMAIN_EVENT_STARTED:
+		/* A wakeup from S3 is the same process going on. */
+		return detail == VIR_DOMAIN_EVENT_STARTED_WAKEUP ?
+			VIRT_EVENT_RESUMED : VIRT_EVENT_STARTED;
+	case VIR_DOMAIN_EVENT_STOPPED:
+		return VIRT_EVENT_STOPPED;
+	case VIR_DOMAIN_EVENT_UNDEFINED:
+		return VIRT_EVENT_UNDEFINED;
+	case VIR_DOMAIN_EVENT_SUSPENDED:
+	case VIR_DOMAIN_EVENT_PMSUSPENDED:
+	case VIR_DOMAIN_EVENT_CRASHED:
+		/* Crashed and kept: the process stays; a crash that ends
+		 * the process is followed by STOPPED/CRASHED. */
+		return VIRT_EVENT_SUSPENDED;
+	case VIR_DOMAIN_EVENT_RESUMED:
+		return VIRT_EVENT_RESUMED;
+	default:
+		/* DEFINED, SHUTDOWN (a STOPPED follows if it ends). */
+		return VIRT_EVENT_CHANGED;
+	}
+}
+
 static int
 on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
 		void *opaque)
 {
 	struct virt_adapter *va = opaque;
-	enum virt_event ev;
+	enum virt_event ev = virt_event_from_lifecycle(event, detail);
 
 	(void)conn;
-	(void)detail;
-	switch (event) {
-	case VIR_DOMAIN_EVENT_STARTED:
-	case VIR_DOMAIN_EVENT_RESUMED:
-		ev = VIRT_EVENT_STARTED;
-		break;
-	case VIR_DOMAIN_EVENT_STOPPED:
-		ev = VIRT_EVENT_STOPPED;
-		break;
-	case VIR_DOMAIN_EVENT_UNDEFINED:
-		ev = VIRT_EVENT_UNDEFINED;
-		break;
-	default:
-		ev = VIRT_EVENT_CHANGED;
-		break;
-	}
 	VIRT_LOG(DEBUG, "VM %s: lifecycle event %d/%d", virDomainGetName(dom),
 		event, detail);
 	if (va->cb != NULL)
-		va->cb(virDomainGetName(dom), ev, va->opaque);
+		va->cb(va, virDomainGetName(dom), ev, va->opaque);
 	return 0;
+}
+
+static void
+on_reboot(virConnectPtr conn, virDomainPtr dom, void *opaque)
+{
+	struct virt_adapter *va = opaque;
+
+	(void)conn;
+	VIRT_LOG(DEBUG, "VM %s: guest reset", virDomainGetName(dom));
+	if (va->cb != NULL)
+		va->cb(va, virDomainGetName(dom), VIRT_EVENT_REBOOTED,
+			va->opaque);
 }
 
 static void
@@ -169,7 +197,70 @@ on_tunable(virConnectPtr conn, virDomainPtr dom, virTypedParameterPtr params,
 		return;
 	VIRT_LOG(DEBUG, "VM %s: pinning changed", virDomainGetName(dom));
 	if (va->cb != NULL)
-		va->cb(virDomainGetName(dom), VIRT_EVENT_CHANGED, va->opaque);
+		va->cb(va, virDomainGetName(dom), VIRT_EVENT_CHANGED,
+			va->opaque);
+}
+
+static virConnectPtr get_conn_locked(struct virt_adapter *va);
+
+/*
+ * On libvirt's thread: try to reconnect; once connected (here or by any
+ * other caller meanwhile), stop and tell the callback to resynchronise.
+ */
+static void
+on_retry(int timer, void *opaque)
+{
+	struct virt_adapter *va = opaque;
+	virConnectPtr c;
+	int next;
+
+	(void)timer;
+	pthread_mutex_lock(&va->lock);
+	if (va->closing || va->retry_timer < 0) {
+		pthread_mutex_unlock(&va->lock);
+		return;
+	}
+	va->attempts++;
+	c = get_conn_locked(va);
+	if (c == NULL) {
+		next = va->retry_ms * 2 > VIRT_RECONNECT_MAX_MS ?
+			VIRT_RECONNECT_MAX_MS : va->retry_ms * 2;
+		VIRT_LOG(WARNING, "reconnection attempt %u to %s failed: %s; "
+			"next in %d ms", va->attempts, virt_adapter_uri(va),
+			virGetLastErrorMessage(), next);
+		va->retry_ms = next;
+		virEventUpdateTimeout(va->retry_timer, next);
+		pthread_mutex_unlock(&va->lock);
+		return;
+	}
+	virConnectClose(c);
+	virEventRemoveTimeout(va->retry_timer);
+	va->retry_timer = -1;
+	VIRT_LOG(WARNING, "reconnected to %s (attempt %u): resynchronising "
+		"the VMs", virt_adapter_uri(va), va->attempts);
+	pthread_mutex_unlock(&va->lock);
+	if (va->cb != NULL)
+		va->cb(va, NULL, VIRT_EVENT_RECONNECTED, va->opaque);
+}
+
+/* The connection is gone: forget it, start reconnecting. Locked. */
+static void
+lost_locked(struct virt_adapter *va, virConnectPtr conn)
+{
+	/* Not released here: this may run inside the connection's code. */
+	if (va->conn == conn) {
+		va->dead = conn;
+		va->conn = NULL;
+	}
+	if (va->closing || va->retry_timer >= 0)
+		return;
+	va->attempts = 0;
+	va->retry_ms = VIRT_RECONNECT_FIRST_MS;
+	va->retry_timer = virEventAddTimeout(va->retry_ms, on_retry, va,
+		NULL);
+	if (va->retry_timer < 0)
+		VIRT_LOG(ERR, "cannot schedule reconnection: it waits for the "
+			"next use");
 }
 
 static void
@@ -177,14 +268,22 @@ on_close(virConnectPtr conn, int reason, void *opaque)
 {
 	struct virt_adapter *va = opaque;
 
-	(void)reason;
-	VIRT_LOG(WARNING, "connection to %s closed (reason %d); will "
-		"reconnect on next use", va->uri ? va->uri : "libvirt", reason);
+	VIRT_LOG(WARNING, "connection to %s lost (reason %d): reconnecting",
+		virt_adapter_uri(va), reason);
 	pthread_mutex_lock(&va->lock);
-	/* Not released here: this runs inside the connection's own code. */
-	if (va->conn == conn) {
-		va->dead = conn;
-		va->conn = NULL;
+	lost_locked(va, conn);
+	pthread_mutex_unlock(&va->lock);
+}
+
+void
+virt_adapter_lose_conn(struct virt_adapter *va)
+{
+	pthread_mutex_lock(&va->lock);
+	if (va->conn != NULL) {
+		VIRT_LOG(WARNING, "connection to %s lost (test): reconnecting",
+			virt_adapter_uri(va));
+		virConnectUnregisterCloseCallback(va->conn, on_close);
+		lost_locked(va, va->conn);
 	}
 	pthread_mutex_unlock(&va->lock);
 }
@@ -196,6 +295,8 @@ get_conn_locked(struct virt_adapter *va)
 	virConnectPtr c;
 
 	if (va->dead != NULL) {
+		/* Its close callback would take va->lock, held here. */
+		virConnectUnregisterCloseCallback(va->dead, on_close);
 		virConnectClose(va->dead);
 		va->dead = NULL;
 	}
@@ -203,6 +304,8 @@ get_conn_locked(struct virt_adapter *va)
 		virConnectRef(va->conn);
 		return va->conn;
 	}
+	if (va->closing)
+		return NULL;
 	c = virConnectOpen(va->uri);
 	if (c == NULL) {
 		if (!va->logged_down)
@@ -220,11 +323,19 @@ get_conn_locked(struct virt_adapter *va)
 	va->cb_ids[1] = virConnectDomainEventRegisterAny(c, NULL,
 		VIR_DOMAIN_EVENT_ID_TUNABLE,
 		VIR_DOMAIN_EVENT_CALLBACK(on_tunable), va, NULL);
+	va->cb_ids[2] = virConnectDomainEventRegisterAny(c, NULL,
+		VIR_DOMAIN_EVENT_ID_REBOOT,
+		VIR_DOMAIN_EVENT_CALLBACK(on_reboot), va, NULL);
 	if (va->cb_ids[0] < 0)
 		VIRT_LOG(WARNING, "%s: no lifecycle events (%s): VMs stopped "
 			"outside the daemon go unnoticed", virConnectGetURI(c),
 			virGetLastErrorMessage());
 	virConnectRegisterCloseCallback(c, on_close, va, NULL);
+	/* A libvirtd that stops answering (not only one that exits). */
+	if (virConnectSetKeepAlive(c, VIRT_KEEPALIVE_INTERVAL,
+			VIRT_KEEPALIVE_COUNT) < 0)
+		VIRT_LOG(DEBUG, "no keepalive on %s: %s", virt_adapter_uri(va),
+			virGetLastErrorMessage());
 	VIRT_LOG(INFO, "connected to %s", va->uri ? va->uri : "libvirt");
 	virConnectRef(c);
 	return c;
@@ -256,7 +367,8 @@ virt_adapter_create(const char *uri, virt_event_cb cb, void *opaque)
 	pthread_mutex_init(&va->lock, NULL);
 	va->cb = cb;
 	va->opaque = opaque;
-	va->cb_ids[0] = va->cb_ids[1] = -1;
+	va->cb_ids[0] = va->cb_ids[1] = va->cb_ids[2] = -1;
+	va->retry_timer = -1;
 	if (evloop_get() < 0) {
 		free(va->uri);
 		free(va);
@@ -276,8 +388,13 @@ virt_adapter_destroy(struct virt_adapter *va)
 	if (va == NULL)
 		return;
 	pthread_mutex_lock(&va->lock);
+	/* An event in flight may ask for a connection: none from now on. */
+	va->closing = 1;
+	if (va->retry_timer >= 0)
+		virEventRemoveTimeout(va->retry_timer);
+	va->retry_timer = -1;
 	if (va->conn != NULL) {
-		for (i = 0; i < 2; i++)
+		for (i = 0; i < (int)RTE_DIM(va->cb_ids); i++)
 			if (va->cb_ids[i] >= 0)
 				virConnectDomainEventDeregisterAny(va->conn,
 					va->cb_ids[i]);
@@ -285,8 +402,10 @@ virt_adapter_destroy(struct virt_adapter *va)
 		virConnectClose(va->conn);
 		va->conn = NULL;
 	}
-	if (va->dead != NULL)
+	if (va->dead != NULL) {
+		virConnectUnregisterCloseCallback(va->dead, on_close);
 		virConnectClose(va->dead);
+	}
 	va->dead = NULL;
 	pthread_mutex_unlock(&va->lock);
 	evloop_put();
@@ -446,6 +565,7 @@ virt_adapter_get_vm(struct virt_adapter *va, const char *name,
 	}
 	vm->running = state == VIR_DOMAIN_RUNNING ||
 		state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_BLOCKED;
+	vm->id = vm->running ? (int)virDomainGetID(dom) : -1;
 	vm->nb_vcpus = info.nrVirtCpu;
 	ret = read_pinning(dom, nb_host, vm);
 	if (ret < 0)

@@ -35,22 +35,45 @@ struct virt_channel {
 struct virt_vm {
 	char *name;
 	int running;		/**< 1: running or paused; 0: shut off etc. */
+	int id;			/**< libvirt's domain id: new on every start
+				 * (one QEMU process); -1 when not running */
 	uint32_t nb_vcpus;
 	struct cpu_list *pcpus;	/**< nb_vcpus pin sets, vCPU order */
 	uint32_t nb_channels;
 	struct virt_channel *channels;	/**< sorted by index */
 };
 
+/**
+ * What happened to a domain, decided from libvirt's event type and detail
+ * (not from a later re-read, which a fast restart would hide).
+ */
 enum virt_event {
-	VIRT_EVENT_STARTED,	/**< running (again) */
-	VIRT_EVENT_STOPPED,	/**< shut off, crashed, ... */
+	/** A new QEMU process: booted, restored, migrated in. */
+	VIRT_EVENT_STARTED,
+	/** The QEMU process is gone: shut off, destroyed, crashed and
+	 * stopped, saved, migrated out. */
+	VIRT_EVENT_STOPPED,
 	VIRT_EVENT_UNDEFINED,	/**< gone from libvirt */
 	VIRT_EVENT_CHANGED,	/**< pinning or config may have changed */
+	/** Paused, crashed-and-kept, or running again (same process). */
+	VIRT_EVENT_SUSPENDED,
+	VIRT_EVENT_RESUMED,
+	/** The guest was reset inside the same process (virsh reset,
+	 * reboot): its channels stay, its votes are stale. */
+	VIRT_EVENT_REBOOTED,
+	/** The connection was lost and is back (@p vm_name is NULL):
+	 * everything may have changed meanwhile; read every VM again. */
+	VIRT_EVENT_RECONNECTED,
 };
 
-/** Called on the adapter's event thread; must not block for long. */
-typedef void (*virt_event_cb)(const char *vm_name, enum virt_event ev,
-		void *opaque);
+/**
+ * Called on the adapter's event thread (or, for the first events, inside
+ * virt_adapter_create()); must not block for long. @p va is the adapter
+ * the event came through, usable even before virt_adapter_create()
+ * has returned.
+ */
+typedef void (*virt_event_cb)(struct virt_adapter *va, const char *vm_name,
+		enum virt_event ev, void *opaque);
 
 /**
  * Create the adapter and try to connect.
@@ -64,6 +87,19 @@ typedef void (*virt_event_cb)(const char *vm_name, enum virt_event ev,
  */
 struct virt_adapter *virt_adapter_create(const char *uri, virt_event_cb cb,
 		void *opaque);
+
+/**
+ * A lost connection (libvirt's close callback; keepalive finds a peer
+ * that stopped answering) is reopened on libvirt's thread with backoff:
+ * VIRT_RECONNECT_FIRST_MS, doubling up to VIRT_RECONNECT_MAX_MS. Each
+ * attempt that fails is logged; the success is announced to the callback
+ * as VIRT_EVENT_RECONNECTED. Nothing is polled while connected.
+ */
+#define VIRT_RECONNECT_FIRST_MS	250
+#define VIRT_RECONNECT_MAX_MS	16000
+/** Keepalive: a probe every this many seconds, this many unanswered. */
+#define VIRT_KEEPALIVE_INTERVAL	5
+#define VIRT_KEEPALIVE_COUNT	3
 
 /** Stop the event thread, close the connection, free. */
 void virt_adapter_destroy(struct virt_adapter *va);
@@ -105,6 +141,18 @@ void virt_vm_free(struct virt_vm *vm);
  */
 int virt_parse_channels(const char *xml, struct virt_channel **out,
 		uint32_t *nb);
+
+/**
+ * What a libvirt lifecycle event (VIR_DOMAIN_EVENT_* type and detail)
+ * means for the daemon; the adapter delivers this.
+ */
+enum virt_event virt_event_from_lifecycle(int event, int detail);
+
+/**
+ * Tests: behave as when libvirt closed the connection under us (the test
+ * driver never does).
+ */
+void virt_adapter_lose_conn(struct virt_adapter *va);
 
 /** libvirt's connection, for tests that act as the hypervisor's user. */
 void *virt_adapter_conn(struct virt_adapter *va);

@@ -226,21 +226,88 @@ apply_virt_event(struct monitor *mon, void *arg)
 	free(j);
 }
 
-/* On libvirt's thread: read the VM there, apply it on the loop. */
+struct vm_names {
+	char **v;
+	uint32_t n;
+};
+
+/* On the loop: the names of the VMs served. */
 static void
-on_virt_event(const char *name, enum virt_event ev, void *opaque)
+collect_names(struct monitor *mon, void *arg)
+{
+	struct chmgr *m = monitor_chmgr(mon);
+	struct vm_names *names = arg;
+	uint32_t i, n = chmgr_nb_vms(m);
+
+	names->v = calloc(n ? n : 1, sizeof(*names->v));
+	if (names->v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if ((names->v[names->n] = strdup(chmgr_vm_at(m, i)->name)) !=
+				NULL)
+			names->n++;
+}
+
+static void post_virt_event(struct virt_adapter *va, const char *name,
+		enum virt_event ev);
+
+/*
+ * On libvirt's thread, libvirt back after a loss: read every VM served
+ * and hand each to the loop; one that is gone from libvirt is removed
+ * (its votes dropped).
+ */
+static void
+resync_all(struct virt_adapter *va)
+{
+	struct vm_names names = { 0 };
+	uint32_t i;
+
+	if (monitor_call(d.mon, collect_names, &names) < 0)
+		return;
+	MAIN_LOG(INFO, "libvirt is back: resynchronising %u VMs", names.n);
+	for (i = 0; i < names.n; i++) {
+		post_virt_event(va, names.v[i], VIRT_EVENT_RECONNECTED);
+		free(names.v[i]);
+	}
+	free(names.v);
+}
+
+/*
+ * On libvirt's thread: read the VM there, apply it on the loop. Through
+ * @va, not d.va: the first events come before virt_adapter_create()
+ * has returned.
+ */
+static void
+on_virt_event(struct virt_adapter *va, const char *name, enum virt_event ev,
+		void *opaque)
+{
+	(void)opaque;
+	if (ev == VIRT_EVENT_RECONNECTED)
+		resync_all(va);
+	else
+		post_virt_event(va, name, ev);
+}
+
+static void
+post_virt_event(struct virt_adapter *va, const char *name,
+		enum virt_event ev)
 {
 	struct virt_event_job *j = calloc(1, sizeof(*j));
+	int ret = 0;
 
-	(void)opaque;
 	if (j == NULL || (j->name = strdup(name)) == NULL) {
 		free(j);
 		MAIN_LOG(ERR, "VM %s: event %d lost: out of memory", name, ev);
 		return;
 	}
 	j->ev = ev;
-	if (ev != VIRT_EVENT_UNDEFINED && d.va != NULL)
-		j->have_snap = virt_adapter_get_vm(d.va, name, &j->snap) == 0;
+	if (ev != VIRT_EVENT_UNDEFINED) {
+		ret = virt_adapter_get_vm(va, name, &j->snap);
+		j->have_snap = ret == 0;
+	}
+	/* Gone from libvirt while we were away from it. */
+	if (ev == VIRT_EVENT_RECONNECTED && ret == -ENOENT)
+		j->ev = VIRT_EVENT_UNDEFINED;
 	if (monitor_post(d.mon, apply_virt_event, j) < 0) {
 		if (j->have_snap)
 			virt_vm_free(&j->snap);

@@ -13,7 +13,7 @@
 #     query_cpu_freq_avail answers the host's frequency list.
 #  2. virsh vcpupin A 0 1 (live): the daemon follows; the guest sees it
 #     (vCPU 0 now reads CPU 1's frequency) and its next request (lcore 0
-#     max) lands on CPU 1.
+#     max) lands on CPU 1; CPU 0 lost vCPU 0's vote and is given back.
 #  3. virsh destroy A: the daemon logs the stop, show_vm says the channels
 #     are disconnected, both CPUs are given back as found (governor
 #     powersave, 2400000: the tree starts there).
@@ -120,6 +120,8 @@ log_has "$m" "vCPU 0 -> pCPU 1$" 10
 grep '^e2e-pinned\|^e2e-B' "$CON"
 vmt_console_has '^e2e-B: ACK' || vmt_fail "no ACK after vcpupin"
 expect_freq 1 2400000 "lcore 0 max after vcpupin 0 -> 1"
+expect_freq 0 2400000 "vcpupin: vCPU 0's vote left CPU 0"
+expect_gov 0 powersave "vcpupin: CPU 0 given back"
 m=$(log_mark)
 cli "show_cpu_freq 1"
 log_has "$m" "core 1: 2400000 kHz.*votes 2" 5

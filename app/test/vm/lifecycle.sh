@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The vmpower authors
+#
+# Lifecycle from libvirt's events, with a real libvirtd and QEMU: the
+# daemon (in a sandboxed cpufreq tree) serves a VM whose guest keeps
+# asking for "lcore 0 min" (vCPU 0 on host CPU 0), and after each of
+#
+#  1. a fast "virsh destroy; virsh start" (a nova hard reboot): by the
+#     time the daemon reads the VM it runs again;
+#  2. a libvirtd restart (stopped and started by its pid), then another
+#     fast destroy+start: the daemon reconnects by itself, resynchronises,
+#     and follows the events again;
+#
+# the old boot's vote is dropped (CPU 0 back at 2400000, where the tree
+# starts) and the channel is back without any CLI command: the new boot's
+# request lands on CPU 0 (1200000). Then SIGTERM: exit 0. Step 2 runs only
+# on a libvirtd of this run's own that no other run uses.
+#
+# Not here: "virsh reset" and "virsh reboot". devtools/vm.sh defines
+# on_reboot=destroy, so a reset ends the VM (seen: SHUTDOWN/host, then
+# STOPPED; the daemon follows as a stop); a reset inside the same process
+# (libvirt's reboot event) is covered by chmgr_reset_resume.
+#
+# Environment: as e2e.sh.
+set -euo pipefail
+
+HERE=$(dirname "$(readlink -f "$0")")
+# shellcheck source=app/test/vm/vmtest.sh
+. "$HERE/vmtest.sh"
+# shellcheck source=app/test/vm/vmdaemon.sh
+. "$HERE/vmdaemon.sh"
+BUILD=$VMT_SRC/build
+GUEST=${VMP_VM_GUEST:-$BUILD/app/test/vm/vmp_vm_guest}
+BINS=${VMP_VM_BINS-$BUILD/examples/vm_power_manager/guest_cli/guest_cli}
+SANDBOX=${VMP_SANDBOX:-$BUILD/app/test/vmp_sandbox}
+MGR=${VMP_MGR:-$BUILD/examples/vm_power_manager/vm_power_mgr}
+URI=qemu:///system
+
+vmt_init vmp-life-
+[ "$VMP_VM_CPUS" = 0,1 ] || { echo "SKIP: needs host CPUs 0 and 1"; exit 77; }
+vmt_on_exit 'stop_daemon'
+
+images=("$GUEST")
+IFS=: read -r -a extra <<<"$BINS"
+for b in "${extra[@]}"; do
+	[ -x "$b" ] && images+=("$b")
+done
+[[ " ${images[*]##*/} " == *" guest_cli "* ]] || vmt_fail "no guest_cli in VMP_VM_BINS"
+vmt_image "${images[@]}"
+vmt_libvirtd
+
+EAL="-l 0 --no-huge --no-pci -m 64 --no-shconf --no-telemetry --log-level=lib.eal:error"
+# Every boot: a marker, then "lcore 0 min" once a second, for ever.
+G='n=0; echo life-boot
+while :; do
+  r=$(echo "set_cpu_freq 0 min" | guest_cli '"$EAL"' -- --channels 0 --timeout 60000 2>&1 | grep -c "^ACK$")
+  n=$((n + 1)); echo "life-req $n acks=$r"; sleep 1
+done'
+vmt_define --channels 1 --run "$G"
+# start_daemon, with libvirt's events in the log.
+start_in_sandbox --cpus 2 --start 2400000 -- "$MGR" -l 0 --no-huge \
+	--no-pci -m 64 --file-prefix "$DPREFIX" \
+	--log-level=lib.eal:warning --log-level=vmpower.libvirt:debug -- \
+	--libvirt-uri "$URI" --channel-dir "$RUN" --state-dir "$RUN/state"
+expect_freq 0 2400000 "no votes yet"
+
+vmt_start
+CON=$RUN/$NAME.console
+cli "add_vm $NAME"
+cli "add_channels $NAME all"
+console_wait '^life-req [0-9]+ acks=1' 120 "$CON"
+vmt_step "start to first request" "$T0"
+expect_freq 0 1200000 "first boot, lcore 0 min on CPU 0"
+
+# --- 1. fast destroy + start
+m=$(log_mark)
+t=$(vmt_ms)
+virsh -q -c "$URI" destroy "$NAME" >/dev/null
+virsh -q -c "$URI" start "$NAME" >/dev/null
+vmt_step "virsh destroy; virsh start" "$t"
+log_has "$m" "VM $NAME stopped: channels closed, votes dropped" 15
+log_has "$m" "VM $NAME started: reconnecting 1 channels" 15
+log_has "$m" "channel 0 of VM $NAME connected" 15
+expect_freq 0 2400000 "old boot's vote dropped"
+wait_for 120 '[ "$(freq 0)" = 1200000 ]' ||
+	vmt_fail "after destroy+start: CPU 0 at $(freq 0), want 1200000"
+vmt_step "destroy+start to request served" "$t"
+echo "$VMT_PREFIX: CPU 0 at 1200000 kHz (new boot, no CLI command)"
+
+# --- 2. libvirtd restarts (stopped and started by its pid, as
+# devtools/libvirtd.sh runs it): the daemon reconnects by itself and
+# resynchronises; the events flow again: a destroy+start is followed.
+restart_libvirtd() {
+	local m t lvpid
+	m=$(log_mark)
+	t=$(vmt_ms)
+	lvpid=$(cat "$LVSTATE/libvirtd.pid")
+	kill -TERM "$lvpid"
+	wait_for 15 '[ ! -d /proc/$lvpid ]' || vmt_fail "libvirtd $lvpid did not stop"
+	log_has "$m" "connection to $URI lost" 10
+	unshare -m --propagation private sh -c '
+		mount --bind "$1/etc" /etc/libvirt &&
+		mount --bind "$1/lib" /var/lib/libvirt &&
+		mount --bind "$1/cache" /var/cache/libvirt &&
+		mount --bind "$1/log" /var/log/libvirt &&
+		exec libvirtd -d --pid-file "$1/libvirtd.pid"' sh "$LVSTATE" \
+		>>"$LVSTATE/libvirtd.log" 2>&1
+	wait_for 10 '[ -s "$LVSTATE/libvirtd.pid" ] && [ "$(cat "$LVSTATE/libvirtd.pid")" != "$lvpid" ]' ||
+		vmt_fail "libvirtd did not restart"
+	# devtools/libvirtd.sh stops the one it knows at the end.
+	echo "$(cat "$LVSTATE/libvirtd.pid") $LVSTATE" >/run/vmpower-libvirtd/owner
+	log_has "$m" "reconnected to $URI \\(attempt [0-9]+\\): resynchronising" 60
+	log_has "$m" "libvirt is back: resynchronising 1 VMs" 5
+	vmt_step "libvirtd restart to reconnected" "$t"
+	expect_freq 0 1200000 "the VM ran on: its vote stays"
+	m=$(log_mark)
+	t=$(vmt_ms)
+	virsh -q -c "$URI" destroy "$NAME" >/dev/null
+	virsh -q -c "$URI" start "$NAME" >/dev/null
+	log_has "$m" "VM $NAME stopped: channels closed, votes dropped" 15
+	log_has "$m" "VM $NAME started: reconnecting 1 channels" 15
+	expect_freq 0 2400000 "after the restart, events again: vote dropped"
+	wait_for 120 '[ "$(freq 0)" = 1200000 ]' ||
+		vmt_fail "after libvirtd restart and destroy+start: CPU 0 at $(freq 0)"
+	vmt_step "libvirtd restart, destroy+start to request" "$t"
+
+}
+# Only a libvirtd of ours that nobody else uses (other runs share one).
+others=$(find /run/vmpower-libvirtd/users -mindepth 1 ! -name "$$" 2>/dev/null | wc -l)
+if [ "$(cat /run/vmpower-libvirtd/owner 2>/dev/null)" = "$(cat "$LVSTATE/libvirtd.pid" 2>/dev/null) $LVSTATE" ] &&
+	[ "$others" -eq 0 ]; then
+	restart_libvirtd
+else
+	echo "$VMT_PREFIX: SKIP step 2: libvirtd is not ours alone"
+fi
+
+"$DEV/vm.sh" destroy "$NAME"
+stop_daemon >"$RUN/daemon.tail" || vmt_fail "daemon exit status $?"
+echo "$VMT_PREFIX: daemon exited 0 on SIGTERM"
+echo "$VMT_PREFIX: OK"
