@@ -63,7 +63,7 @@ pm_policy_want(const struct power_mgr *pm, const struct pm_policy *p)
 	for (i = 0; i < p->nb_cpus; i++) {
 		const struct core *c = &pm->cores[p->cpus[i]];
 
-		if (c->state == POWER_MGR_CORE_READY)
+		if (c->state == POWER_MGR_CORE_READY && !c->offline)
 			want = RTE_MIN(want, core_want(c));
 	}
 	return want;
@@ -299,6 +299,15 @@ mark_dirty(struct power_mgr *pm, struct pm_policy *p)
 		return;		/* the flush falls back to every policy */
 	p->dirty = 1;
 	pm->dirty[pm->nb_dirty++] = p;
+}
+
+int
+pm_policy_changed(struct power_mgr *pm, struct pm_policy *p)
+{
+	if (!pm->deferred)
+		return pm_policy_apply(pm, p);
+	mark_dirty(pm, p);
+	return 0;
 }
 
 /* Turn @v (a copy of the old vote, or a fresh one) into what @op asks. */
@@ -538,6 +547,7 @@ power_mgr_core_info(struct power_mgr *pm, unsigned int cpu,
 	memset(info, 0, sizeof(*info));
 	info->state = c->state;
 	info->manual_idx = c->has_manual ? (int32_t)c->manual.idx : -1;
+	info->offline = c->offline;
 	if (c->state == POWER_MGR_CORE_READY) {
 		p = c->pol;
 		info->controlled = p->taken;

@@ -86,6 +86,23 @@
  * signalfd) and exits normally; only SIGKILL or a crash leaves the cores
  * as they are.
  *
+ * Hotplug. power_mgr_cpu_online() tells the manager that a CPU went
+ * offline or came back (cpu_hotplug.c watches the kernel's uevents). An
+ * offline CPU is dropped from control, its votes kept: requests for it
+ * are still validated and recorded (0, so the monitor ACKs them), count
+ * for nothing while it is offline, and decide again when it returns.
+ * Nothing is ever written to a policy none of whose CPUs is online (the
+ * kernel refuses with EBUSY); a policy with other CPUs online goes on
+ * through one of them, at the highest vote of those. When a policy's
+ * first CPU returns, the manager reads what the kernel restarted it
+ * with: its own governor and frequency kept (current kernels), or the
+ * kernel's defaults (the policy was freed), which are then what the
+ * policy had before it is taken again -- the originals to give back.
+ * A CPU whose policy could not be read at create (offline with all of
+ * it) is found when it comes online; until then its requests fail
+ * with -ENODEV. A policy still offline at destroy cannot be written:
+ * its crash record stays for the next start.
+ *
  * One manager per process (librte_power's state is process-wide). It has
  * no lock: callers must use it from one thread at a time -- in the daemon,
  * the channel monitor's loop, to which other threads hand their work with
@@ -154,6 +171,7 @@ struct power_mgr_core_info {
 	int32_t manual_idx;		/**< the CLI's setting, -1: none */
 	uint32_t nb_votes;		/**< not counting the CLI */
 	uint64_t changes;		/**< frequency writes since create */
+	int offline;			/**< votes kept, applied when back */
 };
 
 /** One requester's wish on one CPU. */
@@ -234,6 +252,23 @@ int power_mgr_release(struct power_mgr *pm, uint64_t requester,
  * (a CPU could not be set: logged; the votes stay removed).
  */
 int power_mgr_drop(struct power_mgr *pm, uint64_t requester, uint64_t mask);
+
+/**
+ * @cpu went offline (@online 0) or came back (1): see Hotplug above.
+ * Telling the state it has already changes nothing. Writes wait for
+ * power_mgr_flush() when deferred. @return 1 if the state changed, 0,
+ * -ENODEV (no such CPU at create), -EIO (a write failed: logged).
+ */
+int power_mgr_cpu_online(struct power_mgr *pm, unsigned int cpu, int online);
+
+/**
+ * After hotplug events were lost: @online holds every online CPU. Each
+ * CPU is told as by power_mgr_cpu_online(), and each taken policy is
+ * checked as on a return (its CPU may have gone and come back unseen).
+ * @return CPUs whose state changed, or -EIO.
+ */
+int power_mgr_cpus_online(struct power_mgr *pm,
+	const struct cpu_list *online);
 
 /** State, frequency and capabilities of @cpu; -ENODEV past the end. */
 int power_mgr_core_info(struct power_mgr *pm, unsigned int cpu,

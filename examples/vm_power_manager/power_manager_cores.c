@@ -107,7 +107,8 @@ pick_driver(struct power_mgr *pm, const char *want, const struct pm_driver **d)
 	}
 	/* cpu0 may lack cpufreq: the first CPU that has it tells. */
 	for (cpu = 0; cpu < pm->nb_cpus; cpu++)
-		if (pm->cores[cpu].state == POWER_MGR_CORE_FAILED)
+		if (pm->cores[cpu].state == POWER_MGR_CORE_FAILED &&
+				!pm->cores[cpu].offline)
 			break;
 	if (cpu == pm->nb_cpus)
 		return 0;
@@ -161,8 +162,8 @@ policy_free(struct pm_policy *p)
 }
 
 /* @cpu's policy: its CPUs, its frequencies (read only). */
-static int
-add_policy(struct power_mgr *pm, unsigned int cpu)
+int
+pm_policy_add(struct power_mgr *pm, unsigned int cpu)
 {
 	struct pm_policy *p = calloc(1, sizeof(*p)), **grown;
 	struct cpu_list set;
@@ -195,6 +196,7 @@ add_policy(struct power_mgr *pm, unsigned int cpu)
 		}
 	cpu_list_free(&set);
 	p->cpu = p->cpus[0];
+	pm_policy_home(pm, p);
 	p->pinned = pm->drv->pinned;
 	p->cur = VMP_POWER_INVALID_INDEX;
 	ret = pm->drv->freqs(p);
@@ -372,6 +374,8 @@ pm_policy_apply(struct power_mgr *pm, struct pm_policy *p)
 	uint32_t want = pm_policy_want(pm, p);
 	int ret;
 
+	if (p->nb_online == 0)
+		return 0;	/* all offline: the kernel takes no write */
 	if (want == PM_FREE) {
 		p->failed = 0;
 		if (p->taken)
@@ -459,6 +463,8 @@ pm_cores_init(struct power_mgr *pm, const struct power_mgr_conf *conf)
 	pm->env = PM_ENV_NOT_SET;
 	ret = discover(pm);
 	if (ret == 0)
+		ret = pm_online_init(pm, conf != NULL ? conf->cpus : NULL);
+	if (ret == 0)
 		ret = pick_driver(pm, conf != NULL ? conf->driver : NULL, &d);
 	if (ret == 0 && conf != NULL && conf->state_dir != NULL)
 		ret = pm_records_open(pm, conf->state_dir);
@@ -476,10 +482,13 @@ pm_cores_init(struct power_mgr *pm, const struct power_mgr_conf *conf)
 	for (cpu = 0; cpu < pm->nb_cpus && ret == 0; cpu++) {
 		struct core *c = &pm->cores[cpu];
 
+		/* An offline CPU's policy is read through an online one,
+		 * or when it comes back (its files may be EBUSY). */
 		if (c->state == POWER_MGR_CORE_FAILED && d != NULL &&
-				c->pol == NULL)
-			ret = add_policy(pm, cpu);
-		else if (c->state == POWER_MGR_CORE_NO_CPUFREQ && nb_cpufreq)
+				c->pol == NULL && !c->offline)
+			ret = pm_policy_add(pm, cpu);
+		else if (c->state == POWER_MGR_CORE_NO_CPUFREQ && nb_cpufreq &&
+				!c->offline)
 			PM_LOG(WARNING, "cpu %u: no cpufreq: power requests for it will be refused",
 				cpu);
 	}
@@ -502,7 +511,8 @@ pm_cores_exit(struct power_mgr *pm)
 	unsigned int i, n = 0;
 
 	for (i = 0; i < pm->nb_pols; i++) {
-		if (pm->pols[i]->taken) {
+		if (pm->pols[i]->taken && pm_policy_offline_exit(pm,
+				pm->pols[i]) == 0) {
 			give_back(pm, pm->pols[i]);
 			n++;
 		}
@@ -515,8 +525,16 @@ pm_cores_exit(struct power_mgr *pm)
 	if (pm->env != PM_ENV_NOT_SET)
 		rte_power_unset_env();
 	pm_records_close(pm);
+	cpu_list_free(&pm->allowed);
 	free(pm->pols);
 	free(pm->cores);
 	if (n > 0)
 		PM_LOG(INFO, "%u cpufreq policies handed back at exit", n);
+}
+
+/* power_manager_hotplug.c hands a policy over through another CPU. */
+void
+pm_policy_give_back(struct power_mgr *pm, struct pm_policy *p)
+{
+	give_back(pm, p);
 }

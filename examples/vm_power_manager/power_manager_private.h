@@ -111,6 +111,8 @@ struct pm_policy {
 	int dirty;			/* votes changed since the flush */
 	int failed;			/* the last take or write failed */
 	uint64_t changes;		/* frequency writes */
+	unsigned int nb_online;		/* 0: the kernel's policy is inactive
+					 * (EBUSY), never written */
 };
 
 struct core {
@@ -123,6 +125,7 @@ struct core {
 	uint32_t nb_votes;
 	uint32_t cap_votes;
 	uint32_t *hist;			/* votes at each index, nb_freqs */
+	int offline;			/* votes kept, not counted */
 };
 
 struct power_mgr {
@@ -140,6 +143,7 @@ struct power_mgr {
 	unsigned int nb_dirty;
 	char *state_dir;		/* crash records, NULL: none */
 	int lock_fd;
+	struct cpu_list allowed;	/* --cpus; empty: all (hotplug) */
 };
 
 /* No vote: the policy goes back to its own governor. */
@@ -147,6 +151,8 @@ struct power_mgr {
 
 /* power_manager.c: the index the votes on @p's CPUs ask for, or PM_FREE. */
 uint32_t pm_policy_want(const struct power_mgr *pm, const struct pm_policy *p);
+/* Write @p at the flush, or now when not deferred. @return as apply. */
+int pm_policy_changed(struct power_mgr *pm, struct pm_policy *p);
 
 /* power_manager_cores.c */
 /*
@@ -165,6 +171,23 @@ void pm_cores_exit(struct power_mgr *pm);
 int pm_policy_apply(struct power_mgr *pm, struct pm_policy *p);
 /* The index @p runs now: cur when taken, else read from sysfs. */
 uint32_t pm_policy_now(const struct pm_policy *p);
+
+/* Build the policy of @cpu (state FAILED until its frequencies are read)
+ * with the other CPUs of it not in one yet. @return 0 or -ENOMEM. */
+int pm_policy_add(struct power_mgr *pm, unsigned int cpu);
+
+/* power_manager_hotplug.c */
+/* Mark the CPUs PM_CPU_DIR/online does not list offline (all online if
+ * it cannot be read), keep @allowed (--cpus, NULL: all) for CPUs found
+ * later. Before any policy is built. @return 0 or -ENOMEM. */
+int pm_online_init(struct power_mgr *pm, const struct cpu_list *allowed);
+/* Count @p's online CPUs and write it through one of them. */
+void pm_policy_home(struct power_mgr *pm, struct pm_policy *p);
+/* At exit, @p taken: 0 to give it back, 1 if it cannot be (all offline:
+ * its crash record stays for the next start). */
+int pm_policy_offline_exit(struct power_mgr *pm, struct pm_policy *p);
+/* power_manager_cores.c, for hotplug: give @p back now. */
+void pm_policy_give_back(struct power_mgr *pm, struct pm_policy *p);
 
 /* power_sysfs.c: files under PM_CPU_DIR/cpu<cpu>/. */
 /* The first line of the file, without newline; "" when unreadable. */

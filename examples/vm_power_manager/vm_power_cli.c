@@ -252,6 +252,8 @@ job_show_cores(struct monitor *mon, void *arg)
 				cpu_list_free(&sib);
 			}
 		}
+		if (info.offline)
+			fprintf(j->out, ", offline (votes kept)");
 		if (info.controlled)
 			fprintf(j->out, ", controlled (%s)\n", info.backend);
 		else
