@@ -23,6 +23,7 @@
 #include <vmp_protocol.h>
 
 #include "channel_monitor_private.h"
+#include "cpu_hotplug.h"
 #include "power_manager.h"
 
 RTE_LOG_REGISTER(vmp_monitor_logtype, vmpower.monitor, INFO);
@@ -391,6 +392,9 @@ monitor_run(struct monitor *mon)
 				jobs = 1;
 			} else if (s == (void *)&mon->tfd) {
 				stall_timer(mon);
+			} else if (s == (void *)&mon->hp) {
+				if (cpu_hotplug_read(mon->hp) < 0)
+					mon->st.errors++;
 			} else if (s == (void *)&mon->sigfd) {
 				MON_LOG(INFO, "signal received: stopping");
 				__atomic_store_n(&mon->quit, 1,
@@ -632,6 +636,15 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 				&ev) < 0)
 			goto fail_errno;
 	}
+	/* Not fatal: a sandbox without netlink still runs (logged). */
+	if (conf->pm != NULL && conf->hotplug_rcvbuf >= 0 &&
+			cpu_hotplug_open(conf->pm, conf->hotplug_rcvbuf,
+			&mon->hp) == 0) {
+		ev.data.ptr = &mon->hp;
+		if (epoll_ctl(mon->epfd, EPOLL_CTL_ADD,
+				cpu_hotplug_fd(mon->hp), &ev) < 0)
+			goto fail_errno;
+	}
 	ret = chmgr_create(&cc, &mon->chmgr);
 	if (ret < 0)
 		goto fail;
@@ -660,6 +673,7 @@ monitor_destroy(struct monitor *mon)
 		else
 			free(j);
 	}
+	cpu_hotplug_close(mon->hp);
 	if (mon->sigfd >= 0)
 		close(mon->sigfd);
 	if (mon->tfd >= 0)
@@ -688,7 +702,15 @@ monitor_power(struct monitor *mon)
 void
 monitor_get_stats(const struct monitor *mon, struct monitor_stats *st)
 {
+	struct cpu_hotplug_stats hs;
+
 	*st = mon->st;
+	if (mon->hp != NULL) {
+		cpu_hotplug_get_stats(mon->hp, &hs);
+		st->hotplug = hs.events;
+		st->hotplug_ignored = hs.ignored;
+		st->resyncs = hs.overruns;
+	}
 }
 
 int

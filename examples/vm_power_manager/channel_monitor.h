@@ -44,6 +44,13 @@
  * enables it again. Replies a guest does not read wait in a bounded
  * backlog; past it they are dropped and counted, and the loop never
  * blocks on a channel.
+ *
+ * CPU hotplug. With a power manager the loop also watches the kernel's
+ * CPU uevents (cpu_hotplug.h) and tells the power manager, in the pass
+ * they arrive in: a CPU going offline keeps its votes, which count again
+ * when it returns. Only CPU online/offline uevents wake the loop.
+ * Requests for an offline pCPU are recorded and ACKed: they are applied
+ * when it comes back.
  */
 
 #include <signal.h>
@@ -68,6 +75,9 @@ struct monitor_stats {
 	uint64_t dropped;	/**< replies dropped: guest not reading */
 	uint64_t errors;	/**< socket errors */
 	uint64_t wakeups;	/**< epoll_wait returns */
+	uint64_t hotplug;	/**< CPU online/offline uevents taken */
+	uint64_t hotplug_ignored;	/**< uevents dropped or stale */
+	uint64_t resyncs;	/**< uevents lost: online CPUs read again */
 };
 
 struct monitor_conf {
@@ -89,6 +99,12 @@ struct monitor_conf {
 	 * MONITOR_DEFAULT_PIN_SET.
 	 */
 	unsigned int max_pin_set;
+	/**
+	 * CPU hotplug (with pm): 0 follows it; >0 too, with a uevent
+	 * receive queue of this many bytes (tests overrun a small one);
+	 * <0 does not.
+	 */
+	int hotplug_rcvbuf;
 };
 
 /** Larger pCPU sets than this are a vCPU left unpinned, not a choice. */

@@ -71,6 +71,7 @@ struct monitor {
 	int evfd;		/* jobs and stop requests */
 	int sigfd;
 	int tfd;		/* stalled channels' deadline */
+	struct cpu_hotplug *hp;	/* CPU uevents, NULL: not followed */
 	int timer_armed;
 	int quit;
 	int closed;		/* loop ended: no more jobs (jobs_lock) */

@@ -270,6 +270,8 @@ job_core(struct monitor *mon, void *arg)
 		return;
 	rte_tel_data_add_dict_string(j->d, "control", info.controlled ?
 		"controlled" : "free");
+	rte_tel_data_add_dict_string(j->d, "hotplug", info.offline ? "offline" :
+		"online");
 	rte_tel_data_add_dict_uint(j->d, "khz", info.cur_khz);
 	rte_tel_data_add_dict_uint(j->d, "writes", info.changes);
 	rte_tel_data_add_dict_int(j->d, "manual_index", info.manual_idx);
@@ -329,6 +331,8 @@ job_stats(struct monitor *mon, void *arg)
 	rte_tel_data_add_dict_uint(j->d, "coalesced", st.coalesced);
 	rte_tel_data_add_dict_uint(j->d, "dropped_replies", st.dropped);
 	rte_tel_data_add_dict_uint(j->d, "errors", st.errors);
+	rte_tel_data_add_dict_uint(j->d, "hotplug_events", st.hotplug);
+	rte_tel_data_add_dict_uint(j->d, "hotplug_resyncs", st.resyncs);
 	j->ret = 0;
 }
 
