@@ -35,7 +35,7 @@ refused = [packet(CPU_POWER, 9), packet(CPU_POWER, 1, 7),
                                                         b"v" * 32)]
 
 seeds = {"proto": {}, "stream": {}, "cpu_list": {}, "channels": {},
-         "domain_xml": {}}
+         "domain_xml": {}, "uevent": {}}
 
 for i, p in enumerate(requests + refused):
     seeds["proto"]["%02d" % i] = p + struct.pack("<I", 2) + b"vm0"
@@ -108,6 +108,33 @@ seeds["domain_xml"].update({
               b"<channel type='unix'><source path='&p;'/><target "
               b"name='virtio.serial.port.poweragent.1'/></channel>"
               b"</devices></domain>",
+})
+
+# Kernel uevents (lib/kobject_uevent.c): header, ACTION, DEVPATH,
+# SUBSYSTEM, the device's variables, SEQNUM; a CPU's MODALIAS is long.
+MODALIAS = b"cpu:type:x86,ven0002fam0019mod0001:feature:," + b",".join(
+    b"%04X" % i for i in range(0, 0x2ad, 3))
+
+
+def uevent(action, devpath, subsystem, extra=b"", seq=4711):
+    return (action + b"@" + devpath + b"\0ACTION=" + action +
+            b"\0DEVPATH=" + devpath + b"\0SUBSYSTEM=" + subsystem + b"\0" +
+            extra + b"SEQNUM=%d\0" % seq)
+
+
+CPU3 = b"/devices/system/cpu/cpu3"
+seeds["uevent"].update({
+    "offline": uevent(b"offline", CPU3, b"cpu", b"MODALIAS=" + MODALIAS +
+                      b"\0"),
+    "online": uevent(b"online", b"/devices/system/cpu/cpu4095", b"cpu"),
+    "add": uevent(b"add", CPU3, b"cpu"),
+    "net": uevent(b"add", b"/devices/virtual/net/tap0", b"net",
+                  b"INTERFACE=tap0\0IFINDEX=7\0"),
+    "mismatch": uevent(b"offline", CPU3, b"cpu").replace(b"cpu3\0A",
+                                                          b"cpu4\0A"),
+    "libudev": b"libudev\0\xfe\xed\xca\xfe" + bytes(28) +
+               b"ACTION=offline\0",
+    "cut": uevent(b"offline", CPU3, b"cpu")[:60],
 })
 
 for target, files in seeds.items():
