@@ -95,7 +95,7 @@ usage(const char *prog)
 		"                      SIGHUP or SIGQUIT\n"
 		"  -h, --help          this text\n"
 		"Log types: vmpower.main, .monitor, .channel_manager, "
-		".libvirt, .power_manager\n"
+		".libvirt, .power_manager, .hotplug\n"
 		"(e.g. --log-level=vmpower.monitor:debug among EAL options).\n",
 		prog, CHMGR_DEFAULT_DIR, MONITOR_DEFAULT_PIN_SET,
 		DEFAULT_STATE_DIR, MONITOR_DEFAULT_RATE);
