@@ -73,6 +73,18 @@ count_online(const struct power_mgr *pm, const struct pm_policy *p)
 	return n;
 }
 
+/* Whether any CPU of @p is READY (one outside --cpus may have joined). */
+static int
+controlled(const struct power_mgr *pm, const struct pm_policy *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nb_cpus; i++)
+		if (pm->cores[p->cpus[i]].state == POWER_MGR_CORE_READY)
+			return 1;
+	return 0;
+}
+
 /* The first online CPU of @p, or its current one if none is. */
 static unsigned int
 first_online(const struct power_mgr *pm, const struct pm_policy *p)
@@ -322,14 +334,15 @@ power_mgr_cpu_online(struct power_mgr *pm, unsigned int cpu, int online)
 			return ret;
 	}
 	p = c->pol;
-	if (p == NULL || c->state != POWER_MGR_CORE_READY) {
+	was_online = p != NULL ? p->nb_online : 0;
+	if (p != NULL)
+		p->nb_online = count_online(pm, p);
+	if (p == NULL || !controlled(pm, p)) {
 		PM_LOG(INFO, "cpu %u: %s (not controlled: %s)", cpu,
 			online ? "online" : "offline",
 			power_mgr_core_state_str(c->state));
 		return 1;
 	}
-	was_online = p->nb_online;
-	p->nb_online = count_online(pm, p);
 	if (online) {
 		PM_LOG(INFO, "cpu %u: online: its votes count again", cpu);
 		if (was_online == 0)
