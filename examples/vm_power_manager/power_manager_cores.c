@@ -538,3 +538,9 @@ pm_policy_give_back(struct power_mgr *pm, struct pm_policy *p)
 {
 	give_back(pm, p);
 }
+
+void
+pm_policy_undo(struct pm_policy *p)
+{
+	prepare_undo(p);
+}

@@ -130,10 +130,13 @@ move_taken(struct power_mgr *pm, struct pm_policy *p,
 		was->cpu, p->cpu);
 	/* librte_power reaches it through the old CPU's lcore only: give it
 	 * back; the next apply takes it again through the new CPU. */
-	if (p->be == &pm_backend_rte)
+	if (p->be == &pm_backend_rte) {
 		pm_policy_give_back(pm, p);
-	else if (pm_record_save(pm, p) < 0)
-		return;		/* the old record still gives it back */
+	} else {
+		pm_policy_undo(p);
+		if (pm_record_save(pm, p) < 0)
+			return;	/* the old record still gives it back */
+	}
 	pm_record_drop(pm, was);
 }
 

@@ -188,6 +188,8 @@ void pm_policy_home(struct power_mgr *pm, struct pm_policy *p);
 int pm_policy_offline_exit(struct power_mgr *pm, struct pm_policy *p);
 /* power_manager_cores.c, for hotplug: give @p back now. */
 void pm_policy_give_back(struct power_mgr *pm, struct pm_policy *p);
+/* The fault handler's writes again, through p->cpu as it is now. */
+void pm_policy_undo(struct pm_policy *p);
 
 /* power_sysfs.c: files under PM_CPU_DIR/cpu<cpu>/. */
 /* The first line of the file, without newline; "" when unreadable. */
