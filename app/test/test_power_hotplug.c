@@ -675,3 +675,45 @@ test_hotplug_records(void)
 	return both_models(&shape, records_body);
 }
 REGISTER_TEST(hotplug_records, test_hotplug_records);
+
+/*
+ * Active-mode drivers (min = max, no setspeed): a kept policy is told
+ * from a reset one by its limits (amd-pstate-epp's governor is the
+ * kernel's default either way). The operator's max of 2 GHz is what the
+ * kept policy gets back; the reset one came back at 2.4 GHz, which is
+ * then its own.
+ */
+static int
+pinned_body(void *arg)
+{
+	struct hfx f;
+
+	TEST_RUN(hfx_start(&f));
+	EMU_ASSERT_WRITE("cpu3/cpufreq/scaling_max_freq", "2000000", 0);
+	emu_log_clear();
+	VOTE(&f, VM_A, 3, POWER_MGR_MIN);
+	EMU_ASSERT_LOG("cpufreq/policy3/scaling_max_freq 1200000\\n OK\n"
+		"cpufreq/policy3/scaling_min_freq 1200000\\n OK\n");
+	HOTPLUG(&f, 3, 0);
+	VOTE(&f, VM_A, 3, POWER_MGR_UP);
+	HOTPLUG(&f, 3, 1);
+	EMU_ASSERT_LOG("cpu3/online 0 OK\ncpu3/online 1 OK\n"
+		"cpufreq/policy3/scaling_max_freq 1219000\\n OK\n"
+		"cpufreq/policy3/scaling_min_freq 1219000\\n OK\n");
+	hfx_stop(&f);
+	EMU_ASSERT_LOG(arg != NULL ?
+		"cpufreq/policy3/scaling_max_freq 2400000\\n OK\n"
+		"cpufreq/policy3/scaling_min_freq 1200000\\n OK\n" :
+		"cpufreq/policy3/scaling_max_freq 2000000\\n OK\n"
+		"cpufreq/policy3/scaling_min_freq 1200000\\n OK\n");
+	return TEST_SUCCESS;
+}
+
+static int
+test_hotplug_pinned(void)
+{
+	struct emu_shape shape = { .nb_cpus = 4, .driver = "amd-pstate-epp" };
+
+	return both_models(&shape, pinned_body);
+}
+REGISTER_TEST(hotplug_pinned, test_hotplug_pinned);

@@ -358,6 +358,10 @@ power_mgr_cpu_online(struct power_mgr *pm, unsigned int cpu, int online)
 			"; its policy is inactive");
 		if (p->nb_online > 0 && cpu == p->cpu)
 			rehome(pm, p);
+		/* A write the kernel refused as it went is no failure of
+		 * the votes: they are written when a CPU returns. */
+		if (p->nb_online == 0)
+			p->failed = 0;
 	}
 	ret = pm_policy_changed(pm, p);
 	return ret < 0 ? ret : 1;
