@@ -68,21 +68,21 @@ test_hotplug_uevent_parse(void)
 	len = test_uevent(buf, sizeof(buf), "add", "/devices/system/cpu/cpu3",
 		"cpu", 1);
 	TEST_ASSERT_EQUAL(cpu_uevent_parse(buf, len, &ev), -ENOENT, "");
-	len = test_uevent(buf, sizeof(buf), "offline", "/devices/system/cpu/cpu03",
-		"cpu", 1);
+	len = test_uevent(buf, sizeof(buf), "offline",
+		"/devices/system/cpu/cpu03", "cpu", 1);
 	TEST_ASSERT_EQUAL(cpu_uevent_parse(buf, len, &ev), -ENOENT, "");
 	len = test_uevent(buf, sizeof(buf), "offline",
 		"/devices/system/cpu/cpu99999999", "cpu", 1);
 	TEST_ASSERT_EQUAL(cpu_uevent_parse(buf, len, &ev), -ENOENT, "");
-	len = test_uevent(buf, sizeof(buf), "offline", "/devices/system/cpu/cpu3x",
-		"cpu", 1);
+	len = test_uevent(buf, sizeof(buf), "offline",
+		"/devices/system/cpu/cpu3x", "cpu", 1);
 	TEST_ASSERT_EQUAL(cpu_uevent_parse(buf, len, &ev), -ENOENT, "");
 	/* Not the kernel's: libudev's header, a header that disagrees,
 	 * keys twice or missing, no NUL at all, nothing. */
 	memcpy(buf, "libudev\0\xfe\xed\xca\xfe", 12);
 	TEST_ASSERT_EQUAL(cpu_uevent_parse(buf, 12, &ev), -EINVAL, "");
 	len = test_cpu_uevent(buf, sizeof(buf), 3, 0);
-	buf[strlen(buf) - 1] = '4';			/* header says cpu4 */
+	buf[strlen(buf) - 1] = '4';		/* header says cpu4 */
 	TEST_ASSERT_EQUAL(cpu_uevent_parse(buf, len, &ev), -EINVAL, "");
 	len = test_cpu_uevent(buf, sizeof(buf), 3, 0);
 	memcpy(bad, buf, len);

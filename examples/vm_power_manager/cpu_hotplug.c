@@ -28,7 +28,7 @@ RTE_LOG_REGISTER(vmp_hotplug_logtype, vmpower.hotplug, INFO);
 #define CPU_DIR		"/sys/devices/system/cpu"
 #define DEVPATH_CPU	"/devices/system/cpu/cpu"
 #define UEVENT_GROUP	1		/* the kernel's; udev's is 2 */
-#define MSG_MAX		8192		/* the kernel's are 2 KB at most */
+#define MSG_MAX		8192		/* the kernel's: 2 KB at most */
 #define READ_MAX	256		/* messages a call; epoll comes back */
 #define RCVBUF		(1 << 20)
 #define ONLINE_LEN	32768		/* "online" of 4096 sparse CPUs */
@@ -329,7 +329,8 @@ cpu_hotplug_read(struct cpu_hotplug *hp)
 		}
 		if (len < 0) {
 			if (errno != EAGAIN) {
-				HP_LOG(ERR, "uevent socket: %s", strerror(errno));
+				HP_LOG(ERR, "uevent socket: %s",
+					strerror(errno));
 				err = -EIO;
 			}
 			break;
