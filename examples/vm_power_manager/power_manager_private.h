@@ -11,7 +11,8 @@
  * driver, which backend takes each core), the backends that do the work
  * (power_backend_rte.c: librte_power; power_backend_sysfs.c: vmpower's
  * own, for the CPUs librte_power cannot address), power_freqs.c (the
- * drivers' frequency lists), power_records.c and power_sysfs.c.
+ * drivers' frequency lists), power_records.c, power_sysfs.c and
+ * power_manager_hotplug.c (CPUs that go offline and come back).
  * No lock: one thread at a time uses the manager (see power_manager.h).
  */
 
