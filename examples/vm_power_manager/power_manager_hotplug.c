@@ -275,7 +275,7 @@ find_policy(struct power_mgr *pm, struct core *c)
 	}
 	c->state = POWER_MGR_CORE_FAILED;
 	ret = pm_policy_add(pm, c->cpu);
-	if (ret == 0)
+	if (ret == 0 && c->pol != NULL)
 		exclude_new(pm, c->pol);
 out:
 	if (ret < 0)
