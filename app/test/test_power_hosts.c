@@ -137,6 +137,44 @@ test_power_many_cpus(void)
 }
 REGISTER_TEST(power_many_cpus, test_power_many_cpus);
 
+/* Sparse ids up to 4095 (a host after hotplug): each one controlled. */
+static int
+sparse_body(void *arg)
+{
+	struct power_mgr_core_info info;
+	struct power_mgr *pm;
+
+	RTE_SET_USED(arg);
+	TEST_ASSERT_EQUAL(emu_eal_init(), 0, "EAL");
+	TEST_ASSERT_EQUAL(power_mgr_create(NULL, &pm), 0, "create");
+	TEST_ASSERT_EQUAL(power_mgr_nb_cpus(pm), 4096, "ids up to 4095");
+	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 6, "controllable");
+	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 100, &info), 0, "");
+	TEST_ASSERT_EQUAL(info.state, POWER_MGR_CORE_NONE, "a hole");
+	TEST_ASSERT_EQUAL(emu_log_clear(), 0, "");
+	REQ(pm, VM_A, 4095, POWER_MGR_MIN, 0);
+	REQ(pm, VM_A, 2048, POWER_MGR_MAX, 0);
+	EMU_ASSERT_LOG("cpufreq/policy4095/scaling_governor userspace OK\n"
+		"cpufreq/policy4095/scaling_setspeed 1200000\\n OK\n"
+		"cpufreq/policy2048/scaling_governor userspace OK\n"
+		"cpufreq/policy2048/scaling_setspeed 2400000\\n OK\n");
+	TEST_ASSERT_EQUAL(power_mgr_request(pm, VM_A, 100, POWER_MGR_MIN, 0),
+		-ENODEV, "no such CPU");
+	power_mgr_destroy(pm);
+	EMU_ASSERT_LOG("cpufreq/policy2048/scaling_governor schedutil OK\n"
+		"cpufreq/policy4095/scaling_governor schedutil OK\n");
+	return TEST_SUCCESS;
+}
+
+static int
+test_power_sparse_cpus(void)
+{
+	struct emu_shape shape = { .cpus = "0-3,2048,4095" };
+
+	return emu_run(&shape, sparse_body, NULL);
+}
+REGISTER_TEST(power_sparse_cpus, test_power_sparse_cpus);
+
 /*
  * SIGKILL leaves taken cores behind, with their records; the next daemon
  * on the same state directory gives them back first, and refuses to
