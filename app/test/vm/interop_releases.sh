@@ -128,6 +128,9 @@ expect_step() {
 	[ "$(freq 0)" = $MAX ] || vmt_fail "DPDK $r: CPU 0 moved to $(freq 0)"
 }
 
+# Marked before the last request: the guest powers off right after it,
+# and the stop may be logged before vmt_wait_off returns.
+m=$(log_mark)
 for r in "${RUNS[@]}"; do
 	console_wait "^interop-$r: start" 60 "$CON"
 	t=$(vmt_ms)
@@ -137,7 +140,6 @@ for r in "${RUNS[@]}"; do
 	vmt_step "DPDK $r: start to min on CPU 1" "$t"
 done
 
-m=$(log_mark)
 vmt_wait_off 120
 grep '^interop-' "$CON"
 for r in "${RUNS[@]}"; do
