@@ -139,6 +139,7 @@ else
 	"$SANDBOX" --cpus 2 --start 2400000 -- "$MGR" -l 0 --no-huge --no-pci -m 64 \
 		--file-prefix "vmp_demo_$$" --log-level=lib.eal:warning -- \
 		--libvirt-uri "$URI" --channel-dir "$RUN" \
+		--state-dir "$RUN/state" \
 		<"$RUN/cli" >"$RUN/daemon.log" 2>&1 &
 fi
 DPID=$!
