@@ -655,6 +655,11 @@ vmp_guest_channel_poll(unsigned int lcore_id)
 		return ret;
 	before = ch->stats.acks + ch->stats.nacks + ch->stats.replies +
 		ch->stats.unexpected;
+	/* The rest of a packet a full port held back: without it the host
+	 * never sees a fire-and-forget sender's last request. */
+	ret = flush_tail(ch);
+	if (ret < 0 && ret != -EAGAIN)
+		return ret;
 	ret = read_replies(ch);
 	if (ret < 0)
 		return ret;

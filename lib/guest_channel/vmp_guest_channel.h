@@ -175,7 +175,8 @@ int vmp_guest_channel_send_packet(unsigned int lcore_id,
 		const struct vmp_proto_packet *pkt);
 
 /**
- * Read waiting replies without blocking.
+ * Read waiting replies without blocking, and push out the rest of a
+ * packet that a full port took only in part.
  * @param lcore_id  the lcore, whose channel is open
  * @return how many were read, or a negative errno
  */
