@@ -23,6 +23,7 @@
 #include <rte_errno.h>
 
 #include "cpufreq_emu.h"
+#include "test_child.h"
 #include "test_eal.h"
 #include "test.h"
 
@@ -309,26 +310,13 @@ emu_run(const struct emu_shape *shape, int (*fn)(void *), void *arg)
 		exit(ret);
 	}
 	close(pipefd[1]);
-	setpgid(pid, pid);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	kill(-pid, SIGKILL);
-	while (waitpid(-pid, NULL, 0) > 0 || errno == EINTR)
-		;
-	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	st = test_child_reap(pid);
 	if (read(pipefd[0], &emu, sizeof(emu)) != sizeof(emu))
 		emu = 0;
 	close(pipefd[0]);
 	if (left_behind(emu))
 		return TEST_FAILED;
-	if (WIFSIGNALED(st)) {
-		printf("cpufreq_emu: test child killed by signal %d\n",
-			WTERMSIG(st));
-		return TEST_FAILED;
-	}
-	if (WEXITSTATUS(st) == 77)
-		return TEST_SKIPPED;
-	return WEXITSTATUS(st) == 0 ? TEST_SUCCESS : TEST_FAILED;
+	return test_child_result(st, "cpufreq_emu");
 }
 
 int

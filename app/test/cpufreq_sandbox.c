@@ -25,6 +25,7 @@
 #include <rte_errno.h>
 
 #include "cpufreq_sandbox.h"
+#include "test_child.h"
 #include "test_eal.h"
 #include "test.h"
 
@@ -328,25 +329,12 @@ sandbox_run(const struct sandbox_shape *shape, int (*fn)(void *), void *arg)
 		/* exit(), not _exit(): atexit handlers are part of the test. */
 		exit(ret == TEST_SUCCESS ? 0 : ret == TEST_SKIPPED ? 77 : 1);
 	}
-	setpgid(pid, pid);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	kill(-pid, SIGKILL);
-	while (waitpid(-pid, NULL, 0) > 0 || errno == EINTR)
-		;
-	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	st = test_child_reap(pid);
 	if (!was_active && sandbox_active()) {
 		printf("sandbox: the fake tree is visible outside its namespace\n");
 		return TEST_FAILED;
 	}
-	if (WIFSIGNALED(st)) {
-		printf("sandbox: test child killed by signal %d\n",
-			WTERMSIG(st));
-		return TEST_FAILED;
-	}
-	if (WEXITSTATUS(st) == 77)
-		return TEST_SKIPPED;
-	return WEXITSTATUS(st) == 0 ? TEST_SUCCESS : TEST_FAILED;
+	return test_child_result(st, "sandbox");
 }
 
 int
