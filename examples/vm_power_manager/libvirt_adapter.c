@@ -9,21 +9,13 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
 
 #include <rte_common.h>
 #include <rte_log.h>
 
-#include "libvirt_adapter.h"
+#include "libvirt_adapter_private.h"
 
 RTE_LOG_REGISTER(vmp_virt_logtype, vmpower.libvirt, INFO);
-
-#define VIRT_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vmp_virt_logtype, \
-		"LIBVIRT: " fmt "\n", ##__VA_ARGS__)
-
-#define PORT_PREFIX	"virtio.serial.port.poweragent."
 
 struct virt_adapter {
 	pthread_mutex_t lock;	/* guards conn and the callback ids */
@@ -341,8 +333,8 @@ get_conn_locked(struct virt_adapter *va)
 	return c;
 }
 
-static virConnectPtr
-get_conn(struct virt_adapter *va)
+virConnectPtr
+virt_adapter_get_conn(struct virt_adapter *va)
 {
 	virConnectPtr c;
 
@@ -374,7 +366,7 @@ virt_adapter_create(const char *uri, virt_event_cb cb, void *opaque)
 		free(va);
 		return NULL;
 	}
-	c = get_conn(va);
+	c = virt_adapter_get_conn(va);
 	if (c != NULL)
 		virConnectClose(c);
 	return va;
@@ -417,7 +409,7 @@ virt_adapter_destroy(struct virt_adapter *va)
 int
 virt_adapter_connected(struct virt_adapter *va)
 {
-	virConnectPtr c = get_conn(va);
+	virConnectPtr c = virt_adapter_get_conn(va);
 
 	if (c == NULL)
 		return 0;
@@ -435,316 +427,4 @@ void *
 virt_adapter_conn(struct virt_adapter *va)
 {
 	return va->conn;
-}
-
-static int
-host_cpus(virConnectPtr c)
-{
-	virNodeInfo info;
-	int n = virNodeGetCPUMap(c, NULL, NULL, 0);
-
-	if (n > 0)
-		return n;
-	if (virNodeGetInfo(c, &info) < 0)
-		return -EIO;
-	return (int)VIR_NODEINFO_MAXCPUS(info);
-}
-
-int
-virt_adapter_host_cpus(struct virt_adapter *va)
-{
-	virConnectPtr c = get_conn(va);
-	int n;
-
-	if (c == NULL)
-		return -ENOTCONN;
-	n = host_cpus(c);
-	virConnectClose(c);
-	return n;
-}
-
-void
-virt_vm_free(struct virt_vm *vm)
-{
-	uint32_t i;
-
-	if (vm->pcpus != NULL)
-		for (i = 0; i < vm->nb_vcpus; i++)
-			cpu_list_free(&vm->pcpus[i]);
-	for (i = 0; i < vm->nb_channels; i++)
-		free(vm->channels[i].path);
-	free(vm->pcpus);
-	free(vm->channels);
-	free(vm->name);
-	memset(vm, 0, sizeof(*vm));
-}
-
-/* Domain @name on a connection of the caller's (closed by it, if set). */
-static virDomainPtr
-find_domain(struct virt_adapter *va, const char *name, virConnectPtr *c,
-		int *ret)
-{
-	virDomainPtr dom;
-
-	*c = get_conn(va);
-	if (*c == NULL) {
-		VIRT_LOG(ERR, "VM %s: libvirt is not reachable at %s", name,
-			virt_adapter_uri(va));
-		*ret = -ENOTCONN;
-		return NULL;
-	}
-	dom = virDomainLookupByName(*c, name);
-	if (dom == NULL) {
-		*ret = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN ?
-			-ENOENT : -EIO;
-		VIRT_LOG(ERR, "VM %s: %s", name, *ret == -ENOENT ?
-			"no such domain in libvirt" :
-			virGetLastErrorMessage());
-	}
-	return dom;
-}
-
-static int
-read_pinning(virDomainPtr dom, int nb_host, struct virt_vm *vm)
-{
-	int maplen = VIR_CPU_MAPLEN(nb_host);
-	unsigned char *maps;
-	uint32_t v;
-	int n;
-
-	maps = calloc(vm->nb_vcpus, (size_t)maplen);
-	vm->pcpus = calloc(vm->nb_vcpus, sizeof(*vm->pcpus));
-	if (maps == NULL || vm->pcpus == NULL) {
-		free(maps);
-		return -ENOMEM;
-	}
-	n = virDomainGetVcpuPinInfo(dom, (int)vm->nb_vcpus, maps, maplen,
-		VIR_DOMAIN_AFFECT_CURRENT);
-	if (n < 0) {
-		VIRT_LOG(ERR, "VM %s: cannot read vCPU pinning: %s", vm->name,
-			virGetLastErrorMessage());
-		free(maps);
-		return -EIO;
-	}
-	for (v = 0; v < vm->nb_vcpus; v++)
-		if (cpu_list_from_map(&vm->pcpus[v],
-				VIR_GET_CPUMAP(maps, maplen, v),
-				(size_t)maplen) < 0) {
-			free(maps);
-			return -ENOMEM;
-		}
-	free(maps);
-	return 0;
-}
-
-int
-virt_adapter_get_vm(struct virt_adapter *va, const char *name,
-		struct virt_vm *vm)
-{
-	virConnectPtr c = NULL;
-	virDomainPtr dom;
-	virDomainInfo info;
-	char *xml = NULL;
-	int ret, nb_host, state, reason;
-
-	memset(vm, 0, sizeof(*vm));
-	dom = find_domain(va, name, &c, &ret);
-	if (dom == NULL)
-		goto out;
-	ret = -ENOMEM;
-	vm->name = strdup(name);
-	if (vm->name == NULL)
-		goto out;
-	ret = -EIO;
-	nb_host = host_cpus(c);
-	if (virDomainGetInfo(dom, &info) < 0 || nb_host <= 0 ||
-			virDomainGetState(dom, &state, &reason, 0) < 0) {
-		VIRT_LOG(ERR, "VM %s: cannot read domain info: %s", name,
-			virGetLastErrorMessage());
-		goto out;
-	}
-	vm->running = state == VIR_DOMAIN_RUNNING ||
-		state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_BLOCKED;
-	vm->id = vm->running ? (int)virDomainGetID(dom) : -1;
-	vm->nb_vcpus = info.nrVirtCpu;
-	ret = read_pinning(dom, nb_host, vm);
-	if (ret < 0)
-		goto out;
-	xml = virDomainGetXMLDesc(dom, 0);
-	if (xml == NULL) {
-		VIRT_LOG(ERR, "VM %s: cannot read domain XML: %s", name,
-			virGetLastErrorMessage());
-		ret = -EIO;
-		goto out;
-	}
-	ret = virt_parse_channels(xml, &vm->channels, &vm->nb_channels);
-	if (ret < 0)
-		VIRT_LOG(ERR, "VM %s: domain XML does not parse", name);
-out:
-	free(xml);
-	if (dom != NULL)
-		virDomainFree(dom);
-	if (c != NULL)
-		virConnectClose(c);
-	if (ret < 0)
-		virt_vm_free(vm);
-	return ret;
-}
-
-int
-virt_adapter_pin(struct virt_adapter *va, const char *name, uint32_t vcpu,
-		const struct cpu_list *pcpus)
-{
-	virConnectPtr c = NULL;
-	virDomainPtr dom;
-	unsigned char *map = NULL;
-	unsigned int flags = 0;
-	int ret, nb_host, maplen, state, reason;
-
-	dom = find_domain(va, name, &c, &ret);
-	if (dom == NULL)
-		goto out;
-	nb_host = host_cpus(c);
-	maplen = VIR_CPU_MAPLEN(nb_host > 0 ? nb_host : 1);
-	map = calloc(1, (size_t)maplen);
-	if (map == NULL || nb_host <= 0 ||
-			cpu_list_to_map(pcpus, map, (size_t)maplen) < 0) {
-		VIRT_LOG(ERR, "VM %s: CPU set does not fit the host's %d CPUs",
-			name, nb_host);
-		ret = -ERANGE;
-		goto out;
-	}
-	/* Pin the running VM and its saved config, so a restart keeps it. */
-	if (virDomainGetState(dom, &state, &reason, 0) == 0 &&
-			state != VIR_DOMAIN_SHUTOFF &&
-			virDomainIsPersistent(dom) == 1)
-		flags = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
-	ret = virDomainPinVcpuFlags(dom, vcpu, map, maplen, flags);
-	if (ret < 0 && flags != 0) {
-		int code = virGetLastErrorCode();
-
-		/* Some drivers (test://) take only the current state. */
-		if (code == VIR_ERR_INVALID_ARG || code == VIR_ERR_NO_SUPPORT ||
-				code == VIR_ERR_ARGUMENT_UNSUPPORTED) {
-			VIRT_LOG(DEBUG, "VM %s: driver refused live+config "
-				"pinning, pinning the current state", name);
-			ret = virDomainPinVcpuFlags(dom, vcpu, map, maplen,
-				VIR_DOMAIN_AFFECT_CURRENT);
-		}
-	}
-	if (ret < 0) {
-		VIRT_LOG(ERR, "VM %s: libvirt refused to pin vCPU %u: %s",
-			name, vcpu, virGetLastErrorMessage());
-		ret = -EPERM;
-	}
-out:
-	free(map);
-	if (dom != NULL)
-		virDomainFree(dom);
-	if (c != NULL)
-		virConnectClose(c);
-	return ret;
-}
-
-static int
-cmp_channel(const void *a, const void *b)
-{
-	const struct virt_channel *x = a, *y = b;
-
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* "virtio.serial.port.poweragent.<n>" -> n, or -1. */
-static int64_t
-port_index(const char *name)
-{
-	const char *p = name + strlen(PORT_PREFIX);
-	char *end;
-	unsigned long v;
-
-	if (strncmp(name, PORT_PREFIX, strlen(PORT_PREFIX)) != 0 ||
-			*p < '0' || *p > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(p, &end, 10);
-	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
-		return -1;
-	return (int64_t)v;
-}
-
-int
-virt_parse_channels(const char *xml, struct virt_channel **out, uint32_t *nb)
-{
-	xmlDocPtr doc;
-	xmlXPathContextPtr xp = NULL;
-	xmlXPathObjectPtr res = NULL;
-	struct virt_channel *ch = NULL;
-	uint32_t n = 0;
-	int i, ret = 0;
-
-	*out = NULL;
-	*nb = 0;
-	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL)
-		return -EINVAL;
-	xp = xmlXPathNewContext(doc);
-	if (xp != NULL)
-		res = xmlXPathEvalExpression((const xmlChar *)
-			"/domain/devices/channel[@type='unix']", xp);
-	if (res == NULL) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; res->nodesetval && i < res->nodesetval->nodeNr; i++) {
-		xmlNodePtr node = res->nodesetval->nodeTab[i], c;
-		xmlChar *path = NULL, *name = NULL;
-		int64_t idx = -1;
-
-		for (c = node->children; c != NULL; c = c->next) {
-			if (c->type != XML_ELEMENT_NODE)
-				continue;
-			if (xmlStrEqual(c->name, BAD_CAST "source") &&
-					path == NULL)
-				path = xmlGetProp(c, BAD_CAST "path");
-			else if (xmlStrEqual(c->name, BAD_CAST "target") &&
-					name == NULL)
-				name = xmlGetProp(c, BAD_CAST "name");
-		}
-		if (name != NULL)
-			idx = port_index((const char *)name);
-		if (idx >= 0 && path != NULL && path[0] != '\0') {
-			struct virt_channel *grown = realloc(ch,
-				(n + 1) * sizeof(*ch));
-
-			if (grown == NULL ||
-					(grown[n].path = strdup(
-					(const char *)path)) == NULL) {
-				ch = grown != NULL ? grown : ch;
-				ret = -ENOMEM;
-			} else {
-				ch = grown;
-				ch[n++].index = (uint32_t)idx;
-			}
-		}
-		xmlFree(path);
-		xmlFree(name);
-		if (ret < 0)
-			break;
-	}
-out:
-	xmlXPathFreeObject(res);
-	xmlXPathFreeContext(xp);
-	xmlFreeDoc(doc);
-	if (ret < 0) {
-		while (n > 0)
-			free(ch[--n].path);
-		free(ch);
-		return ret;
-	}
-	if (n > 1)
-		qsort(ch, n, sizeof(*ch), cmp_channel);
-	*out = ch;
-	*nb = n;
-	return 0;
 }
