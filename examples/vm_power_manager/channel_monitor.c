@@ -332,42 +332,11 @@ end_pass(struct monitor *mon)
 	monitor_commit(mon);
 }
 
-static void
-run_jobs(struct monitor *mon)
-{
-	struct job *j;
-	uint64_t v;
-
-	if (read(mon->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		MON_LOG(ERR, "eventfd: %s", strerror(errno));
-	for (;;) {
-		pthread_mutex_lock(&mon->jobs_lock);
-		j = mon->jobs;
-		if (j != NULL) {
-			mon->jobs = j->next;
-			if (mon->jobs == NULL)
-				mon->jobs_tail = &mon->jobs;
-		}
-		pthread_mutex_unlock(&mon->jobs_lock);
-		if (j == NULL)
-			break;
-		/* What a job changed is written, and counted, before anyone
-		 * hears back. */
-		monitor_defer(mon);
-		j->fn(mon, j->arg);
-		monitor_commit(mon);
-		if (j->done != NULL)
-			sem_post(j->done);
-		else
-			free(j);
-	}
-}
-
 int
 monitor_run(struct monitor *mon)
 {
 	struct epoll_event ev[EVENTS];
-	int n, i, jobs;
+	int n, i, jobs, ret;
 
 	__atomic_store_n(&mon->tid, gettid(), __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&mon->quit, __ATOMIC_ACQUIRE)) {
@@ -376,8 +345,10 @@ monitor_run(struct monitor *mon)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			ret = -errno;
 			MON_LOG(ERR, "epoll_wait: %s", strerror(errno));
-			return -errno;
+			monitor_jobs_close(mon);
+			return ret;
 		}
 		monitor_defer(mon);
 		jobs = 0;
@@ -412,13 +383,9 @@ monitor_run(struct monitor *mon)
 		}
 		end_pass(mon);
 		if (jobs)
-			run_jobs(mon);
+			monitor_jobs_run(mon);
 	}
-	/* Later callers are told so; those already queued are served. */
-	pthread_mutex_lock(&mon->jobs_lock);
-	mon->closed = 1;
-	pthread_mutex_unlock(&mon->jobs_lock);
-	run_jobs(mon);
+	monitor_jobs_close(mon);
 	return 0;
 }
 
@@ -430,66 +397,6 @@ monitor_stop(struct monitor *mon)
 	__atomic_store_n(&mon->quit, 1, __ATOMIC_RELEASE);
 	if (write(mon->evfd, &one, sizeof(one)) < 0)
 		return;
-}
-
-static int
-add_job(struct monitor *mon, struct job *j)
-{
-	uint64_t one = 1;
-
-	pthread_mutex_lock(&mon->jobs_lock);
-	if (mon->closed) {
-		pthread_mutex_unlock(&mon->jobs_lock);
-		return -ESHUTDOWN;
-	}
-	*mon->jobs_tail = j;
-	mon->jobs_tail = &j->next;
-	pthread_mutex_unlock(&mon->jobs_lock);
-	return write(mon->evfd, &one, sizeof(one)) < 0 ? -errno : 0;
-}
-
-int
-monitor_call(struct monitor *mon, monitor_fn fn, void *arg)
-{
-	struct job j = { .fn = fn, .arg = arg };
-	sem_t done;
-	pid_t tid;
-	int ret;
-
-	/*
-	 * On the loop already: nothing to hand over. Before the loop runs,
-	 * the job waits for it: a thread it is starting on may be past
-	 * epoll_wait() before its id is stored (TSan saw the race).
-	 */
-	tid = __atomic_load_n(&mon->tid, __ATOMIC_ACQUIRE);
-	if (tid != 0 && tid == gettid()) {
-		fn(mon, arg);
-		return 0;
-	}
-	sem_init(&done, 0, 0);
-	j.done = &done;
-	ret = add_job(mon, &j);
-	if (ret == 0)
-		while (sem_wait(&done) < 0 && errno == EINTR)
-			;
-	sem_destroy(&done);
-	return ret;
-}
-
-int
-monitor_post(struct monitor *mon, monitor_fn fn, void *arg)
-{
-	struct job *j = calloc(1, sizeof(*j));
-	int ret;
-
-	if (j == NULL)
-		return -ENOMEM;
-	j->fn = fn;
-	j->arg = arg;
-	ret = add_job(mon, j);
-	if (ret < 0)
-		free(j);
-	return ret;
 }
 
 static int
@@ -661,18 +568,12 @@ fail:
 void
 monitor_destroy(struct monitor *mon)
 {
-	struct job *j;
-
 	if (mon == NULL)
 		return;
+	/* A loop that never ran, or failed: its jobs still run (and free
+	 * what they own) while the state they use exists. */
+	monitor_jobs_close(mon);
 	chmgr_destroy(mon->chmgr);
-	while ((j = mon->jobs) != NULL) {
-		mon->jobs = j->next;
-		if (j->done != NULL)
-			sem_post(j->done);
-		else
-			free(j);
-	}
 	cpu_hotplug_close(mon->hp);
 	if (mon->sigfd >= 0)
 		close(mon->sigfd);

@@ -149,7 +149,10 @@ typedef void (*monitor_fn)(struct monitor *mon, void *arg);
 int monitor_call(struct monitor *mon, monitor_fn fn, void *arg);
 
 /**
- * Run @p fn on the loop thread later.
+ * Run @p fn on the loop thread later. Once queued, @p fn runs exactly
+ * once: on the loop, when the loop ends, or at the latest in
+ * monitor_destroy() (a loop that never ran or failed), so a job that owns
+ * @p arg frees it on every path.
  * @return 0, -ENOMEM, or -ESHUTDOWN (fn will not run: free arg yourself)
  */
 int monitor_post(struct monitor *mon, monitor_fn fn, void *arg);

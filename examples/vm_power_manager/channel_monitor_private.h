@@ -6,8 +6,9 @@
 #define VMP_CHANNEL_MONITOR_PRIVATE_H
 
 /*
- * Shared by the monitor's two files only: channel_monitor.c (the loop,
- * channel I/O, jobs) and channel_requests.c (what a packet does).
+ * Shared by the monitor's files only: channel_monitor.c (the loop and
+ * channel I/O), channel_monitor_jobs.c (work handed to the loop) and
+ * channel_requests.c (what a packet does).
  */
 
 #include <pthread.h>
@@ -120,5 +121,11 @@ void monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 /* Write what the pass decided so far; then requests vote only again. */
 void monitor_commit(struct monitor *mon);
 void monitor_defer(struct monitor *mon);
+
+/* channel_monitor_jobs.c: on the loop, run every queued job. */
+void monitor_jobs_run(struct monitor *mon);
+/* The loop is over: refuse new jobs, run those queued (each frees what
+ * it owns). Idempotent; on the loop's thread or after it ended. */
+void monitor_jobs_close(struct monitor *mon);
 
 #endif /* VMP_CHANNEL_MONITOR_PRIVATE_H */
