@@ -351,13 +351,9 @@ give_back(struct power_mgr *pm, struct pm_policy *p)
 {
 	int ret;
 
-	/* The frequency while the governor still takes it. */
-	if (!p->pinned && p->orig.setspeed != 0 && p->cur < p->nb_freqs &&
-			p->freqs[p->cur] != p->orig.setspeed &&
-			pm_write_khz(p->cpu, "cpufreq/scaling_setspeed",
-				p->orig.setspeed) < 0)
-		PM_LOG(ERR, "cpu %u: cannot restore %u kHz", p->cpu,
-			p->orig.setspeed);
+	/* The frequency while our governor still takes it: librte_power's
+	 * release puts its own saved governor back. */
+	pm_orig_restore_speed(p->cpu, &p->orig);
 	p->be->release(pm, p);
 	ret = pm_orig_restore(p->cpu, &p->orig, p->pinned);
 	p->taken = 0;

@@ -221,5 +221,9 @@ void pm_record_drop(struct power_mgr *pm, const struct pm_policy *p);
 void pm_records_close(struct power_mgr *pm);
 /* Write @o back to the policy of @cpu (pinned: min/max; setspeed). */
 int pm_orig_restore(unsigned int cpu, const struct pm_orig *o, int pinned);
+/* Its first step alone: the frequency, if the governor is still
+ * userspace and it differs; a backend's release may change the governor
+ * afterwards. */
+int pm_orig_restore_speed(unsigned int cpu, const struct pm_orig *o);
 
 #endif /* VMP_POWER_MANAGER_PRIVATE_H */

@@ -36,20 +36,33 @@ record_path(const struct power_mgr *pm, unsigned int cpu, char *buf,
 }
 
 int
+pm_orig_restore_speed(unsigned int cpu, const struct pm_orig *o)
+{
+	char now[32];
+	int ret;
+
+	/* Readable, and writable, only under userspace on a real kernel. */
+	if (o->setspeed == 0 ||
+			strcmp(pm_governor_read(cpu, now, sizeof(now)),
+				"userspace") != 0 ||
+			pm_read_khz(cpu, "cpufreq/scaling_setspeed") ==
+				o->setspeed)
+		return 0;
+	ret = pm_write_khz(cpu, "cpufreq/scaling_setspeed", o->setspeed);
+	if (ret < 0)
+		PM_LOG(ERR, "cpu %u: cannot give %u kHz back: %s", cpu,
+			o->setspeed, strerror(-ret));
+	return ret;
+}
+
+int
 pm_orig_restore(unsigned int cpu, const struct pm_orig *o, int pinned)
 {
 	char now[32];
-	int ret = 0, r;
+	int ret, r;
 
-	/* The frequency it had (readable only under userspace on a real
-	 * kernel), while the governor we set still takes it. */
-	if (o->setspeed != 0 &&
-			strcmp(pm_governor_read(cpu, now, sizeof(now)),
-				"userspace") == 0 &&
-			pm_read_khz(cpu, "cpufreq/scaling_setspeed") !=
-				o->setspeed)
-		ret = pm_write_khz(cpu, "cpufreq/scaling_setspeed",
-			o->setspeed);
+	/* The frequency first, while the governor we set still takes it. */
+	ret = pm_orig_restore_speed(cpu, o);
 	if (strcmp(pm_governor_read(cpu, now, sizeof(now)), o->gov) != 0 &&
 			o->gov[0] != '\0') {
 		r = pm_attr_write(cpu, "cpufreq/scaling_governor", o->gov);
