@@ -2,8 +2,12 @@
  * Copyright(c) 2026 The vmpower authors
  */
 
+#include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <rte_common.h>
 #include <rte_power_guest_channel.h>
 
 #include <vmp_protocol.h>
@@ -191,31 +195,105 @@ test_protocol_check(void)
 REGISTER_TEST(protocol_check, test_protocol_check);
 
 /* Any 464 bytes get a verdict in range: no crash, no out-of-range read. */
+/*
+ * The validation rules again, as a table over DPDK's own numbers and
+ * DPDK's own struct layout: an oracle that shares no code with
+ * vmp_proto_check(). Rows in the order the checks apply.
+ */
+struct check_rule {
+	uint32_t command;
+	uint8_t unit;		/* a CPU_POWER unit is required */
+	uint8_t virt;		/* core_type must be virtual */
+	uint8_t name;		/* vm_name, if set, must be the sender's */
+	uint8_t vcpu;		/* resource_id must be one of its vCPUs */
+	enum vmp_proto_verdict ok;	/* when every check passes */
+};
+
+static const struct check_rule check_rules[] = {
+	{ RTE_POWER_CPU_POWER_CONNECT, 0, 0, 0, 0, VMP_PROTO_VALID },
+	{ RTE_POWER_PKT_POLICY, 0, 0, 0, 0, VMP_PROTO_POLICY_UNSUPPORTED },
+	{ RTE_POWER_PKT_POLICY_REMOVE, 0, 0, 0, 0,
+		VMP_PROTO_POLICY_UNSUPPORTED },
+	{ RTE_POWER_CPU_POWER, 1, 1, 1, 1, VMP_PROTO_VALID },
+	{ RTE_POWER_QUERY_FREQ_LIST, 0, 0, 0, 0, VMP_PROTO_VALID },
+	{ RTE_POWER_QUERY_CAPS_LIST, 0, 0, 0, 0, VMP_PROTO_VALID },
+	{ RTE_POWER_QUERY_FREQ, 0, 1, 0, 1, VMP_PROTO_VALID },
+	{ RTE_POWER_QUERY_CAPS, 0, 1, 0, 1, VMP_PROTO_VALID },
+	/* vmpower's extension (protocol.rst), not in DPDK's header. */
+	{ 256, 0, 1, 0, 1, VMP_PROTO_VALID },
+};
+
+static enum vmp_proto_verdict
+check_oracle(const uint8_t *b, uint32_t nb_vcpus, const char *own)
+{
+	const struct rte_power_channel_packet *d = (const void *)b;
+	const struct check_rule *r = NULL;
+	uint8_t core_type = b[offsetof(struct rte_power_channel_packet,
+		core_type)];
+	char name[RTE_POWER_VM_MAX_NAME_SZ + 1] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(check_rules); i++)
+		if (check_rules[i].command == d->command)
+			r = &check_rules[i];
+	if (r == NULL)
+		return VMP_PROTO_BAD_COMMAND;
+	if (r->unit && (d->unit < RTE_POWER_SCALE_UP ||
+			d->unit > RTE_POWER_DISABLE_TURBO))
+		return VMP_PROTO_BAD_UNIT;
+	if (r->virt && core_type != RTE_POWER_CORE_TYPE_VIRTUAL)
+		return VMP_PROTO_PHYSICAL_CORE;
+	memcpy(name, d->vm_name, RTE_POWER_VM_MAX_NAME_SZ);
+	if (r->name && own != NULL && name[0] != '\0' &&
+			strcmp(name, own) != 0)
+		return VMP_PROTO_FOREIGN_VM;
+	if (r->vcpu && d->resource_id >= nb_vcpus)
+		return VMP_PROTO_BAD_VCPU;
+	return r->ok;
+}
+
+/* 200,000 random packets, biased towards real commands, names and vCPUs
+ * so that every rule is reached: each verdict is the oracle's. */
 static int
 test_protocol_random(void)
 {
+	static const char *const names[] = { "", "vm0", "vm1", "vm0x", "vm" };
+	unsigned int seen[VMP_PROTO_VERDICT_MAX] = { 0 };
 	struct vmp_proto_packet p;
-	unsigned int seed = 1, i, j, valid = 0;
+	unsigned int seed = 1, i, j;
 
 	for (i = 0; i < 200000; i++) {
 		uint8_t *b = (uint8_t *)&p;
-		enum vmp_proto_verdict v;
+		const char *own = (i & 8) ? "vm0" : NULL;
+		enum vmp_proto_verdict v, want;
 
 		for (j = 0; j < sizeof(p); j++)
 			b[j] = (uint8_t)rand_r(&seed);
-		/* Bias towards real commands so every branch is reached. */
 		if (i & 1)
 			p.command = (uint32_t)rand_r(&seed) % 12;
+		if ((i & 0x30) == 0x30)
+			p.command = 256;
 		if (i & 2)
 			p.unit = (uint32_t)rand_r(&seed) % 8;
 		if (i & 4)
 			p.resource_id %= 8;
-		v = vmp_proto_check(&p, 4, (i & 8) ? "vm0" : NULL);
-		TEST_ASSERT((unsigned int)v < VMP_PROTO_VERDICT_MAX,
-			"verdict %d", v);
-		valid += v == VMP_PROTO_VALID;
+		if (i & 0x40)
+			p.core_type = (uint8_t)(rand_r(&seed) % 2);
+		if (i & 0x80) {
+			memset(p.vm_name, 0, sizeof(p.vm_name));
+			strcpy(p.vm_name, names[rand_r(&seed) % RTE_DIM(names)]);
+		}
+		v = vmp_proto_check(&p, 4, own);
+		want = check_oracle(b, 4, own);
+		TEST_ASSERT_EQUAL(v, want, "packet %u: command %u unit %u "
+			"core_type %u vcpu %" PRIu64 ": %s, the rules say %s",
+			i, p.command, p.unit, p.core_type, p.resource_id,
+			vmp_proto_verdict_str(v), vmp_proto_verdict_str(want));
+		seen[v]++;
 	}
-	TEST_ASSERT(valid > 0, "no random packet was valid");
+	for (i = 0; i < VMP_PROTO_VERDICT_MAX; i++)
+		TEST_ASSERT(seen[i] > 100, "verdict %s reached %u times only",
+			vmp_proto_verdict_str(i), seen[i]);
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(protocol_random, test_protocol_random);
