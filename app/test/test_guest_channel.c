@@ -238,6 +238,23 @@ REGISTER_TEST(guest_ack_nack, test_guest_ack_nack);
 
 /* An ACK that comes after its request timed out does not answer the next
  * query. */
+/* Until the peer has written @n replies (what the guest then reads). */
+static int
+wait_replies(struct test_peer *peer, unsigned int n)
+{
+	int i;
+
+	for (i = 0; i < 10000 && peer->replies < n; i++)
+		usleep(1000);
+	return peer->replies == n ? 0 : -ETIMEDOUT;
+}
+
+/*
+ * Replies that come after their request timed out are matched in order,
+ * never to the next request. The peer holds each late reply until the
+ * test lets it go: the order is logical, the 1 s timeout only bounds
+ * the prompt answers.
+ */
 static int
 test_guest_late_ack(void)
 {
@@ -246,17 +263,17 @@ test_guest_late_ack(void)
 	struct test_peer peer = { 0 };
 	struct test_port p;
 
-	TEST_RUN(open_port(&p, 0, 200));
-	peer.delay_ms = 300;
+	TEST_RUN(open_port(&p, 0, 1000));
+	peer.hold = 1;
 	peer.cur_khz = 2100000;
 	TEST_ASSERT_EQUAL(test_peer_start(&peer, &p), 0, "");
 	test_log_capture();
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_UP),
 		-ETIMEDOUT, "");
-	TEST_ASSERT_LOG("no reply to CPU_POWER in 200 ms");
-	/* Let the late ACK arrive before the query goes out. */
-	usleep(400000);
-	peer.delay_ms = 0;
+	TEST_ASSERT_LOG("no reply to CPU_POWER in 1000 ms");
+	/* The late ACK is out before the query goes. */
+	peer.hold = 0;
+	TEST_ASSERT_EQUAL(wait_replies(&peer, 1), 0, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_query(0, VMP_PROTO_QUERY_FREQ, 0,
 		&r), VMP_PROTO_FREQ_LIST, "");
 	TEST_ASSERT_EQUAL(r.freq.freq_list[0], 2100000, "");
@@ -265,16 +282,20 @@ test_guest_late_ack(void)
 	TEST_ASSERT_EQUAL(st.replies, 1, "");
 	TEST_ASSERT_EQUAL(st.unexpected + st.lost, 0, "");
 
-	/* Late ACK still in flight while the query waits: same result. */
-	peer.delay_ms = 300;
+	/* A late ACK, then the query's own reply late too: the ACK is not
+	 * taken for the answer. */
+	peer.hold = 1;
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_DOWN),
 		-ETIMEDOUT, "");
 	peer.cur_khz = 1800000;
+	peer.hold = 0;
+	TEST_ASSERT_EQUAL(wait_replies(&peer, 3), 0, "");
+	peer.hold = 1;
 	TEST_ASSERT_EQUAL(vmp_guest_channel_query(0, VMP_PROTO_QUERY_FREQ, 0,
 		&r), -ETIMEDOUT, "the ACK came, the query reply is late");
-	usleep(400000);
+	peer.hold = 0;
+	TEST_ASSERT_EQUAL(wait_replies(&peer, 4), 0, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_poll(0), 1, "late FREQ_LIST");
-	peer.delay_ms = 0;
 	TEST_ASSERT_EQUAL(vmp_guest_channel_query(0, VMP_PROTO_QUERY_FREQ, 0,
 		&r), VMP_PROTO_FREQ_LIST, "");
 	TEST_ASSERT_EQUAL(r.freq.freq_list[0], 1800000, "");

@@ -228,6 +228,9 @@ answer(struct test_peer *peer, const struct vmp_proto_packet *req)
 	}
 	if (peer->delay_ms)
 		sleep_ms(peer->delay_ms);
+	/* A reply exactly as late as the test wants, not a guess of time. */
+	while (peer->hold && !peer->stop)
+		sleep_ms(1);
 	if (test_port_reply(peer->port, &r) < 0)
 		return -1;
 	peer->replies++;

@@ -55,6 +55,7 @@ struct test_peer {
 	atomic_uint replies;		/* replies written */
 	atomic_uint connects;
 	unsigned int delay_ms;		/* before each reply */
+	atomic_int hold;		/* set: replies wait until it is cleared */
 	int nack;			/* NACK CPU_POWER and queries */
 	int silent;			/* read, never answer */
 	uint32_t cur_khz;		/* answer to QUERY_FREQ */
