@@ -271,9 +271,7 @@ emu_run(const struct emu_shape *shape, int (*fn)(void *), void *arg)
 	int st, ret, pipefd[2];
 
 	if (geteuid() != 0) {
-		printf("cpufreq_emu: needs root (mount namespace, FUSE): "
-			"skipped\n");
-		return TEST_SKIPPED;
+		TEST_SKIP("cpufreq_emu: needs root (mount namespace, FUSE)");
 	}
 	ret = emu_available();
 	if (ret < 0)

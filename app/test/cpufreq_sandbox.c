@@ -317,7 +317,7 @@ sandbox_run(const struct sandbox_shape *shape, int (*fn)(void *), void *arg)
 		setpgid(0, 0);
 		ret = sandbox_enter(shape);
 		if (ret == -EPERM) {
-			printf("sandbox: mount namespaces need root: skipped\n");
+			printf("SKIP: sandbox: mount namespaces need root\n");
 			_exit(TEST_SKIPPED);
 		}
 		if (ret < 0)

@@ -19,6 +19,13 @@
 #define TEST_FAILED	-1
 #define TEST_SKIPPED	77	/* meson's skip code */
 
+/* Skip, saying why: ./run.sh prints the reason, and as root fails any
+ * skip app/test/allowed-skips does not name. */
+#define TEST_SKIP(fmt, ...) do {					\
+	printf("SKIP: " fmt "\n", ##__VA_ARGS__);			\
+	return TEST_SKIPPED;						\
+} while (0)
+
 #define TEST_ASSERT(cond, fmt, ...) do {				\
 	if (!(cond)) {							\
 		printf("FAIL %s:%d: %s: " fmt "\n", __FILE__, __LINE__,	\

@@ -216,8 +216,7 @@ test_guest_socat_bridge(void)
 	int fd, ret = TEST_FAILED;
 
 	if (system("command -v socat >/dev/null") != 0) {
-		printf("socat is not installed\n");
-		return TEST_SKIPPED;
+		TEST_SKIP("socat is not installed");
 	}
 	TEST_ASSERT(mkdtemp(dir) != NULL, "");
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vm0.0", dir);

@@ -86,8 +86,7 @@ in_netns(void)
 	int ret;
 
 	if (unshare(CLONE_NEWNET) < 0) {
-		printf("no network namespace: %s\n", strerror(errno));
-		return TEST_SKIPPED;
+		TEST_SKIP("no network namespace: %s", strerror(errno));
 	}
 	TEST_ASSERT_EQUAL(l3fwd_app_init(&a), 0, "");
 	ret = run_intr(&a);
@@ -103,8 +102,7 @@ test_l3fwd_interrupts(void)
 
 	if (access("/dev/net/tun", R_OK | W_OK) != 0 ||
 			system("command -v ip >/dev/null") != 0) {
-		printf("needs /dev/net/tun and ip(8)\n");
-		return TEST_SKIPPED;
+		TEST_SKIP("needs /dev/net/tun and ip(8)");
 	}
 	pid = fork();
 	if (pid == 0) {
