@@ -14,6 +14,15 @@ static char *log_buf;
 static size_t log_len;
 static FILE *log_stream;
 
+int
+test_slow_ms(int ms)
+{
+	const char *s = getenv("VMP_TEST_SLOW");
+	int n = s != NULL ? atoi(s) : 1;
+
+	return n > 1 && n < 100 ? ms * n : ms;
+}
+
 void
 test_log_capture(void)
 {

@@ -76,6 +76,14 @@ int test_log_contains(const char *text);
 int test_log_count(const char *text);
 void test_log_release(void);
 
+/*
+ * A wall-clock bound of @ms, stretched by VMP_TEST_SLOW (an integer
+ * factor: ./run.sh sets it from the machine's measured speed, the
+ * sanitizer legs raise it). Only for waits that bound something the
+ * test then checks, never for ordering: use logical events for that.
+ */
+int test_slow_ms(int ms);
+
 #define TEST_ASSERT_LOG(text) \
 	TEST_ASSERT(test_log_contains(text), "log lacks \"%s\"", text)
 

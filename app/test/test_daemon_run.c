@@ -17,6 +17,7 @@
 
 #include <rte_common.h>
 
+#include "test.h"
 #include "test_daemon_run.h"
 
 static const char *
@@ -34,10 +35,7 @@ binary(const char *env, const char *fallback)
 static int
 slow(int ms)
 {
-	const char *s = getenv("VMP_TEST_SLOW");
-	int n = s != NULL ? atoi(s) : 1;
-
-	return n > 1 && n < 100 ? ms * n : ms;
+	return test_slow_ms(ms);
 }
 
 /*

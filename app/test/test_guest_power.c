@@ -158,7 +158,7 @@ read_full(int fd, void *buf, size_t len)
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&pfd, 1, 2000) <= 0)
+		if (poll(&pfd, 1, test_slow_ms(2000)) <= 0)
 			return -ETIMEDOUT;
 		n = read(fd, (uint8_t *)buf + got, len - got);
 		if (n <= 0)
@@ -174,7 +174,7 @@ connect_retry(int fd, const struct sockaddr_un *sa)
 {
 	int i;
 
-	for (i = 0; i < 300; i++) {
+	for (i = 0; i < test_slow_ms(300); i++) {
 		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
 			return 0;
 		if (errno != ECONNREFUSED && errno != ENOENT)
@@ -206,7 +206,8 @@ nack_one(void *arg)
 static int
 test_guest_socat_bridge(void)
 {
-	struct vmp_guest_channel_conf conf = { .reply_timeout_ms = 2000 };
+	struct vmp_guest_channel_conf conf = {
+		.reply_timeout_ms = (unsigned int)test_slow_ms(2000) };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct vmp_proto_packet pkt;
 	char dir[] = "/tmp/vmp_socat.XXXXXX", listen_arg[PATH_MAX];
@@ -232,8 +233,9 @@ test_guest_socat_bridge(void)
 	}
 	TEST_ASSERT(pid > 0, "");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (wait_path(sa.sun_path, 3000) < 0 || connect_retry(fd, &sa) < 0 ||
-			wait_path(port, 3000) < 0) {
+	if (wait_path(sa.sun_path, test_slow_ms(3000)) < 0 ||
+			connect_retry(fd, &sa) < 0 ||
+			wait_path(port, test_slow_ms(3000)) < 0) {
 		printf("socat did not come up\n");
 		goto out;
 	}
