@@ -375,14 +375,19 @@ void
 power_lcore_poll(struct power_lcore *p)
 {
 	struct vmp_guest_channel_stats st;
-	uint64_t replied, sent;
+	uint64_t replied, sent, now;
 
 	if (p->mode != POWER_MODE_VM || p->released)
 		return;
 	channel_counts(p->lcore_id, &replied, &sent, &st);
-	if (sent - replied > p->no_reply && vmp_guest_channel_poll(
-			p->lcore_id) > 0)
-		channel_counts(p->lcore_id, &replied, &sent, &st);
+	now = rte_rdtsc();
+	/* Replies owed, or ten times a second: a host that lost our level
+	 * asks for it (RESYNC), and only a read of the port answers. */
+	if (sent - replied > p->no_reply || now >= p->read_tsc) {
+		p->read_tsc = now + rte_get_tsc_hz() / 10;
+		if (vmp_guest_channel_poll(p->lcore_id) > 0)
+			channel_counts(p->lcore_id, &replied, &sent, &st);
+	}
 	__atomic_store_n(&p->c.ack, st.acks - p->base_ack, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->c.nack, st.nacks - p->base_nack,
 		__ATOMIC_RELAXED);

@@ -68,6 +68,7 @@ struct power_lcore {
 	int synced;		/**< level is known, not assumed */
 	int64_t initial;	/**< level at start; -1 unknown */
 	uint64_t retry_tsc;	/**< no request before this after a failure */
+	uint64_t read_tsc;	/**< VM: read the port by this (RESYNC) */
 	int nack_logged;
 	int released;		/**< power_lcore_release() ran */
 	uint64_t base_ack, base_nack, no_reply;	/**< VM: from init */

@@ -52,6 +52,10 @@ struct vm_channel {
 	int fd;			/**< connected socket, or -1 */
 	int enabled;		/**< 0: requests are NACKed, nothing changes */
 	int from_xml;		/**< path came from the domain XML */
+	/** The guest said on CONNECT that it takes RESYNC (the monitor's;
+	 * outlives a reconnect) */
+	int resync;
+	int resync_dom;		/**< the VM's dom_id when it said so */
 	struct channel_stats stats;
 	void *priv;		/**< the monitor's per-channel state */
 };

@@ -424,6 +424,9 @@ hook_channel_up(struct vm_channel *ch, void *opaque)
 		return ret;
 	}
 	ch->priv = s;
+	monitor_resync_up(mon, s);
+	if (s->tx_len > 0)
+		flush_channel(mon, s);
 	return 0;
 }
 
@@ -469,6 +472,7 @@ hook_vm_down(struct vm *vm, void *opaque)
 {
 	struct monitor *mon = opaque;
 
+	monitor_resync_forget(mon, vm);
 	if (mon->pm != NULL)
 		power_mgr_drop(mon->pm, POWER_MGR_VCPU(vm->id, 0),
 			POWER_MGR_VM_MASK);
@@ -520,6 +524,13 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 	mon->max_pin_set = conf->max_pin_set ? conf->max_pin_set :
 		MONITOR_DEFAULT_PIN_SET;
 	mon->jobs_tail = &mon->jobs;
+	if (conf->state_dir != NULL) {
+		mon->state_dir = strdup(conf->state_dir);
+		if (mon->state_dir == NULL) {
+			free(mon);
+			return -ENOMEM;
+		}
+	}
 	pthread_mutex_init(&mon->jobs_lock, NULL);
 	cc.opaque = mon;
 	mon->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -585,6 +596,7 @@ monitor_destroy(struct monitor *mon)
 		close(mon->epfd);
 	pthread_mutex_destroy(&mon->jobs_lock);
 	free(mon->pending);
+	free(mon->state_dir);
 	free(mon);
 }
 

@@ -34,6 +34,11 @@
  * QUERY_FREQ / QUERY_CAPS, whose reply puts vCPU v in slot v % 8 with
  * resource_id = v. CONNECT is accepted on its command alone and gets no
  * answer; policies are not supported and get NACK.
+ * RESYNC. A guest whose CONNECT said it takes RESYNC (vmp_protocol.h)
+ * gets one each time its channel connects again (a reconnect, or a
+ * daemon restarted with the same state directory, for the same QEMU
+ * process): it answers with its levels, so votes lost with the old
+ * connection come back without any traffic. Stock guests never get it.
  *
  * Misbehaving peers: a channel's packets are rate limited (a token
  * bucket, monitor_conf.rate_limit a second and as many in a burst; past
@@ -78,6 +83,7 @@ struct monitor_stats {
 	uint64_t hotplug;	/**< CPU online/offline uevents taken */
 	uint64_t hotplug_ignored;	/**< uevents dropped or stale */
 	uint64_t resyncs;	/**< uevents lost: online CPUs read again */
+	uint64_t resync_sent;	/**< RESYNCs sent: guests asked again */
 };
 
 struct monitor_conf {
@@ -105,6 +111,12 @@ struct monitor_conf {
 	 * <0 does not.
 	 */
 	int hotplug_rcvbuf;
+	/**
+	 * Where to record which guests take RESYNC, so that the next daemon
+	 * asks them for their levels (channel_resync.c); NULL: kept in
+	 * memory only, for reconnects.
+	 */
+	const char *state_dir;
 };
 
 /** Larger pCPU sets than this are a vCPU left unpinned, not a choice. */

@@ -82,6 +82,7 @@ struct monitor {
 	size_t tx_cap;
 	uint64_t rate;		/* packets a second a channel, 0: no limit */
 	unsigned int max_pin_set;	/* larger vCPU pin sets: unpinned */
+	char *state_dir;	/* RESYNC marks for the next daemon; NULL */
 	pthread_mutex_t jobs_lock;	/* guards the job list only */
 	struct job *jobs;
 	struct job **jobs_tail;
@@ -121,6 +122,14 @@ void monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 /* Write what the pass decided so far; then requests vote only again. */
 void monitor_commit(struct monitor *mon);
 void monitor_defer(struct monitor *mon);
+
+/* channel_resync.c: a CONNECT says whether its guest takes RESYNC; a
+ * channel (re)connected asks such a guest for its levels; a VM that
+ * stopped forgets it. */
+void monitor_resync_connect(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req);
+void monitor_resync_up(struct monitor *mon, struct chan_state *s);
+void monitor_resync_forget(struct monitor *mon, struct vm *vm);
 
 /* channel_monitor_jobs.c: on the loop, run every queued job. */
 void monitor_jobs_run(struct monitor *mon);

@@ -338,8 +338,10 @@ monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 		return;
 	}
 	s->garbage = 0;
-	if (req->command == VMP_PROTO_CONNECT)
+	if (req->command == VMP_PROTO_CONNECT) {
+		monitor_resync_connect(mon, s, req);
 		return;
+	}
 	if (!ch->enabled) {
 		refuse(mon, s, req, "channel disabled");
 		return;

@@ -414,6 +414,7 @@ main(int argc, char **argv)
 	mconf.rate_limit = d.rate_limit;
 	mconf.max_pin_set = d.max_pin_set;
 	mconf.signals = 1;
+	mconf.state_dir = pconf.state_dir;
 	ret = monitor_create(&mconf, &d.mon);
 	if (ret < 0) {
 		power_mgr_destroy(d.pm);

@@ -27,6 +27,21 @@ RTE_LOG_REGISTER(vmp_guest_logtype, vmpower.guest_channel, INFO);
 #define PENDING_MAX		64
 /* Longest sleep between CONNECT attempts: a port's POLLOUT may not wake. */
 #define CONNECT_RETRY_MS	20
+/* UP/DOWN steps remembered since the last absolute level: more than any
+ * cpufreq table has entries. */
+#define STEPS_MAX		64
+
+/*
+ * An lcore's last level, as the host must rebuild it from nothing: an
+ * absolute request (anchor), then steps. Ends the host clamps at are
+ * clamped here too (DOWN at MIN, UP at MAX change nothing).
+ */
+enum anchor { ANCHOR_NONE, ANCHOR_MIN, ANCHOR_MAX };
+struct level {
+	enum anchor anchor;
+	int turbo;		/* ENABLE_TURBO in force */
+	int steps;		/* UP minus DOWN since the anchor */
+};
 
 struct pending {
 	uint32_t command;
@@ -39,6 +54,9 @@ struct channel {
 	uint32_t vcpu;
 	char path[PATH_MAX];
 	struct vmp_proto_packet req;	/* request template, reused */
+	struct level level;		/* what a RESYNC replays */
+	int resync;			/* RESYNC read, replay not done */
+	unsigned int replayed;		/* replay requests already sent */
 	union {
 		union vmp_guest_reply reply;
 		uint8_t bytes[VMP_PROTO_MAX_SZ];
@@ -230,11 +248,21 @@ parse_replies(struct channel *ch)
 		memcpy(&r, ch->rx.bytes, size);
 		ch->rx_len -= size;
 		memmove(ch->rx.bytes, ch->rx.bytes + size, ch->rx_len);
+		if (cmd == VMP_PROTO_RESYNC) {
+			/* Unasked: answers no request. */
+			ch->stats.resyncs++;
+			ch->resync = 1;
+			ch->replayed = 0;
+			continue;
+		}
 		dispatch(ch, &r, size);
 	}
 }
 
-/* Read all that is waiting. @return 0, or -EPIPE if the peer is gone. */
+static void replay(struct channel *ch);
+
+/* Read all that is waiting, and answer a RESYNC found in it.
+ * @return 0, or -EPIPE if the peer is gone. */
 static int
 read_replies(struct channel *ch)
 {
@@ -248,8 +276,11 @@ read_replies(struct channel *ch)
 			continue;
 		}
 		/* 0: a virtio port whose host side is not connected. */
-		if (n == 0 || errno == EAGAIN)
+		if (n == 0 || errno == EAGAIN) {
+			if (ch->resync)
+				replay(ch);
 			return 0;
+		}
 		if (errno == EINTR)
 			continue;
 		GUEST_LOG(ERR, "%s: read failed: %s", ch->path,
@@ -351,6 +382,77 @@ send_packet(struct channel *ch, const struct vmp_proto_packet *pkt,
 	return 0;
 }
 
+/* Remember what the host must be told again after a RESYNC. */
+static void
+note_level(struct level *lv, uint32_t unit)
+{
+	switch (unit) {
+	case VMP_PROTO_SCALE_MIN:
+		*lv = (struct level){ .anchor = ANCHOR_MIN, .turbo = lv->turbo };
+		break;
+	case VMP_PROTO_SCALE_MAX:
+		*lv = (struct level){ .anchor = ANCHOR_MAX, .turbo = lv->turbo };
+		break;
+	case VMP_PROTO_ENABLE_TURBO:
+		*lv = (struct level){ .anchor = ANCHOR_MAX, .turbo = 1 };
+		break;
+	case VMP_PROTO_DISABLE_TURBO:
+		/* The host moves a vote on turbo to the top without it; a
+		 * vote below turbo stays, one step nearer that top. */
+		if (lv->turbo && lv->anchor == ANCHOR_MAX)
+			lv->steps = RTE_MIN(lv->steps + 1, 0);
+		lv->turbo = 0;
+		break;
+	case VMP_PROTO_SCALE_UP:
+		if (lv->anchor != ANCHOR_MAX || lv->steps < 0)
+			lv->steps = RTE_MIN(lv->steps + 1, STEPS_MAX);
+		break;
+	case VMP_PROTO_SCALE_DOWN:
+		if (lv->anchor != ANCHOR_MIN || lv->steps > 0)
+			lv->steps = RTE_MAX(lv->steps - 1, -STEPS_MAX);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Request @i of those that rebuild @lv on a host with no vote; 0: done. */
+static uint32_t
+replay_unit(const struct level *lv, unsigned int i)
+{
+	if (lv->turbo && i-- == 0)
+		return VMP_PROTO_ENABLE_TURBO;	/* also MAX with turbo */
+	if ((lv->anchor == ANCHOR_MIN ||
+			(lv->anchor == ANCHOR_MAX && !lv->turbo)) && i-- == 0)
+		return lv->anchor == ANCHOR_MIN ? VMP_PROTO_SCALE_MIN :
+			VMP_PROTO_SCALE_MAX;
+	if (i < (unsigned int)abs(lv->steps))
+		return lv->steps > 0 ? VMP_PROTO_SCALE_UP :
+			VMP_PROTO_SCALE_DOWN;
+	return 0;
+}
+
+/* Answer a RESYNC: the lcore's level again, from where a full port
+ * stopped the last attempt. */
+static void
+replay(struct channel *ch)
+{
+	struct vmp_proto_packet pkt = ch->req;
+	uint32_t unit;
+
+	pkt.command = VMP_PROTO_CPU_POWER;
+	while ((unit = replay_unit(&ch->level, ch->replayed)) != 0) {
+		pkt.unit = unit;
+		if (send_packet(ch, &pkt, 1, NULL) < 0)
+			return;	/* full or gone: the next read goes on */
+		ch->replayed++;
+	}
+	GUEST_LOG(DEBUG, "%s: host lost our level: %u requests sent again",
+		ch->path, ch->replayed);
+	ch->resync = 0;
+	ch->replayed = 0;
+}
+
 /* Send @pkt and wait for its own reply, skipping older ones. */
 static int
 transact(struct channel *ch, const struct vmp_proto_packet *pkt,
@@ -425,6 +527,8 @@ connect_host(struct channel *ch)
 	int ret;
 
 	pkt.command = VMP_PROTO_CONNECT;
+	/* We take RESYNC: without this the host never sends it. */
+	pkt.unit = VMP_PROTO_CONNECT_VMPOWER;
 	for (;;) {
 		ret = send_packet(ch, &pkt, 0, NULL);
 		if (ret != -EAGAIN || now_ms() >= deadline)
@@ -581,7 +685,10 @@ vmp_guest_channel_send(unsigned int lcore_id, uint32_t unit)
 	ret = read_replies(ch);
 	if (ret < 0)
 		return ret;
-	return send_packet(ch, &ch->req, 1, NULL);
+	ret = send_packet(ch, &ch->req, 1, NULL);
+	if (ret == 0)
+		note_level(&ch->level, unit);
+	return ret;
 }
 
 int
@@ -590,10 +697,16 @@ vmp_guest_channel_request(unsigned int lcore_id, uint32_t unit)
 	union vmp_guest_reply reply;
 	int ret = 0;
 	struct channel *ch = power_request(lcore_id, unit, &ret);
+	uint64_t sent;
 
 	if (ch == NULL)
 		return ret;
-	return transact(ch, &ch->req, &reply);
+	sent = ch->stats.sent;
+	ret = transact(ch, &ch->req, &reply);
+	/* Refused, or never sent: the host's vote did not move. */
+	if (ret != VMP_PROTO_NACK && ch->stats.sent != sent)
+		note_level(&ch->level, unit);
+	return ret;
 }
 
 int
@@ -641,7 +754,10 @@ vmp_guest_channel_send_packet(unsigned int lcore_id,
 	ret = read_replies(ch);
 	if (ret < 0)
 		return ret;
-	return send_packet(ch, pkt, pkt->command != VMP_PROTO_CONNECT, NULL);
+	ret = send_packet(ch, pkt, pkt->command != VMP_PROTO_CONNECT, NULL);
+	if (ret == 0 && pkt->command == VMP_PROTO_CPU_POWER)
+		note_level(&ch->level, pkt->unit);
+	return ret;
 }
 
 int

@@ -68,6 +68,8 @@ struct vmp_guest_channel_stats {
 	uint64_t eagain;	/**< requests refused: host absent or full */
 	uint64_t lost;		/**< expected replies that never came */
 	uint64_t unexpected;	/**< replies matching no request, or garbage */
+	uint64_t resyncs;	/**< RESYNCs from the host, each answered by
+				 * sending the lcore's last level again */
 };
 
 /** A reply of any kind, as read from the channel. */
@@ -177,6 +179,13 @@ int vmp_guest_channel_send_packet(unsigned int lcore_id,
 /**
  * Read waiting replies without blocking, and push out the rest of a
  * packet that a full port took only in part.
+ *
+ * A host that lost this lcore's vote (daemon restart, reconnect) sends
+ * RESYNC; every call that reads the port (this one, and each request)
+ * answers it by sending the lcore's last level again: the last MIN, MAX
+ * or ENABLE_TURBO, then the UP/DOWN steps taken since (at most 64), as
+ * ordinary CPU_POWER requests. An idle application calls this now and
+ * then so that its host converges to what it asked for without traffic.
  * @param lcore_id  the lcore, whose channel is open
  * @return how many were read, or a negative errno
  */

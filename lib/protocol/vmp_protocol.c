@@ -61,6 +61,7 @@ vmp_proto_reply_size(uint32_t command)
 	switch (command) {
 	case VMP_PROTO_ACK:
 	case VMP_PROTO_NACK:
+	case VMP_PROTO_RESYNC:
 		return sizeof(struct vmp_proto_packet);
 	case VMP_PROTO_FREQ_LIST:
 	case VMP_PROTO_FREQ_AVAIL:

@@ -23,10 +23,15 @@
  * Stream rules (a channel is a byte stream, not a datagram socket):
  * - every request is one struct vmp_proto_packet (464 bytes);
  * - every reply starts with the same 16-byte head, and its command says its
- *   size (vmp_proto_reply_size()): ACK/NACK are a whole vmp_proto_packet,
+ *   size (vmp_proto_reply_size()): ACK/NACK (and RESYNC) are a whole
+ *   vmp_proto_packet,
  *   FREQ_LIST and FREQ_AVAIL a vmp_proto_freq_list, CAPS_LIST a
  *   vmp_proto_caps_list;
- * - CONNECT gets no reply; every other request gets exactly one, in order.
+ * - CONNECT gets no reply; every other request gets exactly one, in order;
+ * - the host sends one unasked message, RESYNC (a whole vmp_proto_packet),
+ *   and only to a guest whose CONNECT carried VMP_PROTO_CONNECT_VMPOWER:
+ *   stock DPDK guests read fixed-size replies in order, so any unasked
+ *   packet would shift their stream.
  */
 
 #include <stddef.h>
@@ -44,8 +49,17 @@ extern "C" {
 /* Requests (packet.command), DPDK's numbers. */
 /** Change the frequency of vCPU resource_id; unit says how. ACK or NACK. */
 #define VMP_PROTO_CPU_POWER		1
-/** First packet on a channel; no reply. */
+/**
+ * First packet on a channel; no reply. Stock guests leave every other
+ * field uninitialised; ours put VMP_PROTO_CONNECT_VMPOWER in unit.
+ */
 #define VMP_PROTO_CONNECT		2
+/**
+ * CONNECT's unit from a guest that takes RESYNC (vmpower extension):
+ * "vmp1". Any other value, a stock guest's stack garbage included, means
+ * the guest must never get an unasked packet.
+ */
+#define VMP_PROTO_CONNECT_VMPOWER	0x766d7031u
 /** DPDK policy request: always refused with NACK. */
 #define VMP_PROTO_POLICY		3
 /** DPDK policy removal: always refused with NACK. */
@@ -92,6 +106,15 @@ extern "C" {
 #define VMP_PROTO_CAPS_LIST		4
 /** Answer to QUERY_FREQ_AVAIL (vmpower extension): a vmp_proto_freq_list. */
 #define VMP_PROTO_FREQ_AVAIL		256
+/**
+ * vmpower extension, host to guest, unasked: "I have no votes from you,
+ * tell me again". A whole vmp_proto_packet, all but command zero. Sent
+ * when a channel of a guest that sent CONNECT with
+ * VMP_PROTO_CONNECT_VMPOWER (re)connects: after a daemon restart or a
+ * reconnect. The guest answers nothing to it; it repeats each lcore's
+ * last level as ordinary CPU_POWER requests, which get ACK/NACK.
+ */
+#define VMP_PROTO_RESYNC		257
 
 /* packet.core_type */
 /** resource_id is a vCPU of the sender: the only kind accepted. */
@@ -208,7 +231,7 @@ const char *vmp_proto_command_str(uint32_t command);
 const char *vmp_proto_unit_str(uint32_t unit);
 
 /**
- * Size of a reply.
+ * Size of a reply, or of the host's unasked RESYNC.
  * @param command  the command field of a reply
  * @return its size in bytes, or 0 if @p command is not a reply
  */
