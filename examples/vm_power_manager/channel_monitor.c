@@ -37,6 +37,13 @@ monitor_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t
+monitor_rate_ms(const struct monitor *mon)
+{
+	return mon->clock_ms != NULL ? mon->clock_ms(mon->clock_arg) :
+		monitor_now_ms();
+}
+
 /*
  * Log lines per channel: a burst of LOG_BURST, then one a second, so a
  * flood cannot fill the disk.
@@ -405,7 +412,6 @@ hook_channel_up(struct vm_channel *ch, void *opaque)
 	struct monitor *mon = opaque;
 	struct chan_state *s = calloc(1, sizeof(*s));
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
-
 	int ret;
 
 	if (s == NULL || cpu_list_init(&s->voted, ch->vm->nb_vcpus) < 0) {
@@ -415,7 +421,7 @@ hook_channel_up(struct vm_channel *ch, void *opaque)
 	s->ch = ch;
 	s->events = ev.events;
 	s->tokens = mon->rate * 1000;
-	s->tokens_ms = monitor_now_ms();
+	s->tokens_ms = monitor_rate_ms(mon);
 	ev.data.ptr = s;
 	if (epoll_ctl(mon->epfd, EPOLL_CTL_ADD, ch->fd, &ev) < 0) {
 		ret = -errno;
@@ -523,6 +529,8 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 		MONITOR_DEFAULT_RATE : (uint64_t)conf->rate_limit;
 	mon->max_pin_set = conf->max_pin_set ? conf->max_pin_set :
 		MONITOR_DEFAULT_PIN_SET;
+	mon->clock_ms = conf->clock_ms;
+	mon->clock_arg = conf->clock_arg;
 	mon->jobs_tail = &mon->jobs;
 	if (conf->state_dir != NULL) {
 		mon->state_dir = strdup(conf->state_dir);

@@ -117,6 +117,12 @@ struct monitor_conf {
 	 * memory only, for reconnects.
 	 */
 	const char *state_dir;
+	/**
+	 * The rate limiter's clock, in ms (tests drive it: logical time);
+	 * NULL: CLOCK_MONOTONIC. Called on the loop only.
+	 */
+	uint64_t (*clock_ms)(void *arg);
+	void *clock_arg;	/**< for clock_ms */
 };
 
 /** Larger pCPU sets than this are a vCPU left unpinned, not a choice. */

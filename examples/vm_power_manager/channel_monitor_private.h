@@ -81,6 +81,8 @@ struct monitor {
 	struct power_mgr *pm;
 	size_t tx_cap;
 	uint64_t rate;		/* packets a second a channel, 0: no limit */
+	uint64_t (*clock_ms)(void *arg);	/* the rate limiter's clock */
+	void *clock_arg;
 	unsigned int max_pin_set;	/* larger vCPU pin sets: unpinned */
 	char *state_dir;	/* RESYNC marks for the next daemon; NULL */
 	pthread_mutex_t jobs_lock;	/* guards the job list only */
@@ -112,6 +114,8 @@ int monitor_log_ok(struct chan_state *s);
 } while (0)
 
 uint64_t monitor_now_ms(void);
+/* The rate limiter's time: the injected clock, or monitor_now_ms(). */
+uint64_t monitor_rate_ms(const struct monitor *mon);
 /* Queue a reply (its size from its command) for the end of the pass. */
 void monitor_queue_reply(struct monitor *mon, struct chan_state *s,
 		const void *reply);

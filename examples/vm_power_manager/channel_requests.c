@@ -292,7 +292,7 @@ within_rate(struct monitor *mon, struct chan_state *s)
 	if (mon->rate == 0)
 		return 1;
 	if (s->tokens < 1000) {
-		now = monitor_now_ms();
+		now = monitor_rate_ms(mon);
 		s->tokens = RTE_MIN(cap, s->tokens +
 			(now - s->tokens_ms) * mon->rate);
 		s->tokens_ms = now;
