@@ -28,6 +28,15 @@
 #                 stress-ng loading every core; lists each test that
 #                 failed in any run
 # ./run.sh fuzz [seconds]  run every fuzz target that long (default 60)
+# ./run.sh chaos [minutes] [--asan] [--seed N] [--vms N]
+#                 real libvirtd, N real VMs (default 3) sending requests,
+#                 random operations (destroy/start, reset, reboot,
+#                 vcpupin, rm_vm/add_vm, channel status, libvirtd
+#                 restart, a hang-up of the CLI's terminal) for that long
+#                 (default 10), each followed by a measured wait for
+#                 convergence (app/test/vm/chaos.py); --asan runs the
+#                 daemon of the ASan/UBSan build. `./run.sh test` runs a
+#                 short one (vm_chaos, 2 VMs, 2 minutes).
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
@@ -422,6 +431,34 @@ fuzz() {
 	return $rc
 }
 
+# ./run.sh chaos [minutes] [--asan] [--seed N] [--vms N]: chaos.sh against
+# the daemon of $BUILD (or of $BUILD-asan).
+chaos() {
+	local mins=10 dir=$BUILD asan=0 seed="" vms=3
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--asan) asan=1 ;;
+		--seed) seed=${2:?--seed needs a value}; shift ;;
+		--vms) vms=${2:?--vms needs a value}; shift ;;
+		*[!0-9]* | "") echo "chaos: bad argument '$1'" >&2; return 2 ;;
+		*) mins=$1 ;;
+		esac
+		shift
+	done
+	if [ $asan = 1 ]; then
+		dir=$BUILD-asan
+		build_dir "$dir" -Ddeveloper_mode=true \
+			-Db_sanitize=address,undefined -Db_lundef=false || return 1
+	fi
+	log "chaos: $vms VMs, $mins minutes, daemon of $dir"
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:print_summary=1 \
+	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+	VMP_CHAOS_SECONDS=$((mins * 60)) VMP_CHAOS_SEED=$seed \
+	VMP_CHAOS_VMS=$vms VMP_VM_WORKDIR=$PWD/$BUILD/app/test/vm \
+	VMP_MGR=$PWD/$dir/examples/vm_power_manager/vm_power_mgr \
+		app/test/vm/chaos.sh
+}
+
 # The daemon's figures in a sandboxed cpufreq tree: a table, and the same
 # as JSON in $BUILD/bench.json. Options go to vmp_bench (e.g. --quick).
 bench() {
@@ -451,6 +488,12 @@ fuzz)
 	shift
 	fuzz "$@"
 	;;
+chaos)
+	shift
+	install_deps
+	build
+	chaos "$@"
+	;;
 bench)
 	shift
 	install_deps
@@ -458,7 +501,7 @@ bench)
 	bench "$@"
 	;;
 *)
-	echo "usage: $0 demo|test" >&2
+	echo "usage: $0 demo|test|fuzz|bench|chaos" >&2
 	exit 2
 	;;
 esac

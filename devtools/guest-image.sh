@@ -21,6 +21,7 @@
 # script, the files put in, the package versions, the options) changes.
 #
 # The guest's /init mounts proc, sys and devtmpfs, loads the virtio modules,
+# powers off when the ACPI power button is pressed (virsh shutdown/reboot),
 # links /dev/virtio-ports/<name> to each virtio-serial port, then runs the
 # kernel command line's `vmp.run=<base64 of a shell command>` with sh -c,
 # prints "VMP-END rc=<status>" and powers off. `vmp.ports=N` makes it wait
@@ -35,7 +36,9 @@ LOADER=/lib64/ld-linux-x86-64.so.2
 KERNEL_META=linux-image-cloud-amd64
 BUSYBOX_PKG=busybox-static
 # virtio-serial over PCI; the dependencies come from each module's modinfo.
-MODULES=(virtio_pci virtio_console)
+# The ACPI power button (button, seen through evdev) for `virsh shutdown`
+# and `virsh reboot`.
+MODULES=(virtio_pci virtio_console button evdev)
 
 log() { printf 'guest-image: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -343,6 +346,17 @@ done
 for d in /sys/class/virtio-ports/*; do
 	[ -s "$d/name" ] || continue
 	ln -sf "../${d##*/}" "/dev/virtio-ports/$(cat "$d/name")"
+done
+# The ACPI power button (`virsh shutdown`, `virsh reboot`): power off at
+# once, as acpid would; libvirt then ends the domain or, for a reboot,
+# resets it.
+for d in /sys/class/input/input*; do
+	[ "$(cat "$d/name" 2>/dev/null)" = "Power Button" ] || continue
+	for e in "$d"/event*; do
+		[ -e "$e" ] || continue
+		(head -c 1 "/dev/input/${e##*/}" >/dev/null &&
+			echo "vmp-init: power button" && poweroff -f) &
+	done
 done
 read -r up _ </proc/uptime
 echo "VMP-READY ports=$(named_ports) uptime=$up"

@@ -27,6 +27,11 @@
 #   --memory MB       guest RAM (default 256)
 #   --run CMD         shell command the guest's /init runs
 #   --append ARGS     more kernel command line
+#   --on-reboot ACT   what a guest reboot or `virsh reset` does: destroy
+#                     (default: the domain shuts off) or restart (the
+#                     same QEMU process boots again)
+#   --current N       vCPUs online at start (default all of --cpus): the
+#                     others can be hot-plugged with `virsh setvcpus`
 #
 # The guest runs under TCG (<domain type='qemu'>) with `-cpu max`, which has
 # the SSE4.2 Debian's DPDK is built for. It powers off when CMD is done, and
@@ -41,7 +46,7 @@ SUN_PATH_MAX=107
 die() { printf 'vm.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-	sed -n '6,30s/^# \{0,1\}//p' "$(readlink -f "$0")" >&2
+	sed -n '6,36s/^# \{0,1\}//p' "$(readlink -f "$0")" >&2
 	exit 2
 }
 
@@ -61,7 +66,7 @@ domain_xml() {
 	local name=$1
 	shift
 	local kernel="" initrd="" chandir="" cpus=0,1 channels="" console=""
-	local memory=256 run="" append=""
+	local memory=256 run="" append="" on_reboot=destroy current=""
 	while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || usage
 		case "$1" in
@@ -75,6 +80,8 @@ domain_xml() {
 		--memory) memory=$2 ;;
 		--run) run=$2 ;;
 		--append) append=$2 ;;
+		--on-reboot) on_reboot=$2 ;;
+		--current) current=$2 ;;
 		*) usage ;;
 		esac
 		shift 2
@@ -94,6 +101,13 @@ domain_xml() {
 		[[ "$c" =~ ^[0-9]+(-[0-9]+)?$ ]] || die "bad --cpus: $cpus"
 	done
 	channels=${channels:-$nvcpu}
+	case $on_reboot in
+	destroy | restart) ;;
+	*) die "bad --on-reboot: $on_reboot (destroy or restart)" ;;
+	esac
+	current=${current:-$nvcpu}
+	[[ "$current" =~ ^[0-9]+$ ]] && [ "$current" -ge 1 ] &&
+		[ "$current" -le "$nvcpu" ] || die "bad --current: $current"
 	[[ "$channels" =~ ^[0-9]+$ ]] || die "bad --channels: $channels"
 	console=$(readlink -m "${console:-$chandir/$name.console}")
 	[[ "$memory" =~ ^[0-9]+$ ]] || die "bad --memory: $memory"
@@ -112,7 +126,7 @@ domain_xml() {
 	<domain type='qemu'>
 	  <name>$(xml_escape "$name")</name>
 	  <memory unit='MiB'>$memory</memory>
-	  <vcpu placement='static'>$nvcpu</vcpu>
+	  <vcpu placement='static' current='$current'>$nvcpu</vcpu>
 	  <cputune>
 	EOF
 	for c in "${!pcpu[@]}"; do
@@ -130,7 +144,7 @@ domain_xml() {
 	  <cpu mode='maximum' check='none'/>
 	  <clock offset='utc'/>
 	  <on_poweroff>destroy</on_poweroff>
-	  <on_reboot>destroy</on_reboot>
+	  <on_reboot>$on_reboot</on_reboot>
 	  <on_crash>destroy</on_crash>
 	  <devices>
 	    <controller type='usb' model='none'/>

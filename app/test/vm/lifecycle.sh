@@ -8,19 +8,19 @@
 #
 #  1. a fast "virsh destroy; virsh start" (a nova hard reboot): by the
 #     time the daemon reads the VM it runs again;
-#  2. a libvirtd restart (stopped and started by its pid), then another
+#  2. "virsh reset" (the domain has on_reboot=restart: the same QEMU
+#     process boots again; libvirt sends its REBOOT event, 1 to 3 times,
+#     and no lifecycle event; the channel's socket stays connected);
+#  3. "virsh reboot" (ACPI: the guest's /init powers off on the power
+#     button, libvirt resets the same process: REBOOT events again);
+#  4. a libvirtd restart (stopped and started by its pid), then another
 #     fast destroy+start: the daemon reconnects by itself, resynchronises,
 #     and follows the events again;
 #
 # the old boot's vote is dropped (CPU 0 back at 2400000, where the tree
 # starts) and the channel is back without any CLI command: the new boot's
-# request lands on CPU 0 (1200000). Then SIGTERM: exit 0. Step 2 runs only
+# request lands on CPU 0 (1200000). Then SIGTERM: exit 0. Step 4 runs only
 # on a libvirtd of this run's own that no other run uses.
-#
-# Not here: "virsh reset" and "virsh reboot". devtools/vm.sh defines
-# on_reboot=destroy, so a reset ends the VM (seen: SHUTDOWN/host, then
-# STOPPED; the daemon follows as a stop); a reset inside the same process
-# (libvirt's reboot event) is covered by chmgr_reset_resume.
 #
 # Environment: as e2e.sh.
 set -euo pipefail
@@ -57,7 +57,7 @@ while :; do
   r=$(echo "set_cpu_freq 0 min" | guest_cli '"$EAL"' -- --channels 0 --timeout 60000 2>&1 | grep -c "^ACK$")
   n=$((n + 1)); echo "life-req $n acks=$r"; sleep 1
 done'
-vmt_define --channels 1 --run "$G"
+vmt_define --channels 1 --on-reboot restart --run "$G"
 # start_daemon, with libvirt's events in the log.
 start_in_sandbox --cpus 2 --start 2400000 -- "$MGR" -l 0 --no-huge \
 	--no-pci -m 64 --file-prefix "$DPREFIX" \
@@ -88,7 +88,33 @@ wait_for 120 '[ "$(freq 0)" = 1200000 ]' ||
 vmt_step "destroy+start to request served" "$t"
 echo "$VMT_PREFIX: CPU 0 at 1200000 kHz (new boot, no CLI command)"
 
-# --- 2. libvirtd restarts (stopped and started by its pid, as
+# --- 2. and 3. a reset and a reboot inside the same QEMU process
+same_process() {
+	local how=$1 m t id boots
+	m=$(log_mark)
+	t=$(vmt_ms)
+	id=$(virsh -q -c "$URI" domid "$NAME")
+	boots=$(grep -c '^life-boot' "$CON")
+	virsh -q -c "$URI" "$how" "$NAME" >/dev/null
+	vmt_step "virsh $how" "$t"
+	log_has "$m" "VM $NAME was reset: votes dropped, channels kept" 60
+	expect_freq 0 2400000 "virsh $how: the old boot's vote dropped"
+	wait_for 120 '[ "$(grep -c "^life-boot" "$CON")" -gt "$boots" ]' ||
+		vmt_fail "virsh $how: the guest did not boot again"
+	wait_for 120 '[ "$(freq 0)" = 1200000 ]' ||
+		vmt_fail "after virsh $how: CPU 0 at $(freq 0), want 1200000"
+	[ "$(virsh -q -c "$URI" domid "$NAME")" = "$id" ] ||
+		vmt_fail "virsh $how: a new QEMU process, not a reset"
+	if tail -n +"$((m + 1))" "$RUN/daemon.log" | grep -Eq "VM $NAME (stopped|started)|disconnected"; then
+		vmt_fail "virsh $how: seen as a stop or a hang-up"
+	fi
+	vmt_step "virsh $how to request served" "$t"
+	echo "$VMT_PREFIX: CPU 0 at 1200000 kHz after virsh $how (same process, channel kept, no CLI command)"
+}
+same_process reset
+same_process reboot
+
+# --- 4. libvirtd restarts (stopped and started by its pid, as
 # devtools/libvirtd.sh runs it): the daemon reconnects by itself and
 # resynchronises; the events flow again: a destroy+start is followed.
 restart_libvirtd() {
@@ -132,7 +158,7 @@ if [ "$(cat /run/vmpower-libvirtd/owner 2>/dev/null)" = "$(cat "$LVSTATE/libvirt
 	[ "$others" -eq 0 ]; then
 	restart_libvirtd
 else
-	echo "$VMT_PREFIX: SKIP step 2: libvirtd is not ours alone"
+	echo "$VMT_PREFIX: SKIP step 4: libvirtd is not ours alone"
 fi
 
 "$DEV/vm.sh" destroy "$NAME"
