@@ -924,6 +924,10 @@ test_chmgr_reconnect(void)
 	TEST_ASSERT_EQUAL(rename(away, node), 0, "");
 	TEST_ASSERT_EQUAL(wait_event(&f, "", VIRT_EVENT_RECONNECTED), 0, "");
 	TEST_ASSERT_LOG("(attempt 3): resynchronising the VMs");
+	/* The lost connection is freed (its event callbacks held it: one
+	 * socket fd a libvirtd restart). */
+	TEST_ASSERT(!test_log_contains("references after it was closed"),
+		"the lost connection was kept");
 
 	/* As the daemon: every VM served, read again. */
 	n = chmgr_nb_vms(m);

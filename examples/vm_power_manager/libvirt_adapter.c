@@ -280,6 +280,28 @@ virt_adapter_lose_conn(struct virt_adapter *va)
 	pthread_mutex_unlock(&va->lock);
 }
 
+/*
+ * Let go of @c, ours: its event callbacks each hold a reference to it (a
+ * lost connection kept them: its socket fd stayed open, one a libvirtd
+ * restart), its close callback would take va->lock, held here. Locked.
+ */
+static void
+drop_conn_locked(struct virt_adapter *va, virConnectPtr c)
+{
+	int i, refs;
+
+	for (i = 0; i < (int)RTE_DIM(va->cb_ids); i++) {
+		if (va->cb_ids[i] >= 0)
+			virConnectDomainEventDeregisterAny(c, va->cb_ids[i]);
+		va->cb_ids[i] = -1;
+	}
+	virConnectUnregisterCloseCallback(c, on_close);
+	refs = virConnectClose(c);
+	if (refs > 0)
+		VIRT_LOG(WARNING, "connection to %s still has %d references "
+			"after it was closed", virt_adapter_uri(va), refs);
+}
+
 /* Open (or reuse) the connection; a reference for the caller. Locked. */
 static virConnectPtr
 get_conn_locked(struct virt_adapter *va)
@@ -287,9 +309,7 @@ get_conn_locked(struct virt_adapter *va)
 	virConnectPtr c;
 
 	if (va->dead != NULL) {
-		/* Its close callback would take va->lock, held here. */
-		virConnectUnregisterCloseCallback(va->dead, on_close);
-		virConnectClose(va->dead);
+		drop_conn_locked(va, va->dead);
 		va->dead = NULL;
 	}
 	if (va->conn != NULL) {
@@ -375,8 +395,6 @@ virt_adapter_create(const char *uri, virt_event_cb cb, void *opaque)
 void
 virt_adapter_destroy(struct virt_adapter *va)
 {
-	int i;
-
 	if (va == NULL)
 		return;
 	pthread_mutex_lock(&va->lock);
@@ -385,19 +403,11 @@ virt_adapter_destroy(struct virt_adapter *va)
 	if (va->retry_timer >= 0)
 		virEventRemoveTimeout(va->retry_timer);
 	va->retry_timer = -1;
-	if (va->conn != NULL) {
-		for (i = 0; i < (int)RTE_DIM(va->cb_ids); i++)
-			if (va->cb_ids[i] >= 0)
-				virConnectDomainEventDeregisterAny(va->conn,
-					va->cb_ids[i]);
-		virConnectUnregisterCloseCallback(va->conn, on_close);
-		virConnectClose(va->conn);
-		va->conn = NULL;
-	}
-	if (va->dead != NULL) {
-		virConnectUnregisterCloseCallback(va->dead, on_close);
-		virConnectClose(va->dead);
-	}
+	if (va->conn != NULL)
+		drop_conn_locked(va, va->conn);
+	va->conn = NULL;
+	if (va->dead != NULL)
+		drop_conn_locked(va, va->dead);
 	va->dead = NULL;
 	pthread_mutex_unlock(&va->lock);
 	evloop_put();
