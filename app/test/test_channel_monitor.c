@@ -1157,6 +1157,13 @@ rate_limit(void *arg)
 	mfx_stats(&f, &st);
 	TEST_ASSERT_EQUAL(st.limited, 930, "");
 	mfx_stop(&f);
+
+	/* No limit (rate_limit < 0): every request served, time standing. */
+	TEST_RUN(mfx_start(&f, -1));
+	TEST_ASSERT_EQUAL(burst(f.peer[VM0_0], 1000, &acks, &nacks), 0, "");
+	TEST_ASSERT_EQUAL(acks, 1000, "");
+	mfx_stop(&f);
+	mfx_logical_clock = 0;
 	return TEST_SUCCESS;
 }
 
