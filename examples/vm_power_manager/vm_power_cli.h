@@ -7,12 +7,12 @@
 
 /**
  * @file
- * The daemon's interactive CLI (librte_cmdline, with completion and help).
+ * The daemon's CLI on standard input (librte_cmdline, with completion and
+ * help on a terminal).
  *
- * Owns: its thread and the cmdline reading standard input. It never
- * touches the daemon's state: libvirt calls (slow) run on the CLI thread,
- * and their results go to the monitor's loop with monitor_call(), so a
- * command never stalls packet processing. Works the same from a terminal
+ * Owns: the input side: its thread, the terminal or the pipe it reads,
+ * cutting it into lines, and when it stops. The commands themselves are
+ * cli_commands.h's, run on this thread. Works the same from a terminal
  * and from a pipe or file; `quit` or end of input stops the daemon.
  *
  * Called by: main.c only.
