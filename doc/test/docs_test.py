@@ -525,7 +525,8 @@ class Proc:
                 self.p.wait()
 
 
-SENTINEL = {'daemon': ('vmpower_docs_sync', 'Command not found'),
+SENTINEL = {'daemon': ('vmpower_docs_sync',
+                       "unknown command 'vmpower_docs_sync'"),
             'guest': ('vmpower_docs_sync',
                       "unknown command 'vmpower_docs_sync' (try help)")}
 

@@ -2,8 +2,8 @@
  * Copyright(c) 2026 The vmpower authors
  */
 
+#include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +15,10 @@
 #include <cmdline_parse_string.h>
 #include <rte_common.h>
 
-#include "channel_manager.h"
 #include "channel_monitor.h"
 #include "cli_commands.h"
+#include "cli_jobs.h"
+#include "cli_syntax.h"
 #include "libvirt_adapter.h"
 #include "power_manager.h"
 
@@ -33,7 +34,7 @@ static struct {
  */
 static _Thread_local struct cli_session *cur;
 
-/* An answer line to the session's output. */
+/* Part of the answer, to the session's output. */
 static void __rte_format_printf(1, 2)
 say(const char *fmt, ...)
 {
@@ -42,30 +43,17 @@ say(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(cur->out, fmt, ap);
 	va_end(ap);
-	fflush(cur->out);
 }
 
-/* What a command asks of the loop, and what the loop answers. */
-struct cli_job {
-	const char *vm;
-	const char *list;
-	const struct virt_vm *snap;
-	const struct cpu_list *cpus;
-	int op;			/* enum power_mgr_op, or -1: release */
-	int enabled;
-	uint32_t nb_vcpus;
-	FILE *out;		/* the answer, in words */
-	int ret;
-};
+/* The command failed with @ret (a negative errno); the answer said why. */
+static void
+failed(int ret)
+{
+	if (ret < 0 && cur->ret == 0)
+		cur->ret = ret;
+}
 
-static const char * const ops[] = {
-	[POWER_MGR_UP] = "up", [POWER_MGR_DOWN] = "down",
-	[POWER_MGR_MIN] = "min", [POWER_MGR_MAX] = "max",
-	[POWER_MGR_TURBO_ON] = "enable_turbo",
-	[POWER_MGR_TURBO_OFF] = "disable_turbo",
-};
-
-/* Run @fn on the loop and print what it wrote. */
+/* Run @fn on the loop and print what it wrote. @return its ret. */
 static int
 ask_loop(monitor_fn fn, struct cli_job *j)
 {
@@ -74,8 +62,11 @@ ask_loop(monitor_fn fn, struct cli_job *j)
 	int ret;
 
 	j->out = open_memstream(&text, &len);
-	if (j->out == NULL)
+	if (j->out == NULL) {
+		say("error: out of memory\n");
+		failed(-ENOMEM);
 		return -ENOMEM;
+	}
 	ret = monitor_call(cli.mon, fn, j);
 	fclose(j->out);
 	if (ret < 0)
@@ -83,216 +74,12 @@ ask_loop(monitor_fn fn, struct cli_job *j)
 	else if (len > 0)
 		say("%s", text);
 	free(text);
-	return ret < 0 ? ret : j->ret;
+	ret = ret < 0 ? ret : j->ret;
+	failed(ret);
+	return ret;
 }
 
-/* Jobs: they run on the loop and may use the daemon's state. */
-
-static void
-job_add_vm(struct monitor *mon, void *arg)
-{
-	struct cli_job *j = arg;
-
-	j->ret = chmgr_add_vm(monitor_chmgr(mon), j->snap);
-	if (j->ret == -EEXIST)
-		fprintf(j->out, "VM %s is already added\n", j->vm);
-	else if (j->ret < 0)
-		fprintf(j->out, "cannot add VM %s: %s\n", j->vm,
-			strerror(-j->ret));
-	else
-		fprintf(j->out, "VM %s added: %u vCPUs, %u channels in its "
-			"XML\n", j->vm, j->snap->nb_vcpus,
-			j->snap->nb_channels);
-}
-
-static void
-job_rm_vm(struct monitor *mon, void *arg)
-{
-	struct cli_job *j = arg;
-
-	j->ret = chmgr_rm_vm(monitor_chmgr(mon), j->vm);
-	fprintf(j->out, j->ret < 0 ? "VM %s is not added\n" :
-		"VM %s removed\n", j->vm);
-}
-
-static void
-job_update_vm(struct monitor *mon, void *arg)
-{
-	struct cli_job *j = arg;
-
-	j->ret = chmgr_update_vm(monitor_chmgr(mon), j->snap);
-}
-
-static void
-job_vm_vcpus(struct monitor *mon, void *arg)
-{
-	struct cli_job *j = arg;
-	struct vm *vm = chmgr_find_vm(monitor_chmgr(mon), j->vm);
-
-	j->ret = vm == NULL ? -ENOENT : 0;
-	j->nb_vcpus = vm == NULL ? 0 : vm->nb_vcpus;
-	if (vm == NULL)
-		fprintf(j->out, "VM %s is not added (add_vm %s first)\n",
-			j->vm, j->vm);
-}
-
-static void
-print_vm(FILE *out, const struct vm *vm, int detail)
-{
-	uint32_t i, up = 0;
-	char cpus[256];
-
-	for (i = 0; i < vm->nb_channels; i++)
-		up += vm->channels[i]->fd >= 0;
-	fprintf(out, "VM %s: %s, %u vCPUs, %u/%u channels connected\n",
-		vm->name, vm->running ? "running" : "not running",
-		vm->nb_vcpus, up, vm->nb_channels);
-	if (!detail)
-		return;
-	for (i = 0; i < vm->nb_vcpus; i++) {
-		if (cpu_list_format(&vm->pcpus[i], cpus, sizeof(cpus)) < 0)
-			strcpy(cpus, "(too many to show)");
-		fprintf(out, "  vCPU %u -> pCPU %s\n", i, cpus);
-	}
-	for (i = 0; i < vm->nb_channels; i++) {
-		const struct vm_channel *ch = vm->channels[i];
-
-		fprintf(out, "  channel %u: %s, %s, %s, requests %" PRIu64
-			" ack %" PRIu64 " nack %" PRIu64 " errors %" PRIu64
-			"\n", ch->index, ch->path,
-			ch->fd >= 0 ? "connected" : "disconnected",
-			ch->enabled ? "enabled" : "disabled",
-			ch->stats.requests, ch->stats.acks, ch->stats.nacks,
-			ch->stats.errors);
-	}
-}
-
-static void
-job_show_vm(struct monitor *mon, void *arg)
-{
-	struct cli_job *j = arg;
-	struct chmgr *m = monitor_chmgr(mon);
-	uint32_t i;
-
-	if (j->vm == NULL) {
-		for (i = 0; i < chmgr_nb_vms(m); i++)
-			print_vm(j->out, chmgr_vm_at(m, i), 0);
-		if (chmgr_nb_vms(m) == 0)
-			fprintf(j->out, "no VMs added\n");
-		j->ret = 0;
-		return;
-	}
-	if (chmgr_find_vm(m, j->vm) == NULL) {
-		fprintf(j->out, "VM %s is not added\n", j->vm);
-		j->ret = -ENOENT;
-		return;
-	}
-	print_vm(j->out, chmgr_find_vm(m, j->vm), 1);
-	j->ret = 0;
-}
-
-static void
-job_channels(struct monitor *mon, void *arg)
-{
-	struct cli_job *j = arg;
-	char err[512] = "";
-
-	if (j->enabled < 0)
-		j->ret = chmgr_add_channels(monitor_chmgr(mon), j->vm, j->list,
-			err, sizeof(err));
-	else
-		j->ret = chmgr_set_channel_status(monitor_chmgr(mon), j->vm,
-			j->list, j->enabled, err, sizeof(err));
-	if (j->ret < 0)
-		fprintf(j->out, "error: %s\n", err);
-	else if (j->enabled < 0)
-		fprintf(j->out, "VM %s: %d channels connected\n", j->vm,
-			j->ret);
-	else
-		fprintf(j->out, "VM %s: %d channels %s\n", j->vm, j->ret,
-			j->enabled ? "enabled" : "disabled");
-}
-
-static void
-job_show_cores(struct monitor *mon, void *arg)
-{
-	struct cli_job *j = arg;
-	struct power_mgr *pm = monitor_power(mon);
-	struct power_mgr_core_info info;
-	int c;
-
-	j->ret = 0;
-	for (c = cpu_list_next(j->cpus, 0); c >= 0;
-			c = cpu_list_next(j->cpus, (unsigned int)c + 1)) {
-		if (pm == NULL ||
-				power_mgr_core_info(pm, (unsigned int)c, &info) < 0) {
-			fprintf(j->out, "core %d: no such CPU\n", c);
-			j->ret = -ENODEV;
-			continue;
-		}
-		if (info.state != POWER_MGR_CORE_READY) {
-			fprintf(j->out, "core %d: not controllable (%s)\n", c,
-				power_mgr_core_state_str(info.state));
-			j->ret = -ENODEV;
-			continue;
-		}
-		fprintf(j->out, "core %d: %u kHz, index %u of %u, votes %u",
-			c, info.cur_khz, info.cur_idx, info.nb_freqs,
-			info.nb_votes);
-		if (info.manual_idx >= 0)
-			fprintf(j->out, ", manual index %d", info.manual_idx);
-		fprintf(j->out, "%s", info.turbo ? ", turbo" : "");
-		if (info.nb_siblings > 1) {
-			struct cpu_list sib;
-			char buf[128];
-			unsigned int k;
-
-			if (cpu_list_init(&sib, info.siblings[
-					info.nb_siblings - 1] + 1) == 0) {
-				for (k = 0; k < info.nb_siblings; k++)
-					cpu_list_add(&sib, info.siblings[k]);
-				if (cpu_list_format(&sib, buf, sizeof(buf)) >= 0)
-					fprintf(j->out, ", policy %s", buf);
-				cpu_list_free(&sib);
-			}
-		}
-		if (info.offline)
-			fprintf(j->out, ", offline (votes kept)");
-		if (info.controlled)
-			fprintf(j->out, ", controlled (%s)\n", info.backend);
-		else
-			fprintf(j->out, ", free\n");
-	}
-}
-
-static void
-job_set_cores(struct monitor *mon, void *arg)
-{
-	struct cli_job *j = arg;
-	struct power_mgr *pm = monitor_power(mon);
-	int c;
-
-	if (pm == NULL) {
-		fprintf(j->out, "error: no frequency control on this host\n");
-		j->ret = -ENODEV;
-		return;
-	}
-	if (j->op >= 0) {
-		j->ret = power_mgr_request_set(pm, POWER_MGR_CLI, j->cpus,
-			(enum power_mgr_op)j->op, 0);
-		if (j->ret < 0)
-			fprintf(j->out, "error: %s refused: %s\n", ops[j->op],
-				strerror(-j->ret));
-		return;
-	}
-	j->ret = 0;
-	for (c = cpu_list_next(j->cpus, 0); c >= 0;
-			c = cpu_list_next(j->cpus, (unsigned int)c + 1))
-		if (power_mgr_release(pm, POWER_MGR_CLI, (unsigned int)c) < 0)
-			j->ret = -ENODEV;
-}
-
-/* Commands: they run on the CLI thread. */
+/* Commands: they run on the thread of the input that read them. */
 
 struct cmd_res {
 	cmdline_fixed_string_t cmd;
@@ -315,6 +102,33 @@ virt_error(int ret)
 	}
 }
 
+/* The domains libvirt has whose names are close to @name. */
+static void
+say_near_domains(const char *name)
+{
+	char **names = NULL, near[512];
+	int n = virt_adapter_list_names(cli.va, &names), i;
+
+	if (n < 0)
+		return;
+	if (n == 0)
+		say("libvirt has no domains at %s\n", virt_adapter_uri(cli.va));
+	else if (cli_suggest(name, (const char *const *)names, (size_t)n,
+			near, sizeof(near)) > 0)
+		say("did you mean %s?\n", near);
+	else if (n <= 8) {
+		say("libvirt has:");
+		for (i = 0; i < n; i++)
+			say(" %s", names[i] != NULL ? names[i] : "?");
+		say("\n");
+	} else {
+		say("libvirt has %d domains, none named like it\n", n);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 static void
 cmd_vm_parsed(void *parsed, struct cmdline *cl, void *data)
 {
@@ -324,19 +138,21 @@ cmd_vm_parsed(void *parsed, struct cmdline *cl, void *data)
 	int ret;
 
 	(void)cl;
-	if (data == (void *)job_rm_vm || data == (void *)job_show_vm) {
+	if (data == (void *)cli_job_rm_vm || data == (void *)cli_job_show_vm) {
 		ask_loop((monitor_fn)data, &j);
 		return;
 	}
 	ret = cli.va == NULL ? -ENOTCONN :
 		virt_adapter_get_vm(cli.va, r->a, &snap);
 	if (ret < 0) {
-		say("cannot add VM %s: %s\n", r->a,
-			virt_error(ret));
+		say("cannot add VM %s: %s\n", r->a, virt_error(ret));
+		if (ret == -ENOENT)
+			say_near_domains(r->a);
+		failed(ret);
 		return;
 	}
 	j.snap = &snap;
-	ask_loop(job_add_vm, &j);
+	ask_loop(cli_job_add_vm, &j);
 	virt_vm_free(&snap);
 }
 
@@ -348,7 +164,7 @@ cmd_list_parsed(void *parsed, struct cmdline *cl, void *data)
 	(void)parsed;
 	(void)cl;
 	(void)data;
-	ask_loop(job_show_vm, &j);
+	ask_loop(cli_job_show_vm, &j);
 }
 
 static void
@@ -360,7 +176,7 @@ cmd_channels_parsed(void *parsed, struct cmdline *cl, void *data)
 	(void)cl;
 	if (data != NULL)
 		j.enabled = strcmp(r->c, "enabled") == 0;
-	ask_loop(job_channels, &j);
+	ask_loop(cli_job_channels, &j);
 }
 
 static void
@@ -375,38 +191,49 @@ cmd_set_pcpu_parsed(void *parsed, struct cmdline *cl, void *data)
 
 	(void)cl;
 	(void)data;
-	if (ask_loop(job_vm_vcpus, &j) < 0)
+	if (ask_loop(cli_job_vm_vcpus, &j) < 0)
 		return;
 	if (r->n >= j.nb_vcpus) {
-		say("VM %s has %u vCPUs: no vCPU %u\n",
-			r->a, j.nb_vcpus, r->n);
+		say("VM %s has %u vCPUs: no vCPU %u\n", r->a, j.nb_vcpus,
+			r->n);
+		failed(-ERANGE);
 		return;
 	}
 	nb_host = cli.va == NULL ? -ENOTCONN : virt_adapter_host_cpus(cli.va);
 	if (nb_host <= 0) {
 		say("cannot pin: %s\n", virt_error(nb_host));
+		failed(nb_host < 0 ? nb_host : -EIO);
 		return;
 	}
 	if (cpu_list_parse(&cpus, r->b, (unsigned int)nb_host - 1, err,
 			sizeof(err)) < 0) {
-		say("bad CPU list: %s\n", err);
+		say("bad CPU list: %s (the host has CPUs 0-%d, as libvirt "
+			"reports them)\n", err, nb_host - 1);
+		failed(-EINVAL);
+		return;
+	}
+	j.cpus = &cpus;
+	if (ask_loop(cli_job_check_pcpus, &j) < 0) {
+		say("cannot pin vCPU %u of VM %s to %s: its requests would "
+			"get NACK\n", r->n, r->a, r->b);
+		cpu_list_free(&cpus);
 		return;
 	}
 	ret = virt_adapter_pin(cli.va, r->a, r->n, &cpus);
 	cpu_list_free(&cpus);
 	if (ret < 0) {
-		say("cannot pin vCPU %u of VM %s: %s\n",
-			r->n, r->a, virt_error(ret));
+		say("cannot pin vCPU %u of VM %s: %s\n", r->n, r->a,
+			virt_error(ret));
+		failed(ret);
 		return;
 	}
 	ret = virt_adapter_get_vm(cli.va, r->a, &snap);
 	if (ret == 0) {
 		j.snap = &snap;
-		ask_loop(job_update_vm, &j);
+		ask_loop(cli_job_update_vm, &j);
 		virt_vm_free(&snap);
 	}
-	say("VM %s: vCPU %u pinned to %s\n", r->a, r->n,
-		r->b);
+	say("VM %s: vCPU %u pinned to %s\n", r->a, r->n, r->b);
 }
 
 /* A core number or a CPU list, checked against the host's CPUs. */
@@ -421,8 +248,8 @@ parse_cores(const char *text, struct cpu_list *cpus)
 	if (pm != NULL && power_mgr_nb_cpus(pm) > 0)
 		nb = power_mgr_nb_cpus(pm);
 	if (cpu_list_parse(cpus, text, nb - 1, err, sizeof(err)) < 0) {
-		say("bad core list: %s (cores 0-%u)\n", err,
-			nb - 1);
+		say("bad core list: %s (cores 0-%u)\n", err, nb - 1);
+		failed(-EINVAL);
 		return -EINVAL;
 	}
 	return 0;
@@ -439,7 +266,7 @@ cmd_show_freq_parsed(void *parsed, struct cmdline *cl, void *data)
 	(void)data;
 	if (parse_cores(r->a, &cpus) < 0)
 		return;
-	ask_loop(job_show_cores, &j);
+	ask_loop(cli_job_show_cores, &j);
 	cpu_list_free(&cpus);
 }
 
@@ -453,24 +280,33 @@ cmd_set_freq_parsed(void *parsed, struct cmdline *cl, void *data)
 
 	(void)cl;
 	(void)data;
-	for (i = 0; i < RTE_DIM(ops); i++)
-		if (strcmp(r->b, ops[i]) == 0)
+	for (i = 0; i < RTE_DIM(cli_ops); i++)
+		if (strcmp(r->b, cli_ops[i]) == 0)
 			j.op = (int)i;
 	if (parse_cores(r->a, &cpus) < 0)
 		return;
 	/* Written at the end of the loop's pass: show it after. */
-	if (ask_loop(job_set_cores, &j) == 0)
-		ask_loop(job_show_cores, &j);
+	if (ask_loop(cli_job_set_cores, &j) == 0)
+		ask_loop(cli_job_show_cores, &j);
 	cpu_list_free(&cpus);
+}
+
+static void
+cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_res *r = parsed;
+
+	(void)cl;
+	failed(cli_syntax_help(cur->out, data != NULL ? r->a : NULL));
 }
 
 static void
 cmd_quit_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	(void)parsed;
+	(void)cl;
 	(void)data;
 	cur->quit = 1;
-	cmdline_quit(cl);
 }
 
 #define TOK_CMD(name, word) \
@@ -497,6 +333,7 @@ TOK_CMD(t_show_freq, "show_cpu_freq");
 TOK_CMD(t_show_freq_mask, "show_cpu_freq_mask");
 TOK_CMD(t_set_freq, "set_cpu_freq");
 TOK_CMD(t_set_freq_mask, "set_cpu_freq_mask");
+TOK_CMD(t_help, "help");
 TOK_CMD(t_quit, "quit");
 TOK_A(t_any_a, NULL);
 TOK_B(t_any_b, NULL);
@@ -505,66 +342,59 @@ TOK_C(t_status, "enabled#disabled");
 static cmdline_parse_token_num_t t_vcpu =
 	TOKEN_NUM_INITIALIZER(struct cmd_res, n, RTE_UINT32);
 
-#define INST(name, fn, data_, help, ...) \
+/* help_str is the command's name until cli_commands_init() fills it in
+ * from cli_syntax's table, the one description of every command. */
+#define INST(name, fn, data_, cmd, ...) \
 	static cmdline_parse_inst_t name = { \
-		.f = fn, .data = (void *)(data_), .help_str = help, \
+		.f = fn, .data = (void *)(data_), .help_str = cmd, \
 		.tokens = { __VA_ARGS__, NULL }, \
 	}
 
-INST(c_add_vm, cmd_vm_parsed, NULL,
-	"add_vm <name>: serve the libvirt domain <name>",
+INST(c_add_vm, cmd_vm_parsed, NULL, "add_vm",
 	(void *)&t_add_vm, (void *)&t_any_a);
-INST(c_rm_vm, cmd_vm_parsed, job_rm_vm,
-	"rm_vm <name>: stop serving <name>, dropping its votes",
+INST(c_rm_vm, cmd_vm_parsed, cli_job_rm_vm, "rm_vm",
 	(void *)&t_rm_vm, (void *)&t_any_a);
-INST(c_show_vm, cmd_vm_parsed, job_show_vm,
-	"show_vm <name>: state, vCPU pinning, channels and counters",
+INST(c_show_vm, cmd_vm_parsed, cli_job_show_vm, "show_vm",
 	(void *)&t_show_vm, (void *)&t_any_a);
-INST(c_list_vms, cmd_list_parsed, NULL, "list_vms: the VMs served",
-	(void *)&t_list_vms);
-INST(c_add_ch, cmd_channels_parsed, NULL,
-	"add_channels <vm> all|<list>: connect the VM's power channels",
+INST(c_list_vms, cmd_list_parsed, NULL, "list_vms", (void *)&t_list_vms);
+INST(c_add_ch, cmd_channels_parsed, NULL, "add_channels",
 	(void *)&t_add_ch, (void *)&t_any_a, (void *)&t_any_b);
-INST(c_set_ch, cmd_channels_parsed, (void *)1,
-	"set_channel_status <vm> all|<list> enabled|disabled",
+INST(c_set_ch, cmd_channels_parsed, (void *)1, "set_channel_status",
 	(void *)&t_set_ch, (void *)&t_any_a, (void *)&t_any_b, (void *)&t_status);
-INST(c_set_pcpu, cmd_set_pcpu_parsed, NULL,
-	"set_pcpu <vm> <vcpu> <cpu-list>: pin a vCPU (libvirt and model)",
+INST(c_set_pcpu, cmd_set_pcpu_parsed, NULL, "set_pcpu",
 	(void *)&t_set_pcpu, (void *)&t_any_a, (void *)&t_vcpu, (void *)&t_any_b);
-INST(c_show_freq, cmd_show_freq_parsed, NULL,
-	"show_cpu_freq <core>: a host core's frequency and votes",
+INST(c_show_freq, cmd_show_freq_parsed, NULL, "show_cpu_freq",
 	(void *)&t_show_freq, (void *)&t_any_a);
-INST(c_show_freq_mask, cmd_show_freq_parsed, NULL,
-	"show_cpu_freq_mask <cpu-list>: the same for a list of cores",
+INST(c_show_freq_mask, cmd_show_freq_parsed, NULL, "show_cpu_freq_mask",
 	(void *)&t_show_freq_mask, (void *)&t_any_a);
-INST(c_set_freq, cmd_set_freq_parsed, NULL,
-	"set_cpu_freq <core> up|down|min|max|enable_turbo|disable_turbo|"
-	"auto: set by hand (overrides the VMs until auto)",
+INST(c_set_freq, cmd_set_freq_parsed, NULL, "set_cpu_freq",
 	(void *)&t_set_freq, (void *)&t_any_a, (void *)&t_unit);
-INST(c_set_freq_mask, cmd_set_freq_parsed, NULL,
-	"set_cpu_freq_mask <cpu-list> up|down|min|max|enable_turbo|"
-	"disable_turbo|auto: the same for a list of cores",
+INST(c_set_freq_mask, cmd_set_freq_parsed, NULL, "set_cpu_freq_mask",
 	(void *)&t_set_freq_mask, (void *)&t_any_a, (void *)&t_unit);
-INST(c_quit, cmd_quit_parsed, NULL, "quit: stop the daemon", (void *)&t_quit);
+INST(c_help, cmd_help_parsed, NULL, "help", (void *)&t_help);
+INST(c_help_cmd, cmd_help_parsed, (void *)1, "help",
+	(void *)&t_help, (void *)&t_any_a);
+INST(c_quit, cmd_quit_parsed, NULL, "quit", (void *)&t_quit);
 
 static cmdline_parse_ctx_t commands[] = {
 	&c_add_vm, &c_rm_vm, &c_show_vm, &c_list_vms, &c_add_ch, &c_set_ch,
 	&c_set_pcpu, &c_show_freq, &c_show_freq_mask, &c_set_freq,
-	&c_set_freq_mask, &c_quit, NULL,
+	&c_set_freq_mask, &c_help, &c_help_cmd, &c_quit, NULL,
 };
-
 
 void
 cli_commands_init(struct monitor *mon, struct virt_adapter *va)
 {
+	unsigned int i;
+
 	cli.mon = mon;
 	cli.va = va;
-}
+	for (i = 0; commands[i] != NULL; i++) {
+		const char *brief = cli_syntax_brief(commands[i]->help_str);
 
-void *
-cli_commands_ctx(void)
-{
-	return commands;
+		if (brief != NULL)
+			commands[i]->help_str = brief;
+	}
 }
 
 struct cmdline *
@@ -573,27 +403,25 @@ cli_commands_new(int in_fd, int out_fd)
 	return cmdline_new(commands, "", in_fd, out_fd);
 }
 
-void
-cli_commands_enter(struct cli_session *s)
-{
-	cur = s;
-}
-
 int
 cli_commands_run(struct cmdline *cl, struct cli_session *s, const char *line)
 {
+	const char *p = line;
 	int ret;
 
 	cur = s;
 	s->ret = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	/* Empty lines and comments: nothing to do (scripts have them). */
+	if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#')
+		return 0;
 	ret = cmdline_parse(cl, line);
-	if (ret == CMDLINE_PARSE_AMBIGUOUS)
-		say("Ambiguous command\n");
-	else if (ret == CMDLINE_PARSE_NOMATCH)
-		say("Command not found\n");
-	else if (ret == CMDLINE_PARSE_BAD_ARGS)
-		say("Bad arguments\n");
-	if (ret < 0)
-		s->ret = -EINVAL;
+	/* The length parsed, or a negative CMDLINE_PARSE_* code. */
+	if (ret < 0) {
+		ret = cli_syntax_explain(s->out, line);
+		s->ret = ret < 0 ? ret : -EINVAL;
+	}
+	fflush(s->out);
 	return s->ret;
 }

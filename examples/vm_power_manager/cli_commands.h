@@ -45,18 +45,14 @@ void cli_commands_init(struct monitor *mon, struct virt_adapter *va);
  */
 struct cmdline *cli_commands_new(int in_fd, int out_fd);
 
-/** The command set, for cmdline_stdin_new() and the like. */
-void *cli_commands_ctx(void);
-
 /**
  * Parse and run one line (with or without its newline) read by @p cl,
- * its answer to @p s->out. @return 0 when it ran and succeeded, or a
- * negative errno (the answer says why).
+ * its answer to @p s->out: what was done, or what was wrong and the
+ * expected syntax. Empty lines and # comments do nothing.
+ * @return 0 when it ran and succeeded, or a negative errno (also in
+ * s->ret; the answer says why).
  */
 int cli_commands_run(struct cmdline *cl, struct cli_session *s,
 		const char *line);
-
-/** Run what cmdline parsed itself (a terminal's rdline) into @p s. */
-void cli_commands_enter(struct cli_session *s);
 
 #endif /* VMP_CLI_COMMANDS_H */

@@ -24,6 +24,7 @@
 
 #include "channel_manager.h"
 #include "channel_monitor.h"
+#include "cli_commands.h"
 #include "libvirt_adapter.h"
 #include "power_manager.h"
 #include "power_telemetry.h"
@@ -427,7 +428,8 @@ main(int argc, char **argv)
 			"added");
 	if (power_telemetry_init(d.mon) < 0)
 		MAIN_LOG(WARNING, "telemetry commands not registered");
-	if (!d.no_cli && vm_power_cli_start(d.mon, d.va) < 0)
+	cli_commands_init(d.mon, d.va);
+	if (!d.no_cli && vm_power_cli_start(d.mon) < 0)
 		MAIN_LOG(ERR, "CLI could not start");
 	snprintf(status, sizeof(status),
 		"channel directory %s, %u cores controllable (%s)",
@@ -448,5 +450,6 @@ main(int argc, char **argv)
 	if (d.have_cpus)
 		cpu_list_free(&d.cpus);
 	rte_eal_cleanup();
-	return 0;
+	/* A script's failed command shows in the exit status. */
+	return vm_power_cli_failures() > 0 ? 3 : 0;
 }

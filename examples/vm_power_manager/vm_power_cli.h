@@ -12,22 +12,31 @@
  *
  * Owns: the input side: its thread, the terminal or the pipe it reads,
  * cutting it into lines, and when it stops. The commands themselves are
- * cli_commands.h's, run on this thread. Works the same from a terminal
- * and from a pipe or file; `quit` or end of input stops the daemon.
+ * cli_commands.h's, run on this thread.
+ *
+ * A terminal gets line editing, completion and history (rdline, driven
+ * here so that no lock is held while a command runs), and log lines are
+ * printed above the prompt, which is drawn again with what was typed
+ * (rte_log's stream goes through this component while it runs).
+ * Ctrl-C, Ctrl-D on an empty line and `quit` stop the daemon. A pipe or
+ * file is read line by line, with no prompt; `quit` or its end stops the
+ * daemon, and its failed commands are counted for the exit status.
  *
  * Called by: main.c only.
  */
 
 struct monitor;
-struct virt_adapter;
 
 /**
- * Start the CLI thread on standard input/output.
- * @return 0 or a negative errno.
+ * Start the CLI thread on standard input/output (cli_commands_init()
+ * done). @return 0 or a negative errno.
  */
-int vm_power_cli_start(struct monitor *mon, struct virt_adapter *va);
+int vm_power_cli_start(struct monitor *mon);
 
-/** Stop the CLI thread (if it still runs) and free it. */
+/** Stop the CLI thread (if it still runs), give the terminal back. */
 void vm_power_cli_stop(void);
+
+/** Commands read from a pipe or file that failed (for the exit status). */
+unsigned int vm_power_cli_failures(void);
 
 #endif /* VMP_VM_POWER_CLI_H */
