@@ -102,6 +102,16 @@ run(struct client *c)
 		return answer(c->fd, 0, msg, sizeof(msg) - 1);
 	}
 	c->line[c->len] = '\0';
+	/* Text only: a NUL would cut the line, escapes reach terminals. */
+	for (len = 0; len + 1 < c->len; len++)
+		if (((unsigned char)c->line[len] < 0x20 &&
+				c->line[len] != '\t') || c->line[len] == 0x7f) {
+			static const char msg[] = "the line holds control "
+				"characters: not a command\n";
+
+			return answer(c->fd, 0, msg, sizeof(msg) - 1);
+		}
+	len = 0;
 	s.out = open_memstream(&text, &len);
 	if (s.out == NULL)
 		return answer(c->fd, 0, "out of memory\n", 14);
@@ -162,7 +172,8 @@ peer_allowed(int fd)
 	return cr.uid == 0 || cr.uid == geteuid();
 }
 
-static void
+/* @return 0 once one was taken (or refused), -1 when none waits. */
+static int
 accept_client(void)
 {
 	struct timeval tv = { .tv_sec = 1 };
@@ -170,11 +181,11 @@ accept_client(void)
 	int fd = accept4(ctl.listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
-		return;
+		return -1;
 	if (!peer_allowed(fd)) {
 		CTL_LOG(WARNING, "connection from another user refused");
 		close(fd);
-		return;
+		return 0;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (ctl.nb_clients >= CONTROL_MAX_CLIENTS) {
@@ -182,7 +193,7 @@ accept_client(void)
 
 		answer(fd, 0, msg, sizeof(msg) - 1);
 		close(fd);
-		return;
+		return 0;
 	}
 	if (ctl.nb_clients == ctl.cap) {
 		unsigned int cap = ctl.cap ? ctl.cap * 2 : 4;
@@ -190,13 +201,14 @@ accept_client(void)
 		grown = realloc(ctl.clients, cap * sizeof(*grown));
 		if (grown == NULL) {
 			close(fd);
-			return;
+			return 0;
 		}
 		ctl.clients = grown;
 		ctl.cap = cap;
 	}
 	memset(&ctl.clients[ctl.nb_clients], 0, sizeof(*ctl.clients));
 	ctl.clients[ctl.nb_clients++].fd = fd;
+	return 0;
 }
 
 static uint32_t
@@ -238,8 +250,10 @@ control_main(void *arg)
 					now() - c->since > CONTROL_IDLE_S)
 				drop(i);
 		}
+		/* Every waiting client, not one a pass. */
 		if (pfd[1].revents & POLLIN)
-			accept_client();
+			while (accept_client() == 0)
+				;
 	}
 	free(pfd);
 	return 0;
@@ -283,7 +297,7 @@ listen_at(const char *path)
 		}
 		unlink(path);	/* left by a daemon that died */
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	/* Mode 0600 from the start: no window where others may connect. */

@@ -49,7 +49,9 @@ static struct {
 static void
 run_line(const char *line)
 {
-	if (cli_commands_run(cli.cl, &cli.s, line) < 0)
+	/* An operator at a terminal sees the error; a script has only
+	 * the exit status to tell. */
+	if (cli_commands_run(cli.cl, &cli.s, line) < 0 && !cli.tty)
 		cli.failures++;
 }
 
