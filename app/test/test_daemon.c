@@ -81,10 +81,12 @@ session(void *arg)
 		"libvirt");
 	snprintf(prefix, sizeof(prefix), "%s/qemu/vm0.0", v.dir);
 	TEST_ASSERT_EQUAL(test_wait_file(prefix), 0, "socat's socket");
-	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channels connected");
-	CMD(&d, "add_channels vm0 7", "error: channel 7 of VM vm0:");
+	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channel connected");
+	CMD(&d, "add_channels vm0 7", "error: VM vm0: 0 of 1 channels "
+		"connected\n  channel 7: not connected: channel 7 of VM vm0:");
 	CMD(&d, "show_vm vm0", "channel 0: ");
-	CMD(&d, "list_vms", "VM vm0: running, 2 vCPUs, 1/1 channels");
+	CMD(&d, "list_vms", "VM vm0: running, 2 vCPUs, channels: 1 declared "
+		"(XML), 1 connected, 1 enabled");
 
 	/* The guest's side: our library on the port socat made. */
 	snprintf(prefix, sizeof(prefix), "%s/port.0", v.dir);
@@ -106,13 +108,13 @@ session(void *arg)
 	CMD(&d, "show_cpu_freq 1", "core 1: 1600000 kHz, index 3 of 5, "
 		"votes 1");
 	CMD(&d, "set_channel_status vm0 0 disabled",
-		"VM vm0: 1 channels disabled");
+		"VM vm0: 1 channel disabled");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MAX),
 		VMP_PROTO_NACK, "disabled");
 	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
 	CMD(&d, "show_vm vm0", "disabled, requests 5 ack 2 nack 1");
 	CMD(&d, "set_channel_status vm0 all enabled",
-		"VM vm0: 1 channels enabled");
+		"VM vm0: 1 channel enabled");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MAX),
 		VMP_PROTO_ACK, "");
 	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
@@ -133,10 +135,11 @@ session(void *arg)
 		"highest CPU");
 	CMD(&d, "show_cpu_freq 17", "bad core list: '17' is above the "
 		"highest CPU 3");
-	CMD(&d, "set_cpu_freq 0 sideways", "Bad arguments");
+	CMD(&d, "set_cpu_freq 0 sideways", "unknown unit 'sideways': want "
+		"up|down|min|max|enable_turbo|disable_turbo|auto");
 	CMD(&d, "add_channels vm7 all", "error: VM vm7 is not added");
 	CMD(&d, "rm_vm vm7", "VM vm7 is not added");
-	CMD(&d, "frobnicate", "Command not found");
+	CMD(&d, "frobnicate", "unknown command 'frobnicate'");
 
 	/* Telemetry, through its socket. */
 	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/vms", json,
@@ -167,7 +170,8 @@ session(void *arg)
 	/* SIGTERM: clean stop, every core handed back. */
 	vmp_guest_channel_close(0);
 	kill(d.pid, SIGTERM);
-	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "exit status");
+	/* Commands of its pipe failed (on purpose, above). */
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 3, "exit status");
 	for (i = 0; i < 4; i++) {
 		TEST_ASSERT_STR(sandbox_governor((unsigned int)i), "powersave");
 		TEST_ASSERT_EQUAL(setspeed((unsigned int)i), 1200000, "");
@@ -279,7 +283,7 @@ guest_session(void *arg)
 	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
 	CMD(&d, "add_vm vm0", "VM vm0 added");
-	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channels connected");
+	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channel connected");
 	CMD(&d, "show_vm vm0", "channel 0: ");
 
 	snprintf(port, sizeof(port), "%s/port.0", v.dir);
@@ -298,15 +302,15 @@ guest_session(void *arg)
 	CMD(&g, "query_cpu_freq all", "vCPU 1: 1200000 kHz");
 	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
 	CMD(&g, "query_cpu_freq_avail 0", "2401000");
-	CMD(&d, "set_channel_status vm0 0 disabled", "1 channels disabled");
+	CMD(&d, "set_channel_status vm0 0 disabled", "1 channel disabled");
 	CMD(&g, "set_cpu_freq 0 max", "NACK");
 	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
 	CMD(&d, "show_vm vm0", "disabled");
-	CMD(&d, "set_channel_status vm0 0 enabled", "1 channels enabled");
+	CMD(&d, "set_channel_status vm0 0 enabled", "1 channel enabled");
 	CMD(&g, "set_cpu_freq 0 max", "ACK");
 	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
 	CMD(&g, "quit", "");
-	TEST_ASSERT_EQUAL(daemon_wait(&g), 0, "guest CLI exit");
+	TEST_ASSERT_EQUAL(daemon_wait(&g), 3, "guest CLI exit (a NACK: exit 3)");
 	daemon_close(&g);
 	CMD(&d, "quit", "restoring cores");
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "daemon exit");
@@ -421,7 +425,7 @@ tel_names(void *arg)
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
 	CMD(&d, "add_vm web-01.prod-\xc3\xa9t\xc3\xa9", "added");
 	CMD(&d, "add_channels web-01.prod-\xc3\xa9t\xc3\xa9 all",
-		"1 channels connected");
+		"1 channel connected");
 	snprintf(path, sizeof(path), "%s/port", v.dir);
 	gextra[1] = path;
 	TEST_ASSERT_EQUAL(guest_cli_start(&g, gextra), 0, "");

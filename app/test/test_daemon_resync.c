@@ -141,7 +141,7 @@ start_daemon(struct daemon *d, struct test_virt *v, const char *state_dir)
 	TEST_ASSERT_EQUAL(daemon_expect(d, "ready: channel directory", 10000),
 		0, "");
 	CMD(d, "add_vm vm0", "VM vm0 added");
-	CMD(d, "add_channels vm0 all", "VM vm0: 1 channels connected");
+	CMD(d, "add_channels vm0 all", "VM vm0: 1 channel connected");
 	return TEST_SUCCESS;
 }
 
@@ -193,7 +193,7 @@ resync(void *arg)
 	while (r.drop)
 		usleep(1000);
 	TEST_RUN(idle_until(&d2, "votes 0"));
-	CMD(&d2, "add_channels vm0 all", "VM vm0: 1 channels connected");
+	CMD(&d2, "add_channels vm0 all", "VM vm0: 1 channel connected");
 	TEST_RUN(idle_until(&d2, "1200000 kHz, index 4 of 5, votes 1"));
 	TEST_ASSERT_EQUAL(vmp_guest_channel_stats(0, &st), 0, "");
 	TEST_ASSERT_EQUAL(st.resyncs, 2, "");
@@ -222,7 +222,7 @@ resync(void *arg)
 	r.drop = 1;
 	while (r.drop)
 		usleep(1000);
-	CMD(&d2, "add_channels vm0 all", "VM vm0: 1 channels connected");
+	CMD(&d2, "add_channels vm0 all", "VM vm0: 1 channel connected");
 	CMD(&d2, "show_vm vm0", "channel 0");
 	{
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };

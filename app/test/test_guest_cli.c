@@ -79,7 +79,7 @@ set_freq(struct rig *r)
 	snprintf(line, sizeof(line), "lcore 0: %s.0 vCPU 0: sent 8, ack 6, "
 		"nack 1, replies 0, lost 0", r->prefix);
 	RIG_EXPECT(r, "channels", line);
-	TEST_ASSERT_EQUAL(rig_finish(r, ""), 0, "exit 0 at end of input");
+	TEST_ASSERT_EQUAL(rig_finish(r, ""), 3, "exit 3 at end of input: a command failed");
 	return TEST_SUCCESS;
 }
 
@@ -142,7 +142,7 @@ query(struct rig *r)
 	TEST_ASSERT(rig_errlog_has(r, "inconsistent frequency list"), "log");
 	/* The other channel is not disturbed. */
 	RIG_EXPECT(r, "query_cpu_freq 1", "vCPU 1: 1800000 kHz");
-	TEST_ASSERT_EQUAL(rig_finish(r, ""), 0, "exit 0 at end of input");
+	TEST_ASSERT_EQUAL(rig_finish(r, ""), 3, "exit 3 at end of input: a command failed");
 	return TEST_SUCCESS;
 }
 
@@ -224,7 +224,7 @@ errors(struct rig *r)
 	/* quit leaves before end of input, and runs nothing after. */
 	TEST_ASSERT(rig_send(r, "quit") == 0 &&
 		rig_send(r, "set_cpu_freq 0 up") == 0, "send");
-	TEST_ASSERT_EQUAL(rig_finish(r, ""), 0, "exit 0 on quit");
+	TEST_ASSERT_EQUAL(rig_finish(r, ""), 3, "exit 3 on quit: a command failed");
 	TEST_ASSERT_EQUAL(h->units[VMP_PROTO_SCALE_UP], 0, "after quit");
 	return TEST_SUCCESS;
 }
@@ -282,7 +282,7 @@ host_absent(struct rig *r)
 	h->port.master = -1;
 	RIG_EXPECT(r, "set_cpu_freq 2 up",
 		"error: lcore 2: host side of the channel is gone");
-	TEST_ASSERT_EQUAL(rig_finish(r, ""), 0, "exit 0 at end of input");
+	TEST_ASSERT_EQUAL(rig_finish(r, ""), 3, "exit 3 at end of input: a command failed");
 	return TEST_SUCCESS;
 }
 
@@ -332,7 +332,7 @@ script(struct rig *r)
 		"error: line 7: unknown command 'bogus' (try help)\n"
 		"%s\n", avail);
 	TEST_RUN(rig_start(r, path, 0, "-- --channel-path %s", r->prefix));
-	TEST_ASSERT_EQUAL(rig_finish(r, want), 0, "exit 0 at end of file");
+	TEST_ASSERT_EQUAL(rig_finish(r, want), 3, "exit 3 at end of file: a command failed");
 	TEST_ASSERT_EQUAL(h->units[VMP_PROTO_SCALE_MAX], 1, "");
 
 	TEST_RUN(write_file(path, "set_cpu_freq 0 up\nquit\n"
@@ -444,7 +444,7 @@ options(struct rig *r)
 		"nack 0, replies 0, lost 0", r->prefix);
 	RIG_EXPECT(r, "channels", line);
 	RIG_EXPECT(r, "set_cpu_freq 1 up", "error: lcore 1: channel not open");
-	TEST_ASSERT_EQUAL(rig_finish(r, ""), 0, "");
+	TEST_ASSERT_EQUAL(rig_finish(r, ""), 3, "exit 3: a command failed");
 
 	/* --channels picks them. */
 	TEST_RUN(rig_start(r, NULL, 0, "-- --channel-path %s --channels 1",
@@ -454,7 +454,7 @@ options(struct rig *r)
 	RIG_EXPECT(r, "channels", line);
 	RIG_EXPECT(r, "set_cpu_freq 1 up", "ACK");
 	RIG_EXPECT(r, "set_cpu_freq 0 up", "error: lcore 0: channel not open");
-	TEST_ASSERT_EQUAL(rig_finish(r, ""), 0, "");
+	TEST_ASSERT_EQUAL(rig_finish(r, ""), 3, "exit 3: a command failed");
 	TEST_ASSERT_EQUAL(h0->connects, 1, "lcore 0: first run only");
 	TEST_ASSERT_EQUAL(h1->connects, 1, "lcore 1: second run only");
 	return TEST_SUCCESS;

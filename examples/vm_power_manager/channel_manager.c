@@ -264,7 +264,8 @@ chmgr_add_vm(struct chmgr *m, const struct virt_vm *snap)
 	}
 	vm->id = m->next_id++;
 	m->vms[m->nb_vms++] = vm;
-	CHMGR_LOG(INFO, "VM %s added: %u vCPUs, %u channels in its XML, %s",
+	/* The command that added it says so: no log line. */
+	CHMGR_LOG(DEBUG, "VM %s added: %u vCPUs, %u channels in its XML, %s",
 		vm->name, vm->nb_vcpus, vm->nb_xml,
 		vm->running ? "running" : "not running");
 	return 0;
@@ -296,10 +297,10 @@ chmgr_rm_vm(struct chmgr *m, const char *name)
 			(m->nb_vms - i - 1) * sizeof(*m->vms));
 		m->nb_vms--;
 		free_vm(m, vm);
-		CHMGR_LOG(INFO, "VM %s removed", name);
+		CHMGR_LOG(DEBUG, "VM %s removed", name);
 		return 0;
 	}
-	CHMGR_LOG(ERR, "VM %s is not added", name);
+	CHMGR_LOG(DEBUG, "VM %s is not added", name);
 	return -ENOENT;
 }
 

@@ -160,6 +160,31 @@ int chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 int chmgr_add_channels(struct chmgr *m, const char *name, const char *list,
 		char *err, size_t err_len);
 
+/**
+ * What became of one channel of chmgr_add_channels_report(): @p ret 0
+ * (connected, @p why says whether now or before) or a negative errno
+ * with @p why; @p kept: the channel stays known and connects when the
+ * VM (re)starts.
+ */
+typedef void (*chmgr_report_fn)(void *opaque, uint32_t index, int ret,
+		int kept, const char *why);
+
+/**
+ * chmgr_add_channels() telling @p report each channel's outcome, not the
+ * log (a command's answer says it).
+ */
+int chmgr_add_channels_report(struct chmgr *m, const char *name,
+		const char *list, chmgr_report_fn report, void *opaque,
+		char *err, size_t err_len);
+
+/**
+ * How many channels VM @p vm declares: those of its domain XML, else
+ * the <channel_dir>/<vm>.<n> sockets there now; @p where says which
+ * ("XML" or "directory").
+ */
+uint32_t chmgr_nb_declared(const struct chmgr *m, const struct vm *vm,
+		const char **where);
+
 /** Enable or disable the channels @p list ("all" or indexes). */
 int chmgr_set_channel_status(struct chmgr *m, const char *name,
 		const char *list, int enabled, char *err, size_t err_len);

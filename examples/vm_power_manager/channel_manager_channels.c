@@ -56,10 +56,13 @@ channel_path(const struct chmgr *m, const struct vm *vm, uint32_t idx,
 		-ENOMEM : 0;
 }
 
-/* Connect @ch to its socket. @return 0 or a negative errno (logged). */
+/*
+ * Connect @ch to its socket. @return 0 or a negative errno, logged when
+ * @log (an event); a command's caller reports it instead.
+ */
 static int
 connect_channel(struct chmgr *m, struct vm_channel *ch, char *err,
-		size_t err_len)
+		size_t err_len, int log)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *vm = ch->vm->name;
@@ -108,11 +111,13 @@ connect_channel(struct chmgr *m, struct vm_channel *ch, char *err,
 			goto fail;
 		}
 	}
-	CHMGR_LOG(INFO, "channel %u of VM %s connected: %s", ch->index, vm,
-		ch->path);
+	if (log)
+		CHMGR_LOG(INFO, "channel %u of VM %s connected: %s",
+			ch->index, vm, ch->path);
 	return 0;
 fail:
-	CHMGR_LOG(ERR, "%s", err);
+	if (log)
+		CHMGR_LOG(ERR, "%s", err);
 	return ret;
 }
 
@@ -239,8 +244,36 @@ lookup_vm(const struct chmgr *m, const char *name, char *err, size_t len)
 	return vm;
 }
 
+uint32_t
+chmgr_nb_declared(const struct chmgr *m, const struct vm *vm,
+		const char **where)
+{
+	struct cpu_list l = { 0 };
+	uint32_t n;
+
+	*where = "XML";
+	if (vm->nb_xml > 0)
+		return vm->nb_xml;
+	*where = "directory";
+	if (cpu_list_init(&l, 64) < 0)
+		return 0;
+	scan_dir(m, vm, &l);
+	n = (uint32_t)cpu_list_count(&l);
+	cpu_list_free(&l);
+	return n;
+}
+
 int
 chmgr_add_channels(struct chmgr *m, const char *name, const char *list,
+		char *err, size_t err_len)
+{
+	return chmgr_add_channels_report(m, name, list, NULL, NULL, err,
+		err_len);
+}
+
+int
+chmgr_add_channels_report(struct chmgr *m, const char *name,
+		const char *list, chmgr_report_fn report, void *opaque,
 		char *err, size_t err_len)
 {
 	struct vm *vm = lookup_vm(m, name, err, err_len);
@@ -274,17 +307,25 @@ chmgr_add_channels(struct chmgr *m, const char *name, const char *list,
 		}
 		if (ch->fd >= 0) {
 			connected++;
+			if (report != NULL)
+				report(opaque, (uint32_t)idx, 0, 1,
+					"already connected");
 			continue;
 		}
-		ret = connect_channel(m, ch, err, err_len);
+		ret = connect_channel(m, ch, err, err_len, report == NULL);
 		if (ret >= 0) {
 			connected++;
+			if (report != NULL)
+				report(opaque, (uint32_t)idx, 0, 1, "connected");
 			continue;
 		}
 		failed++;
 		/* A VM not running keeps it, to connect when it starts. */
 		if (created && vm->running)
 			forget_channel(vm, ch);
+		if (report != NULL)
+			report(opaque, (uint32_t)idx, ret, !vm->running ||
+				!created, err);
 	}
 	cpu_list_free(&l);
 	if (failed == 0 && ret >= 0)
@@ -367,5 +408,6 @@ chmgr_reconnect_all(struct chmgr *m, struct vm *vm)
 
 	for (i = 0; i < vm->nb_channels; i++)
 		if (vm->channels[i]->fd < 0)
-			connect_channel(m, vm->channels[i], err, sizeof(err));
+			connect_channel(m, vm->channels[i], err, sizeof(err),
+				1);
 }

@@ -130,6 +130,14 @@ int virt_adapter_get_vm(struct virt_adapter *va, const char *name,
 int virt_adapter_pin(struct virt_adapter *va, const char *name,
 		uint32_t vcpu, const struct cpu_list *pcpus);
 
+/**
+ * The names of every domain libvirt has (running or not) in @p names,
+ * NULL-terminated; each and the array are the caller's to free (an
+ * entry may be NULL when out of memory).
+ * @return how many, or a negative errno.
+ */
+int virt_adapter_list_names(struct virt_adapter *va, char ***names);
+
 /** Free what virt_adapter_get_vm() filled. */
 void virt_vm_free(struct virt_vm *vm);
 

@@ -335,3 +335,29 @@ out:
 	*nb = n;
 	return 0;
 }
+
+int
+virt_adapter_list_names(struct virt_adapter *va, char ***names)
+{
+	virConnectPtr c = virt_adapter_get_conn(va);
+	virDomainPtr *doms = NULL;
+	int i, n;
+
+	*names = NULL;
+	if (c == NULL)
+		return -ENOTCONN;
+	n = virConnectListAllDomains(c, &doms, 0);
+	if (n < 0) {
+		virConnectClose(c);
+		return -EIO;
+	}
+	*names = calloc((size_t)n + 1, sizeof(**names));
+	for (i = 0; i < n; i++) {
+		if (*names != NULL)
+			(*names)[i] = strdup(virDomainGetName(doms[i]));
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	virConnectClose(c);
+	return *names != NULL ? n : -ENOMEM;
+}

@@ -24,6 +24,8 @@
 
 #include "channel_manager.h"
 #include "channel_monitor.h"
+#include "cli_commands.h"
+#include "control_socket.h"
 #include "libvirt_adapter.h"
 #include "power_manager.h"
 #include "power_telemetry.h"
@@ -49,6 +51,7 @@ static struct {
 	const char *channel_dir;
 	const char *driver;
 	const char *state_dir;
+	const char *control;	/* control socket path, "none": no socket */
 	struct cpu_list cpus;
 	int have_cpus;
 	unsigned int max_pin_set;
@@ -90,6 +93,9 @@ usage(const char *prog)
 		"(burst N);\n"
 		"                      past it they get NACK; 0: no limit "
 		"(default %d)\n"
+		"  --control PATH      the control socket for vmpowerctl, "
+		"or none\n"
+		"                      (default <state-dir>/control)\n"
 		"  --no-cli            no interactive CLI: stop on SIGINT, "
 		"SIGTERM,\n"
 		"                      SIGHUP or SIGQUIT\n"
@@ -130,6 +136,7 @@ parse_args(int argc, char **argv)
 		{ "max-pin-set", required_argument, NULL, 'P' },
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "no-cli", no_argument, NULL, 'n' },
+		{ "control", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -192,6 +199,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 's':
 			d.state_dir = optarg;
+			break;
+		case 'S':
+			d.control = optarg;
 			break;
 		case 'h':
 			return 1;
@@ -344,6 +354,22 @@ catch_faults(void)
 		sigaction(faults[i], &sa, NULL);
 }
 
+/* The control socket, unless --control none. */
+static void
+start_control(const char *state_dir)
+{
+	char path[PATH_MAX];
+
+	if (d.control != NULL && strcmp(d.control, "none") == 0)
+		return;
+	if (d.control == NULL)
+		snprintf(path, sizeof(path), "%s/control", state_dir);
+	if (control_socket_start(d.mon, d.control != NULL ? d.control :
+			path) < 0)
+		MAIN_LOG(WARNING, "no control socket: vmpowerctl cannot reach "
+			"this daemon");
+}
+
 static int
 wants_help(int argc, char **argv)
 {
@@ -427,8 +453,10 @@ main(int argc, char **argv)
 			"added");
 	if (power_telemetry_init(d.mon) < 0)
 		MAIN_LOG(WARNING, "telemetry commands not registered");
-	if (!d.no_cli && vm_power_cli_start(d.mon, d.va) < 0)
+	cli_commands_init(d.mon, d.va);
+	if (!d.no_cli && vm_power_cli_start(d.mon) < 0)
 		MAIN_LOG(ERR, "CLI could not start");
+	start_control(pconf.state_dir);
 	snprintf(status, sizeof(status),
 		"channel directory %s, %u cores controllable (%s)",
 		chmgr_channel_dir(monitor_chmgr(d.mon)),
@@ -441,6 +469,7 @@ main(int argc, char **argv)
 
 	MAIN_LOG(INFO, "stopping: closing channels, restoring cores");
 	service_stopping();
+	control_socket_stop();
 	vm_power_cli_stop();
 	virt_adapter_destroy(d.va);
 	monitor_destroy(d.mon);
@@ -448,5 +477,6 @@ main(int argc, char **argv)
 	if (d.have_cpus)
 		cpu_list_free(&d.cpus);
 	rte_eal_cleanup();
-	return 0;
+	/* A script's failed command shows in the exit status. */
+	return vm_power_cli_failures() > 0 ? 3 : 0;
 }

@@ -137,7 +137,7 @@ expect_gov 0 powersave "VM destroyed: CPU 0 given back"
 expect_gov 1 powersave "VM destroyed: CPU 1 given back"
 m=$(log_mark)
 cli "show_vm $NAME"
-log_has "$m" "VM $NAME: [a-z ]*, 2 vCPUs, 0/2 channels connected" 5
+log_has "$m" "VM $NAME: [a-z ]*, 2 vCPUs, channels: 2 declared (XML), 0 connected" 5
 log_has "$m" "channel 1: .*disconnected" 5
 
 # --- 4. start again: the channels come back by themselves
@@ -159,7 +159,7 @@ t=$(vmt_ms)
 m=$(log_mark)
 cli "add_vm $NAME2"
 cli "add_channels $NAME2 all"
-log_has "$m" "VM $NAME2: 1 channels connected" 10
+log_has "$m" "VM $NAME2: 1 channel connected" 10
 CON2=$RUN/$NAME2.console
 console_wait '^interop: min rc=' 120 "$CON2"
 vmt_step "interop guest: first request" "$t"

@@ -28,6 +28,9 @@ cli_out(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* Every failure is answered "error: ..." or NACK: count them. */
+	if (strncmp(fmt, "error:", 6) == 0 || strcmp(fmt, "NACK\n") == 0)
+		cli.failed = 1;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);

@@ -31,6 +31,7 @@ struct cli_state {
 	const char *prefix;		/* channel path prefix */
 	unsigned int timeout_ms;	/* reply timeout, for messages */
 	int quit;			/* set by the quit command */
+	int failed;			/* a command answered error or NACK */
 };
 
 extern struct cli_state cli;

@@ -336,7 +336,10 @@ run_script(struct cmdline *cl)
 	return 0;
 }
 
-/* Commands from stdin until quit or its end. */
+/*
+ * Commands from stdin until quit or its end. @return 1 when a command of
+ * a pipe or file failed, 0, or a negative errno.
+ */
 static int
 run(void)
 {
@@ -348,7 +351,10 @@ run(void)
 		CLI_LOG(ERR, "cannot set up the command parser");
 		return -ENOMEM;
 	}
-	ret = isatty(STDIN_FILENO) ? run_terminal(cl) : run_script(cl);
+	if (isatty(STDIN_FILENO))
+		ret = run_terminal(cl);
+	else
+		ret = run_script(cl) < 0 ? -EIO : cli.failed;
 	cmdline_free(cl);
 	return ret;
 }
@@ -392,5 +398,6 @@ main(int argc, char **argv)
 	ret = run();
 	close_channels();
 	rte_eal_cleanup();
-	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	/* A script learns that one of its commands failed. */
+	return ret < 0 ? EXIT_FAILURE : ret > 0 ? 3 : EXIT_SUCCESS;
 }
