@@ -175,6 +175,13 @@ int monitor_call(struct monitor *mon, monitor_fn fn, void *arg);
  */
 int monitor_post(struct monitor *mon, monitor_fn fn, void *arg);
 
+/**
+ * On the loop, for a job that must report what its votes did: write now
+ * what was decided so far (power_mgr_cpu_written() then tells), and
+ * defer again for the rest of the job.
+ */
+void monitor_flush(struct monitor *mon);
+
 /** For functions run on the loop: the state they may use. */
 struct chmgr *monitor_chmgr(struct monitor *mon);
 struct power_mgr *monitor_power(struct monitor *mon);

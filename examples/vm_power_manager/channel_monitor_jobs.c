@@ -119,3 +119,10 @@ monitor_post(struct monitor *mon, monitor_fn fn, void *arg)
 		free(j);
 	return ret;
 }
+
+void
+monitor_flush(struct monitor *mon)
+{
+	monitor_commit(mon);
+	monitor_defer(mon);
+}

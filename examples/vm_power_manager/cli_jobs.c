@@ -293,9 +293,23 @@ cli_job_set_cores(struct monitor *mon, void *arg)
 	if (j->op >= 0) {
 		j->ret = power_mgr_request_set(pm, POWER_MGR_CLI, j->cpus,
 			(enum power_mgr_op)j->op, 0);
-		if (j->ret < 0)
+		if (j->ret < 0) {
 			fprintf(j->out, "error: %s refused: %s\n", cli_ops[j->op],
 				strerror(-j->ret));
+			return;
+		}
+		/* Said done only once written (the setting stands, retried
+		 * at the next change, as a guest's vote). */
+		monitor_flush(mon);
+		for (c = cpu_list_next(j->cpus, 0); c >= 0;
+				c = cpu_list_next(j->cpus, (unsigned int)c + 1))
+			if (power_mgr_cpu_written(pm, (unsigned int)c) ==
+					-EIO) {
+				fprintf(j->out, "error: core %d: the frequency "
+					"could not be written (the log says "
+					"why)\n", c);
+				j->ret = -EIO;
+			}
 		return;
 	}
 	j->ret = 0;
