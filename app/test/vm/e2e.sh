@@ -137,7 +137,7 @@ expect_gov 0 powersave "VM destroyed: CPU 0 given back"
 expect_gov 1 powersave "VM destroyed: CPU 1 given back"
 m=$(log_mark)
 cli "show_vm $NAME"
-log_has "$m" "VM $NAME: [a-z ]*, 2 vCPUs, channels: 2 declared (XML), 0 connected" 5
+log_has "$m" "VM $NAME: [a-z ]*, 2 vCPUs, channels: 2 declared \(XML\), 0 connected" 5
 log_has "$m" "channel 1: .*disconnected" 5
 
 # --- 4. start again: the channels come back by themselves

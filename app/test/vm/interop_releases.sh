@@ -106,7 +106,7 @@ vmt_start
 m=$(log_mark)
 cli "add_vm $NAME"
 cli "add_channels $NAME all"
-log_has "$m" "VM $NAME: 1 channels connected" 10
+log_has "$m" "VM $NAME: 1 channel connected" 10
 vmt_check_pinning
 
 console_wait '^interop-baseline: rc=' 120 "$CON"
