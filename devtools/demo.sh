@@ -64,6 +64,8 @@ cleanup() {
 		kill -TERM "$DPID" 2>/dev/null
 		wait "$DPID"
 	fi
+	# EAL leaves its runtime directory (config, telemetry socket).
+	rm -rf "/run/dpdk/vmp_demo_$$"
 	if [ "$LV" = 1 ]; then "$DEV/libvirtd.sh" stop "$LVSTATE"; fi
 	if [ $rc -ne 0 ]; then
 		echo "demo failed; daemon log and console follow"
@@ -114,7 +116,7 @@ EAL="-d librte_net_pcap.so.23 -d librte_mempool_ring.so.23 --no-huge --no-pci -m
 # to scale up; the vote stays: a guest closing its port tells the host
 # nothing), then a burst (the pcap read once at full speed), then idle; it
 # prints demo-done when l3fwd-power has been stopped.
-GUEST="echo set_cpu_freq 1 min | guest_cli -l 0 --no-huge --no-pci -m 64 --no-shconf --no-telemetry --log-level=lib.eal:error -- --channels 1 --timeout 60000; l3fwd-power $EAL -l 1 --vdev net_pcap0,rx_pcap=/data/traffic.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,1)' --env vm --stats-interval 250 & p=\$!; sleep 16; kill -INT \$p; sleep 2; echo demo-done; sleep 600"
+GUEST="r=\$(echo set_cpu_freq 1 min | guest_cli -l 0 --no-huge --no-pci -m 64 --no-shconf --no-telemetry --log-level=lib.eal:error -- --channels 1 --timeout 60000 2>&1 | tail -n 1); echo \"demo-action guest_cli set_cpu_freq 1 min: \$r\"; echo 'demo-action l3fwd-power starts, reads the pcap once'; l3fwd-power $EAL -l 1 --vdev net_pcap0,rx_pcap=/data/traffic.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,1)' --env vm --stats-interval 250 & p=\$!; sleep 16; echo 'demo-action l3fwd-power stopped (SIGINT)'; kill -INT \$p; sleep 2; echo demo-done; sleep 600"
 "$DEV/vm.sh" define "$NAME" --image "$WORK/guest" --chandir "$RUN" \
 	--cpus 0,1 --channels 2 --memory 512 --run "$GUEST"
 DEFINED=1
@@ -158,29 +160,62 @@ say "5. boot the VM, attach it to the daemon, watch"
 cli "add_vm $NAME"
 cli "add_channels $NAME all"
 CON=$RUN/$NAME.console
+cat <<'EOT'
+    Columns: time since the VM started; pCPU0/pCPU1 kHz: the frequency the
+    daemon set on host CPUs 0 and 1 (vCPU 0 and 1 are pinned there; in the
+    sandbox, what it wrote to scaling_setspeed); requests: packets the
+    daemon read from the VM's channels (CONNECTs, frequency requests,
+    queries); ACKs: frequency requests it carried out (a query is answered
+    with data, a CONNECT with nothing: neither gets an ACK); guest rx:
+    packets l3fwd-power received; guest lcore 1: l3fwd-power's level and the
+    kHz of that entry of its list. At the top level l3fwd-power shows the
+    list's first entry, 2401000: acpi-cpufreq's turbo marker, 1 MHz above
+    the top P-state; the host runs "max" without turbo, 2400000, the same
+    level. Counters and frequencies of a line are read at one instant.
+EOT
 printf '%5s  %9s  %9s  %8s  %6s  %10s  %s\n' time "pCPU0 kHz" "pCPU1 kHz" requests ACKs "guest rx" "guest lcore 1"
-echo "t,pcpu0_khz,pcpu1_khz,requests,acks,rx" >"$OUT/samples.csv"
+echo "t,pcpu0_khz,pcpu1_khz,requests,acks,nacks,rx,guest,action" >"$OUT/samples.csv"
 t0=$(date +%s%N)
-prev_rx=0 seen_end=0
-# Each line: a sample every 0.5 s.
-for ((s = 0; s < 80; s++)); do
+nact=0
+# The counters, from one show_vm: requests, ACKs, NACKs summed over channels.
+counters() {
+	local m i
 	m=$(wc -l <"$RUN/daemon.log")
 	cli "show_vm $NAME"
-	sleep 0.5
-	t=$((($(date +%s%N) - t0) / 1000000))
-	read -r req ack < <(tail -n +"$((m + 1))" "$RUN/daemon.log" |
+	for ((i = 0; i < 100; i++)); do
+		tail -n +"$((m + 1))" "$RUN/daemon.log" | grep -q "^  channel 1:" && break
+		sleep 0.01
+	done
+	tail -n +"$((m + 1))" "$RUN/daemon.log" |
 		awk '/^  channel [0-9]+:/ { for (i = 1; i < NF; i++) {
 			if ($i == "requests") r += $(i + 1)
-			if ($i == "ack") a += $(i + 1) } }
-			END { print r + 0, a + 0 }')
+			if ($i == "ack") a += $(i + 1)
+			if ($i == "nack") n += $(i + 1) } }
+			END { print r + 0, a + 0, n + 0 }'
+}
+# A sample every 0.5 s; the frequencies are read before and after the
+# counters, and the pair taken again if they moved in between.
+for ((s = 0; s < 80; s++)); do
+	sleep 0.5
+	for ((k = 0; k < 5; k++)); do
+		f0=$(freq 0) f1=$(freq 1)
+		read -r req ack nack < <(counters)
+		[ "$f0 $f1" != "$(freq 0) $(freq 1)" ] || break
+	done
+	t=$((($(date +%s%N) - t0) / 1000000))
 	rx=$(tr -d '\r' <"$CON" | sed -n 's/^port=0 rx=\([0-9]*\).*/\1/p' | tail -n 1)
 	lc=$(tr -d '\r' <"$CON" | grep '^lcore=1 ' | tail -n 1 |
 		grep -o 'level=[^ ]*\|khz=[^ ]*' | tr '\n' ' ' || true)
 	round=$(tr -d '\r' <"$CON" | sed -n 's/^demo-round //p' | tail -n 1)
-	f0=$(freq 0) f1=$(freq 1)
+	# What the guest did since the last sample.
+	act=$(tr -d '\r' <"$CON" | sed -n 's/^demo-action //p' | tail -n +"$((nact + 1))")
+	[ -z "$act" ] || nact=$((nact + $(wc -l <<<"$act")))
+	while read -r a; do
+		[ -z "$a" ] || printf '        guest: %s\n' "$a"
+	done <<<"$act"
 	printf '%4d.%01ds  %9s  %9s  %8s  %6s  %10s  %s\n' $((t / 1000)) $((t % 1000 / 100)) \
 		"$f0" "$f1" "$req" "$ack" "${rx:-0}" "${lc:-(booting)}${round:+ round $round}"
-	echo "$t,$f0,$f1,$req,$ack,${rx:-0}" >>"$OUT/samples.csv"
+	echo "$t,$f0,$f1,$req,$ack,$nack,${rx:-0},${lc% },$(tr '\n,' ';;' <<<"$act" | sed 's/;$//')" >>"$OUT/samples.csv"
 	! grep -q '^demo-done' "$CON" || break
 done
 
@@ -195,61 +230,8 @@ tail -n +"$((m + 1))" "$RUN/daemon.log" | grep "VM $NAME\|channel" | sed 's/^/  
 sleep 0.5
 echo "    pCPU0 $(freq 0) kHz, pCPU1 $(freq 1) kHz (no votes left)"
 
-say "7. the picture: $OUT/frequencies.svg"
-python3 - "$OUT/samples.csv" "$OUT/frequencies.svg" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-def num(v):
-    try: return float(v)
-    except ValueError: return None
-t = [float(r["t"]) / 1000 for r in rows]
-rx = [num(r["rx"]) or 0 for r in rows]
-# a new round restarts the counter at 0
-rate = [0.0] + [(rx[i] - (rx[i - 1] if rx[i] >= rx[i - 1] else 0)) /
-    max(t[i] - t[i - 1], 1e-3) for i in range(1, len(rows))]
-W, H, L, R, T, B = 900, 420, 80, 90, 40, 50
-tmax = max(t) if t else 1
-fmin, fmax = 1000000, 2500000
-pmax = max(rate) or 1
-X = lambda v: L + (W - L - R) * v / tmax
-Yf = lambda f: T + (H - T - B) * (1 - (f - fmin) / (fmax - fmin))
-Yp = lambda p: T + (H - T - B) * (1 - p / pmax)
-out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
-    f'<rect width="{W}" height="{H}" fill="white"/>',
-    f'<text x="{W/2}" y="20" text-anchor="middle" font-size="15">vmpower demo: pinned host cores vs the VM\'s packet rate</text>']
-for f in range(1200000, 2600000, 400000):
-    y = Yf(f)
-    out.append(f'<line x1="{L}" x2="{W-R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-    out.append(f'<text x="{L-6}" y="{y+4:.1f}" text-anchor="end">{f/1e6:.1f} GHz</text>')
-for k in range(0, 5):
-    p = pmax * k / 4
-    out.append(f'<text x="{W-R+6}" y="{Yp(p)+4:.1f}" fill="#888">{p/1000:.0f}k pkt/s</text>')
-step = max(1, int(tmax / 10))
-for s in range(0, int(tmax) + 1, step):
-    out.append(f'<text x="{X(s):.1f}" y="{H-B+18}" text-anchor="middle">{s}s</text>')
-out.append(f'<line x1="{L}" x2="{W-R}" y1="{H-B}" y2="{H-B}" stroke="black"/>')
-def path(ys, color, width, dash="", steps=False):
-    pts = [(X(a), b) for a, b in zip(t, ys) if b is not None]
-    if not pts: return
-    if steps:
-        # a frequency holds until the next sample
-        pts = [q for a, b in zip(pts, pts[1:] + [pts[-1]])
-               for q in (a, (b[0], a[1]))]
-    d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-    out.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{width}" {dash}/>')
-path([Yp(p) for p in rate], "#999", 2, 'stroke-dasharray="4 3"')
-for cpu, color in (("pcpu0_khz", "#1f77b4"), ("pcpu1_khz", "#d62728")):
-    ys = [num(r[cpu]) for r in rows]
-    path([Yf(v) if v else None for v in ys], color, 2.5, steps=True)
-lg = [("#1f77b4", "pCPU 0 (vCPU 0) frequency"), ("#d62728", "pCPU 1 (vCPU 1, l3fwd lcore 1) frequency"),
-      ("#999", "guest packets/s (right axis)")]
-for i, (c, s) in enumerate(lg):
-    # right of the middle, below the top line: clear of the curves' peaks
-    out.append(f'<rect x="{L+400}" y="{T+148+i*16}" width="14" height="4" fill="{c}"/>')
-    out.append(f'<text x="{L+420}" y="{T+153+i*16}">{s}</text>')
-out.append("</svg>")
-open(sys.argv[2], "w").write("\n".join(out) + "\n")
-PY
+say "7. what happened, from the samples; the picture: $OUT/frequencies.svg"
+python3 "$DEV/demo_report.py" "$OUT/samples.csv" "$OUT/frequencies.svg" | tee "$RUN/summary"
 ls -l "$OUT/frequencies.svg" "$OUT/samples.csv" | sed 's/^/    /'
 
 if [ "$CHECK" = 1 ]; then
@@ -260,7 +242,7 @@ if [ "$CHECK" = 1 ]; then
 		$3 == 1200000 && step == 0 { step = 1 }
 		$3 >= 2400000 && step == 1 { step = 2 }
 		$3 == 1200000 && step == 2 { step = 3 }
-		$6 > rx { rx = $6 }
+		$7 > rx { rx = $7 }
 		END {
 			if (bad != "") print bad
 			else if (step < 3) print "pCPU 1 did not go min, max, min (step " step ")"
@@ -274,16 +256,14 @@ if [ "$CHECK" = 1 ]; then
 	echo "check: pCPU 1 went 1200000 -> 2400000 -> 1200000 kHz, pCPU 0 untouched, $PKTS packets forwarded"
 fi
 
-hi=$(awk -F, 'NR > 1 && $3 > m { m = $3 } END { print m + 0 }' "$OUT/samples.csv")
-lo_end=$(awk -F, 'NR > 1 && $3 > 0 && (m == "" || $3 < m) { m = $3 } END { print m + 0 }' "$OUT/samples.csv")
 say "what you just saw ($((SECONDS - T_START)) s)"
 cat <<EOT
     A TCG VM ($NAME) ran l3fwd-power on its lcore 1 (vCPU 1, pinned to host
-    CPU 1). Forwarding $PKTS packets it asked the host for more frequency
-    over its virtio-serial power channel; vm_power_mgr raised pCPU 1 (peak
-    $hi kHz); once the burst was over l3fwd-power idled and asked for less
-    (lowest $lo_end kHz). When the VM was destroyed the daemon closed
-    its channels and dropped its votes. Samples: $OUT/samples.csv.
+    CPU 1) through a burst of $PKTS packets, then idle; each of its
+    frequency requests went over its virtio-serial power channel to
+    vm_power_mgr, which set host CPU 1 (step 7 lists each change and what
+    the guest did). When the VM was destroyed the daemon closed its
+    channels and dropped its votes. Samples: $OUT/samples.csv.
 
 How to run the pieces by hand (as root):
     devtools/guest-image.sh $WORK/guest $L3FWD $CLI

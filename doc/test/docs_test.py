@@ -32,7 +32,8 @@
    unchecked by accident.
 
 Transcripts: "# cmd" is a shell command (trailing "\\" continues it, "&"
-runs it in the background); a command followed by prompt lines starts an
+runs it in the background and it must have exited by itself when its
+scenario ends, "<<EOF" takes the lines up to "EOF" as its input); a command followed by prompt lines starts an
 interactive program: "vmpower> " the daemon's CLI, "vmpower-guest> " the
 guest CLI, "--> " dpdk-telemetry.py. Other lines are the expected output:
 lines like "NAME: text" (upper-case NAME) are log lines, looked for on
@@ -41,10 +42,17 @@ standard error; the rest must equal standard output line by line
 the line of an error ("error: line 7: ..."); that prefix is dropped, as on
 a terminal.
 
+Shell variables: a command "NAME=value" (e.g. "DIR=$(mktemp -d)") sets
+NAME for every later command of its scenario, interactive programs
+included. Where the value appears in an answer it is compared as "$NAME":
+a transcript shows "$DIR/qemu/vm0.0" where the program printed
+"/tmp/tmp.x1Yz/qemu/vm0.0". mktemp works in a directory of the test's
+own (TMPDIR), removed at the end.
+
 Scenarios run as root in a private mount namespace (unshare -m) with
-tmpfs over /tmp/vmpower, /run/dpdk and /run/vmpower: fixed paths, nothing
-left behind, no clash with another run. Without that privilege they are
-skipped (exit 77 if all else passed).
+tmpfs over /run/dpdk and /run/vmpower: nothing left behind, no clash with
+another run. Without that privilege they are skipped (exit 77 if all
+else passed).
 """
 
 import argparse
@@ -65,7 +73,9 @@ import time
 ARGS = None
 FAILS = []
 NOTES = []
-PRIVATE_DIRS = ['/tmp/vmpower', '/run/dpdk', '/run/vmpower']
+PRIVATE_DIRS = ['/run/dpdk', '/run/vmpower']
+ASSIGN_RE = re.compile(r'^([A-Za-z_][A-Za-z0-9_]*)=(\S.*)$')
+HEREDOC_RE = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
 LOG_RE = re.compile(r'^[A-Z][A-Z0-9_]*: ')
 PROMPTS = {'vmpower> ': 'daemon', 'vmpower-guest> ': 'guest',
            '--> ': 'telemetry'}
@@ -473,12 +483,12 @@ def check_domain_xml(b, tmp):
 class Proc:
     """A program with pipes; stdout and stderr read without blocking."""
 
-    def __init__(self, cmd, kind=None):
+    def __init__(self, cmd, kind=None, env=None):
         self.kind = kind
         self.p = subprocess.Popen(cmd, shell=True, stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, cwd=ARGS.source,
-                                  start_new_session=True)
+                                  start_new_session=True, env=env)
         self.out, self.err = b'', b''
         for f in (self.p.stdout, self.p.stderr):
             os.set_blocking(f.fileno(), False)
@@ -546,18 +556,41 @@ class Scenario:
         self.procs = {}     # kind -> Proc
         self.bg = []
         self.logs_seen = {}
+        self.tmp = tempfile.mkdtemp(prefix='vmp_docs_%s.' % name)
+        self.vars = {}      # shell variables the transcript set
+        self.env = dict(os.environ, TMPDIR=self.tmp)
+
+    def unexpand(self, text):
+        """The variables' values in a program's output, back to $NAME."""
+        for name, val in sorted(self.vars.items(), key=lambda v: -len(v[1])):
+            if val:
+                text = text.replace(val, '$' + name)
+        return text
+
+    def assign(self, name, cmd, b, k):
+        r = subprocess.run('%s; printf %%s "$%s"' % (cmd, name), shell=True,
+                           cwd=ARGS.source, capture_output=True, text=True,
+                           timeout=30, env=self.env)
+        if r.returncode != 0 or not r.stdout:
+            fail(self.where(b, k), '%s: exit %d, value %r\n%s' %
+                 (cmd, r.returncode, r.stdout, r.stderr))
+        self.vars[name] = r.stdout
+        self.env[name] = r.stdout
 
     def where(self, b, k):
         return '%s (scenario %s, line %d)' % (b.where(), self.name, k)
 
     def expect_logs(self, proc, logs, b, k):
+        def seen(lg):
+            return lg in self.unexpand(proc.err.decode(errors='replace'))
         for lg in logs:
-            if not proc.wait_for(lambda: lg.encode() in proc.err, 10):
+            if not proc.wait_for(lambda: seen(lg), 10):
                 fail(self.where(b, k), 'log line not seen: %s\n%s' %
                      (lg, proc.err.decode(errors='replace')[-2000:]))
 
     def compare(self, got, want, b, k, cmd):
         want = [w for w in want if not LOG_RE.match(w)]
+        got = [self.unexpand(g) for g in got]
         if got != want:
             fail(self.where(b, k), '%s: answer differs\n  docs:\n    %s\n'
                  '  got:\n    %s' % (cmd, '\n    '.join(want),
@@ -609,8 +642,10 @@ class Scenario:
     def telemetry(self, cmd, items, b, k):
         p = subprocess.run(rewrite(cmd), shell=True, cwd=ARGS.source,
                            input=''.join(c + '\n' for c, _ in items),
-                           capture_output=True, text=True, timeout=30)
-        got = [ln for ln in p.stdout.split('\n') if ln.strip()]
+                           capture_output=True, text=True, timeout=30,
+                           env=self.env)
+        got = [ln for ln in self.unexpand(p.stdout).split('\n')
+               if ln.strip()]
         if len(got) != len(items):
             fail(self.where(b, k), 'telemetry: %d answers for %d commands:'
                  '\n%s%s' % (len(got), len(items), p.stdout, p.stderr))
@@ -647,6 +682,20 @@ class Scenario:
                 while cmd.endswith('\\') and i + 1 < len(body):
                     i += 1
                     cmd = cmd[:-1].rstrip() + ' ' + body[i].strip()
+                hd = HEREDOC_RE.search(cmd)
+                if hd:
+                    while i + 1 < len(body):
+                        i += 1
+                        cmd += '\n' + body[i]
+                        if body[i] == hd.group(1):
+                            break
+                    else:
+                        fail(self.where(b, k), 'no end of here-document')
+                asg = ASSIGN_RE.match(cmd)
+                if asg:
+                    self.assign(asg.group(1), cmd, b, k)
+                    i += 1
+                    continue
                 out = []
                 i += 1
                 while i < len(body) and not body[i].startswith('# ') and \
@@ -670,17 +719,18 @@ class Scenario:
                         items.append((c, ans))
                     self.telemetry(cmd, items, b, k)
                 elif nxt is not None:
-                    p = Proc(rewrite(cmd), nxt)
+                    p = Proc(rewrite(cmd), nxt, self.env)
                     self.procs[nxt] = p
                     self.expect_logs(p, [w for w in out if LOG_RE.match(w)],
                                      b, k)
                 elif cmd.endswith('&'):
-                    self.bg.append(Proc(rewrite(cmd[:-1])))
+                    self.bg.append((Proc(rewrite(cmd[:-1]), env=self.env),
+                                    self.where(b, k)))
                     time.sleep(0.3)
                 else:
                     r = subprocess.run(rewrite(cmd), shell=True,
                                        cwd=ARGS.source, capture_output=True,
-                                       text=True, timeout=60)
+                                       text=True, timeout=60, env=self.env)
                     if r.returncode != 0:
                         fail(self.where(b, k), '%s: exit %d\n%s' %
                              (cmd, r.returncode, r.stderr))
@@ -705,9 +755,17 @@ class Scenario:
                 continue
             self.cli(self.procs[kind], cmd, out, b, k)
 
+    def check_bg(self):
+        """The transcript says nothing of stopping them: they must end."""
+        for p, where in self.bg:
+            if not p.wait_for(lambda: p.p.poll() is not None, 5):
+                fail(where, 'still running at the end of scenario %s' %
+                     self.name)
+
     def finish(self):
-        for p in list(self.procs.values()) + self.bg:
+        for p in list(self.procs.values()) + [p for p, _ in self.bg]:
             p.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def enter_namespace():
@@ -760,6 +818,7 @@ def scenarios_inside(blocks):
         try:
             for b in bl:
                 s.run_block(b)
+            s.check_bg()
         finally:
             s.finish()
 
