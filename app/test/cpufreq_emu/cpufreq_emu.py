@@ -39,9 +39,15 @@ def import_pyfuse3():
             del sys.modules['trio']
     try:
         import pyfuse3
-        import pyfuse3_asyncio
     except ImportError:
         return None
+    try:
+        import pyfuse3_asyncio      # pyfuse3 before 3.5
+    except ImportError:
+        try:
+            import pyfuse3.asyncio as pyfuse3_asyncio
+        except ImportError:
+            return None
     pyfuse3_asyncio.enable()
     pyfuse3_asyncio.wait_readable = wait_readable
     return pyfuse3
