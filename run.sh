@@ -18,10 +18,8 @@
 #                 'vm' (real QEMU guests through libvirtd), the static
 #                 analysers (cppcheck and clang-tidy: another version finds
 #                 other things) and the sanitizer builds
-#                 (devtools/chroot-test.sh says why); and in deb-sid the
-#                 cpufreq emulator's suite 'emu' (no python3-fusepy in
-#                 unstable). Other arguments go to
-#                 `meson test` in every leg (test names, --suite ...).
+#                 (devtools/chroot-test.sh says why). Other arguments go
+#                 to `meson test` in every leg (test names, --suite ...).
 #                 Last two lines: each leg's counts, then the total
 #                 "N passed, M failed, K skipped" alone (what CI reads).
 # ./run.sh test --stress [ARGS]  the same, 3 times (VMP_STRESS_RUNS) with
@@ -47,7 +45,7 @@ JOBS=${VMP_JOBS:-$(nproc)}
 PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
 	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
 	python3-sphinx doxygen dpdk-dev libxml2-utils groff-base
-	fuse3 python3-fusepy libsystemd-dev)
+	fuse3 python3-pyfuse3 libsystemd-dev)
 
 # Static analysers for the security checks (sanitizers come with gcc).
 PACKAGES+=(cppcheck clang-tidy)
@@ -327,10 +325,7 @@ test_legs() {
 		case $leg in
 		deb12) run_tests "${args[@]}" || rc=$? ;;
 		deb13) chroot_leg 24.11 build-deb13 "${args[@]}" || rc=$? ;;
-		# Debian unstable has no python3-fusepy (devtools/chroot.sh):
-		# the cpufreq emulator's suite cannot run there.
-		deb-sid) chroot_leg 25.11 build-debsid --no-suite emu \
-			"${args[@]}" || rc=$? ;;
+		deb-sid) chroot_leg 25.11 build-debsid "${args[@]}" || rc=$? ;;
 		esac
 		secs=$((SECONDS - start))
 		log "leg $leg: $((secs / 60))m$((secs % 60))s, exit status $rc"

@@ -31,13 +31,10 @@ PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3 util-linux
 	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
 	dpdk-dev libxml2-utils groff-base python3-sphinx doxygen
 	libnuma-dev libfdt-dev libbsd-dev libarchive-dev libpcap-dev
-	procps ca-certificates fuse3 python3-fusepy libsystemd-dev)
+	procps ca-certificates fuse3 python3-pyfuse3 libsystemd-dev)
 # dpdk-telemetry.py (the docs test's telemetry session): in dpdk-dev on
 # Debian 12, in dpdk since Debian 13.
 PACKAGES+=(dpdk)
-# Debian unstable has dropped python3-fusepy: the cpufreq emulator's tests
-# (suite emu) cannot run there, and run.sh leaves them out of that leg.
-SID_LACKS=(python3-fusepy)
 # The upstream examples' sources: the vm_interop_stock_host test builds each
 # release's own vm_power_mgr from them with their Makefile
 # (app/test/vm/build_interop.sh).
@@ -85,9 +82,6 @@ ensure_host_tools() {
 missing_in() {
 	local dir=$1 p
 	for p in "${PACKAGES[@]}"; do
-		case "$dir" in
-		*/sid) [[ " ${SID_LACKS[*]} " == *" $p "* ]] && continue ;;
-		esac
 		chroot "$dir" dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 			grep -q 'install ok installed' || echo "$p"
 	done

@@ -109,8 +109,8 @@ emu_available(void)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return cached = 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
-		printf("cpufreq_emu: needs /dev/fuse, %s and python3-fusepy "
-			"(Debian: fuse3 python3-fusepy): skipped\n", python());
+		printf("cpufreq_emu: needs /dev/fuse, %s and python3-pyfuse3 "
+			"(Debian: fuse3 python3-pyfuse3): skipped\n", python());
 		return cached = -ENOTSUP;
 	}
 	/* Everything is there, yet the emulator is broken: a failure. */

@@ -19,7 +19,7 @@
  * child, and its mount goes with the namespace: nothing is left on the
  * host, even after SIGKILL.
  *
- * Needs root, /dev/fuse and python3-fusepy; without them emu_run()
+ * Needs root, /dev/fuse and python3-pyfuse3; without them emu_run()
  * says why and returns TEST_SKIPPED. With them, any failure is a failure.
  *
  * The emulator logs every write it receives, refused or not. The paths
@@ -49,7 +49,7 @@ struct emu_shape {
 
 /**
  * Whether the emulator can run here: /dev/fuse, the interpreter and
- * fusepy. @return 0, or -ENOTSUP after printing what is missing.
+ * pyfuse3. @return 0, or -ENOTSUP after printing what is missing.
  */
 int emu_available(void);
 
@@ -67,7 +67,7 @@ int emu_enter_argv(const char *const *opts);
 /**
  * Run fn(arg) in a forked child inside a new emulator of @shape.
  * @return fn's result, or TEST_SKIPPED (with the reason printed) when
- * root, /dev/fuse or fusepy is missing.
+ * root, /dev/fuse or pyfuse3 is missing.
  */
 int emu_run(const struct emu_shape *shape, int (*fn)(void *), void *arg);
 

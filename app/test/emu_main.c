@@ -11,7 +11,7 @@
  * /sys/devices/system/cpu in a private mount namespace. Options are
  * cpufreq_emu.py's (--cpus, --driver, --policy-size, --log FILE...). Exit
  * status is the command's; 77 (a meson skip) without root, /dev/fuse or
- * python3-fusepy; 2 for bad usage; 1 if the emulator failed.
+ * python3-pyfuse3; 2 for bad usage; 1 if the emulator failed.
  */
 
 #include <errno.h>

@@ -3,8 +3,8 @@
  */
 
 /*
- * The channel monitor end to end: the real librte_power on a sandboxed
- * cpufreq tree, libvirt's test driver for pinning, and real sockets where
+ * The channel monitor end to end: the real librte_power on the cpufreq
+ * emulator (kernel-like sysfs that refuses bad writes), libvirt's test driver for pinning, and real sockets where
  * the test plays QEMU (it listens; the daemon connects).
  */
 
@@ -25,8 +25,9 @@
 #include <power_manager.h>
 #include <vmp_protocol.h>
 
-#include "cpufreq_sandbox.h"
+#include "cpufreq_emu.h"
 #include "test.h"
+#include "test_eal.h"
 #include "test_virt.h"
 
 /* Host CPUs 0-3. vm0: vCPU 0 on CPU 1, vCPU 1 on CPUs 2-3. vm1: vCPU 0 on
@@ -116,7 +117,9 @@ mfx_start(struct mfx *f, int rate_limit)
 
 	memset(f, 0, sizeof(*f));
 	TEST_ASSERT_EQUAL(test_virt_init(&f->v, node_xml), 0, "");
-	TEST_ASSERT_EQUAL(sandbox_eal_init(), 0, "");
+	/* Lcore 0 only, as the daemon runs: CPUs 1-3 are vmpower's. */
+	TEST_ASSERT(emu_active(), "not on the emulator");
+	TEST_ASSERT_EQUAL(test_eal_start("vmp_monitor", "0"), 0, "");
 	TEST_ASSERT_EQUAL(power_mgr_create(&pconf, &f->pm), 0, "");
 	conf.pm = f->pm;
 	conf.channel_dir = f->v.chdir;
@@ -244,10 +247,8 @@ ask(int fd, uint32_t cmd, uint32_t unit, uint64_t vcpu, reply_t *r)
 static uint32_t
 setspeed(unsigned int cpu)
 {
-	uint32_t v = 0;
-
-	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
-	return v;
+	/* 0: "<unsupported>", the CPU is not at userspace. */
+	return emu_khz(cpu, "cpufreq/scaling_setspeed");
 }
 
 /* Wait up to 2 s for @cpu to reach @khz (for effects of a hang-up). */
@@ -269,7 +270,7 @@ wait_governor(unsigned int cpu, const char *gov)
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		g = sandbox_governor(cpu);
+		g = emu_governor(cpu);
 		if (g != NULL && strcmp(g, gov) == 0)
 			return 0;
 		usleep(10000);
@@ -277,14 +278,16 @@ wait_governor(unsigned int cpu, const char *gov)
 	return -ETIMEDOUT;
 }
 
-static const struct sandbox_shape shape = { .nb_cpus = 4 };
+/* acpi-cpufreq, CPUs at powersave (1.2 GHz) until taken. */
+static const struct emu_shape shape = { .nb_cpus = 4,
+	.governor = "powersave" };
 
-/* Each test runs in a child of its own, in a fresh fake cpufreq tree. */
+/* Each test runs in a child of its own, over a fresh cpufreq emulator. */
 #define MONITOR_TEST(name, fn)						\
 	static int							\
 	test_##name(void)						\
 	{								\
-		return sandbox_run(&shape, fn, NULL);			\
+		return emu_run(&shape, fn, NULL);			\
 	}								\
 	REGISTER_TEST(name, test_##name)
 
@@ -380,9 +383,10 @@ refused(int fd, struct vmp_proto_packet *p, const char *log)
 	TEST_ASSERT_EQUAL(write(fd, p, sizeof(*p)), sizeof(*p), "");
 	TEST_ASSERT_EQUAL(read_reply(fd, &r), NACK, "%s", log);
 	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "%s: nothing changed", log);
-	/* CPU 0 is no vCPU's of this VM: never touched. */
-	TEST_ASSERT_EQUAL(setspeed(0), 1200000, "%s: nothing changed", log);
-	TEST_ASSERT_STR(sandbox_governor(0), "powersave");
+	/* CPU 0 is no vCPU's of this VM: never touched, its setspeed
+	 * "<unsupported>" as the kernel shows it off userspace. */
+	TEST_ASSERT_EQUAL(setspeed(0), 0, "%s: nothing changed", log);
+	TEST_ASSERT_STR(emu_governor(0), "powersave");
 	TEST_ASSERT_LOG(log);
 	return TEST_SUCCESS;
 }
@@ -461,9 +465,9 @@ refusals_host(void *arg)
 		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "inside --cpus");
 	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
 	/* Nothing else was touched. */
-	TEST_ASSERT_STR(sandbox_governor(0), "powersave");
-	TEST_ASSERT_STR(sandbox_governor(2), "powersave");
-	TEST_ASSERT_STR(sandbox_governor(3), "powersave");
+	TEST_ASSERT_STR(emu_governor(0), "powersave");
+	TEST_ASSERT_STR(emu_governor(2), "powersave");
+	TEST_ASSERT_STR(emu_governor(3), "powersave");
 	mfx_stop(&f);
 	cpu_list_free(&only1);
 	return TEST_SUCCESS;
@@ -809,7 +813,9 @@ hangup(void *arg)
 	/* The MIN was applied, then dropped with its channel: the core
 	 * is given back. */
 	TEST_ASSERT_EQUAL(wait_governor(2, "powersave"), 0, "given back");
-	TEST_ASSERT_EQUAL(setspeed(2), 1200000, "");
+	TEST_ASSERT_EQUAL(setspeed(2), 0, "<unsupported> off userspace");
+	TEST_ASSERT_EQUAL(emu_khz(2, "cpufreq/scaling_cur_freq"), 1200000,
+		"");
 	TEST_ASSERT_EQUAL(votes_on(&f, 2), 0, "");
 	/* The others carry on. */
 	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
@@ -915,8 +921,9 @@ MONITOR_TEST(monitor_connect_limited, connect_limited);
 
 /*
  * An ACK means the frequency was written: a write the kernel refuses
- * (here CPU 1's setspeed is no longer a file) is answered with NACK,
- * and the log says why.
+ * (here CPU 1's setspeed, once the operator put it on another governor
+ * behind the daemon's back: EINVAL) is answered with NACK, and the log
+ * says why.
  */
 static int
 write_refused(void *arg)
@@ -924,17 +931,18 @@ write_refused(void *arg)
 	struct mfx f;
 
 	(void)arg;
-	TEST_ASSERT_EQUAL(unlink(SANDBOX_CPU_DIR
-		"/cpu1/cpufreq/scaling_setspeed"), 0, "");
-	TEST_ASSERT_EQUAL(mkdir(SANDBOX_CPU_DIR
-		"/cpu1/cpufreq/scaling_setspeed", 0755), 0, "");
 	TEST_RUN(mfx_start(&f, 0));
+	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
+		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "taken");
+	EMU_ASSERT_WRITE("cpu1/cpufreq/scaling_governor", "performance", 0);
 	test_log_capture();
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 0, NULL), NACK, "not written, not ACKed");
 	TEST_ASSERT_LOG("cpu 1: cannot set 2400000 kHz");
 	TEST_ASSERT_LOG("CPU_POWER vCPU 0 refused: the frequency could not "
 		"be written");
+	TEST_ASSERT_EQUAL(emu_log_count("policy1/scaling_setspeed 2400000\\n EINVAL"),
+		1, "refused by the kernel");
 	/* Another core is written and ACKed as before. */
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 1, NULL), ACK, "");

@@ -5,7 +5,7 @@
 /*
  * The vm_power_mgr binary driven as a user would: its CLI through a pipe,
  * a guest through a socat-bridged port (socat plays QEMU), telemetry
- * through its socket, signals. Inside a sandboxed cpufreq tree.
+ * through its socket, signals. Over the cpufreq emulator.
  */
 
 #include <errno.h>
@@ -24,7 +24,7 @@
 
 #include <vmp_guest_channel.h>
 
-#include "cpufreq_sandbox.h"
+#include "cpufreq_emu.h"
 #include "test.h"
 #include "test_daemon_run.h"
 #include "test_virt.h"
@@ -43,13 +43,12 @@ static const char node_xml[] =
 "  </devices></domain>\n"
 "</node>\n";
 
+/* The frequency @cpu runs: setspeed under userspace, the minimum under
+ * powersave (scaling_setspeed reads "<unsupported>" off userspace). */
 static uint32_t
-setspeed(unsigned int cpu)
+freq_now(unsigned int cpu)
 {
-	uint32_t v = 0;
-
-	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
-	return v;
+	return emu_khz(cpu, "cpufreq/scaling_cur_freq");
 }
 
 static int
@@ -98,10 +97,10 @@ session(void *arg)
 	TEST_ASSERT_EQUAL(vmp_guest_channel_set_vcpu(0, 0), 0, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MIN),
 		VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "vCPU 0 is pCPU 1");
+	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "vCPU 0 is pCPU 1");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_UP),
 		VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 1600000, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_query(0, VMP_PROTO_QUERY_FREQ, 0,
 		&r), VMP_PROTO_FREQ_LIST, "");
 	TEST_ASSERT_EQUAL(r.freq.freq_list[0], 1600000, "");
@@ -111,21 +110,21 @@ session(void *arg)
 		"VM vm0: 1 channel disabled");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MAX),
 		VMP_PROTO_NACK, "disabled");
-	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 1600000, "");
 	CMD(&d, "show_vm vm0", "disabled, requests 5 ack 2 nack 1");
 	CMD(&d, "set_channel_status vm0 all enabled",
 		"VM vm0: 1 channel enabled");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MAX),
 		VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 2400000, "");
 
 	/* By hand: overrides the VM until auto. */
 	CMD(&d, "set_cpu_freq 1 min", "core 1: 1200000 kHz");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
 	CMD(&d, "set_cpu_freq 1 auto", "core 1: 2400000 kHz");
 	/* From where the free cores run (1200000), one step up. */
 	CMD(&d, "set_cpu_freq_mask 2-3 up", "core 3: 1600000 kHz");
-	TEST_ASSERT_EQUAL(setspeed(2), 1600000, "");
+	TEST_ASSERT_EQUAL(freq_now(2), 1600000, "");
 	CMD(&d, "show_cpu_freq_mask 0,2", "core 2: 1600000 kHz");
 	CMD(&d, "set_pcpu vm0 1 0", "VM vm0: vCPU 1 pinned to 0");
 	CMD(&d, "show_vm vm0", "vCPU 1 -> pCPU 0");
@@ -173,8 +172,8 @@ session(void *arg)
 	/* Commands of its pipe failed (on purpose, above). */
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 3, "exit status");
 	for (i = 0; i < 4; i++) {
-		TEST_ASSERT_STR(sandbox_governor((unsigned int)i), "powersave");
-		TEST_ASSERT_EQUAL(setspeed((unsigned int)i), 1200000, "");
+		TEST_ASSERT_STR(emu_governor((unsigned int)i), "powersave");
+		TEST_ASSERT_EQUAL(freq_now((unsigned int)i), 1200000, "");
 	}
 	ret = TEST_SUCCESS;
 	daemon_close(&d);
@@ -187,9 +186,10 @@ session(void *arg)
 static int
 test_daemon_session(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 4 };
+	struct emu_shape shape = { .nb_cpus = 4,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, session, NULL);
+	return emu_run(&shape, session, NULL);
 }
 REGISTER_TEST(daemon_session, test_daemon_session);
 
@@ -229,20 +229,20 @@ startup(void *arg)
 		0, "");
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 1, "refused to start");
 	daemon_close(&d);
-	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+	TEST_ASSERT_STR(emu_governor(1), "powersave");
 
 	/* End of input stops it cleanly, as quit does. */
 	TEST_ASSERT_EQUAL(chmod(dir, 0755), 0, "");
 	TEST_ASSERT_EQUAL(daemon_start(&d, unsafe), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
-	TEST_ASSERT_STR(sandbox_governor(1), "powersave");	/* no vote */
+	TEST_ASSERT_STR(emu_governor(1), "powersave");	/* no vote */
 	CMD(&d, "set_cpu_freq 1 max", "core 1: 2400000 kHz");
-	TEST_ASSERT_STR(sandbox_governor(1), "userspace");
+	TEST_ASSERT_STR(emu_governor(1), "userspace");
 	close(d.in);
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "restoring cores", 5000), 0, "");
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
 	close(d.out);
-	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+	TEST_ASSERT_STR(emu_governor(1), "powersave");
 	rmdir(dir);
 	return TEST_SUCCESS;
 }
@@ -250,9 +250,10 @@ startup(void *arg)
 static int
 test_daemon_startup(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 2 };
+	struct emu_shape shape = { .nb_cpus = 2,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, startup, NULL);
+	return emu_run(&shape, startup, NULL);
 }
 REGISTER_TEST(daemon_startup, test_daemon_startup);
 
@@ -293,29 +294,29 @@ guest_session(void *arg)
 	TEST_ASSERT_EQUAL(guest_cli_start(&g, gextra), 0, "");
 	/* lcore 0 runs on CPU 0 in the guest: vCPU 0, host pCPU 1. */
 	CMD(&g, "set_cpu_freq 0 min", "ACK");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
 	CMD(&g, "set_cpu_freq 0 up", "ACK");
-	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 1600000, "");
 	CMD(&g, "query_cpu_freq 0", "vCPU 0: 1600000 kHz");
 	CMD(&g, "set_cpu_freq 0 down", "ACK");
 	/* vCPU 1's pCPUs are free: where they run now. */
 	CMD(&g, "query_cpu_freq all", "vCPU 1: 1200000 kHz");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
 	CMD(&g, "query_cpu_freq_avail 0", "2401000");
 	CMD(&d, "set_channel_status vm0 0 disabled", "1 channel disabled");
 	CMD(&g, "set_cpu_freq 0 max", "NACK");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
 	CMD(&d, "show_vm vm0", "disabled");
 	CMD(&d, "set_channel_status vm0 0 enabled", "1 channel enabled");
 	CMD(&g, "set_cpu_freq 0 max", "ACK");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 2400000, "");
 	CMD(&g, "quit", "");
 	TEST_ASSERT_EQUAL(daemon_wait(&g), 3, "guest CLI exit (a NACK: exit 3)");
 	daemon_close(&g);
 	CMD(&d, "quit", "restoring cores");
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "daemon exit");
 	daemon_close(&d);
-	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+	TEST_ASSERT_STR(emu_governor(1), "powersave");
 	kill(socat, SIGTERM);
 	waitpid(socat, NULL, 0);
 	test_virt_fini(&v);
@@ -325,9 +326,10 @@ guest_session(void *arg)
 static int
 test_daemon_guest_cli(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 4 };
+	struct emu_shape shape = { .nb_cpus = 4,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, guest_session, NULL);
+	return emu_run(&shape, guest_session, NULL);
 }
 REGISTER_TEST(daemon_guest_cli, test_daemon_guest_cli);
 
@@ -361,14 +363,14 @@ lcores(void *arg)
 		TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
 		CMD(&d, "set_cpu_freq_mask 0-3 max", "core 3: 2400000 kHz");
 		for (cpu = 0; cpu < 4; cpu++) {
-			TEST_ASSERT_STR(sandbox_governor(cpu), "userspace");
-			SANDBOX_ASSERT_SPEED(cpu, 2400000);
+			TEST_ASSERT_STR(emu_governor(cpu), "userspace");
+			EMU_ASSERT_SPEED(cpu, 2400000);
 		}
 		CMD(&d, "quit", "restoring cores");
 		TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
 		daemon_close(&d);
 		for (cpu = 0; cpu < 4; cpu++)
-			TEST_ASSERT_STR(sandbox_governor(cpu), "powersave");
+			TEST_ASSERT_STR(emu_governor(cpu), "powersave");
 	}
 	return TEST_SUCCESS;
 }
@@ -376,9 +378,10 @@ lcores(void *arg)
 static int
 test_daemon_lcores(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 4 };
+	struct emu_shape shape = { .nb_cpus = 4,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, lcores, NULL);
+	return emu_run(&shape, lcores, NULL);
 }
 REGISTER_TEST(daemon_lcores, test_daemon_lcores);
 
@@ -470,9 +473,10 @@ tel_names(void *arg)
 static int
 test_daemon_telemetry_names(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 600 };
+	struct emu_shape shape = { .nb_cpus = 600,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, tel_names, NULL);
+	return emu_run(&shape, tel_names, NULL);
 }
 REGISTER_TEST(daemon_telemetry_names, test_daemon_telemetry_names);
 
@@ -499,7 +503,7 @@ signals(void *arg)
 		TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
 		TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
 		CMD(&d, "set_cpu_freq_mask 1-2 max", "core 2: 2400000 kHz");
-		TEST_ASSERT_STR(sandbox_governor(1), "userspace");
+		TEST_ASSERT_STR(emu_governor(1), "userspace");
 		TEST_ASSERT_EQUAL(kill(d.pid, sig), 0, "");
 		TEST_ASSERT_EQUAL(waitpid(d.pid, &st, 0), d.pid, "");
 		if (sig == SIGSEGV)
@@ -510,9 +514,9 @@ signals(void *arg)
 				"clean exit on signal %d (status %#x)", sig,
 				st);
 		daemon_close(&d);
-		TEST_ASSERT_STR(sandbox_governor(1), "powersave");
-		TEST_ASSERT_STR(sandbox_governor(2), "powersave");
-		TEST_ASSERT_EQUAL(setspeed(1), 1200000, "frequency back");
+		TEST_ASSERT_STR(emu_governor(1), "powersave");
+		TEST_ASSERT_STR(emu_governor(2), "powersave");
+		TEST_ASSERT_EQUAL(freq_now(1), 1200000, "frequency back");
 	}
 	return TEST_SUCCESS;
 }
@@ -520,9 +524,10 @@ signals(void *arg)
 static int
 test_daemon_signals(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 4 };
+	struct emu_shape shape = { .nb_cpus = 4,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, signals, NULL);
+	return emu_run(&shape, signals, NULL);
 }
 REGISTER_TEST(daemon_signals, test_daemon_signals);
 
@@ -584,8 +589,9 @@ notify(void *arg)
 static int
 test_daemon_notify(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 2 };
+	struct emu_shape shape = { .nb_cpus = 2,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, notify, NULL);
+	return emu_run(&shape, notify, NULL);
 }
 REGISTER_TEST(daemon_notify, test_daemon_notify);

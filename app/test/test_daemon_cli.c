@@ -22,7 +22,7 @@
 
 #include <rte_common.h>
 
-#include "cpufreq_sandbox.h"
+#include "cpufreq_emu.h"
 #include "test.h"
 #include "test_daemon_run.h"
 #include "test_virt.h"
@@ -150,7 +150,7 @@ terminal(void *arg)
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "vmpower> show_v", 5000), 0,
 		"the half-typed line is drawn again");
 	TYPE(&d, "m vm0\r", "VM vm0 is not added");
-	TEST_ASSERT_STR(sandbox_governor(1), "userspace");
+	TEST_ASSERT_STR(emu_governor(1), "userspace");
 
 	/* Ctrl-D deletes on a line with text; on an empty one, it stops. */
 	TYPE(&d, "x\004", "x");
@@ -159,28 +159,29 @@ terminal(void *arg)
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "restoring cores", 5000), 0, "");
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "Ctrl-D: exit 0");
 	daemon_close(&d);
-	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+	TEST_ASSERT_STR(emu_governor(1), "powersave");
 	TEST_ASSERT(access(sock, F_OK) != 0, "control socket removed");
 
 	/* Ctrl-C stops it too, every core given back. */
 	TEST_ASSERT_EQUAL(pty_start(&d, extra), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "vmpower> ", 10000), 0, "");
 	TYPE(&d, "set_cpu_freq_mask 0-1 max\r", "core 1: 2400000 kHz");
-	TEST_ASSERT_STR(sandbox_governor(0), "userspace");
+	TEST_ASSERT_STR(emu_governor(0), "userspace");
 	TYPE(&d, "set_cpu\003", "restoring cores");
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "Ctrl-C: exit 0");
 	daemon_close(&d);
-	TEST_ASSERT_STR(sandbox_governor(0), "powersave");
-	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+	TEST_ASSERT_STR(emu_governor(0), "powersave");
+	TEST_ASSERT_STR(emu_governor(1), "powersave");
 	return TEST_SUCCESS;
 }
 
 static int
 test_daemon_cli_terminal(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 2 };
+	struct emu_shape shape = { .nb_cpus = 2,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, terminal, NULL);
+	return emu_run(&shape, terminal, NULL);
 }
 REGISTER_TEST(daemon_cli_terminal, test_daemon_cli_terminal);
 
@@ -268,9 +269,10 @@ pipe_errors(void *arg)
 static int
 test_daemon_cli_errors(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 4 };
+	struct emu_shape shape = { .nb_cpus = 4,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, pipe_errors, NULL);
+	return emu_run(&shape, pipe_errors, NULL);
 }
 REGISTER_TEST(daemon_cli_errors, test_daemon_cli_errors);
 
@@ -310,7 +312,7 @@ control(void *arg)
 		"usage: show_vm <name>\n");
 	TEST_ASSERT_EQUAL(ctl(sock, "set_cpu_freq 1 max", out, sizeof(out)),
 		0, "%s", out);
-	TEST_ASSERT_STR(sandbox_governor(1), "userspace");
+	TEST_ASSERT_STR(emu_governor(1), "userspace");
 	TEST_ASSERT_EQUAL(ctl("/nonexistent/control", "list_vms", out,
 		sizeof(out)), 2, "%s", out);
 	TEST_ASSERT(strstr(out, "cannot reach vm_power_mgr") != NULL, "%s",
@@ -339,7 +341,7 @@ control(void *arg)
 	TEST_ASSERT_EQUAL(ctl(sock, "quit", out, sizeof(out)), 0, "%s", out);
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "restoring cores", 5000), 0, "");
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
-	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+	TEST_ASSERT_STR(emu_governor(1), "powersave");
 	TEST_ASSERT(access(sock, F_OK) != 0, "socket removed");
 	daemon_close(&d);
 
@@ -357,8 +359,9 @@ control(void *arg)
 static int
 test_daemon_cli_control(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 2 };
+	struct emu_shape shape = { .nb_cpus = 2,
+		.governor = "powersave" };
 
-	return sandbox_run(&shape, control, NULL);
+	return emu_run(&shape, control, NULL);
 }
 REGISTER_TEST(daemon_cli_control, test_daemon_cli_control);

@@ -27,7 +27,7 @@
 
 #include <vmp_guest_channel.h>
 
-#include "cpufreq_sandbox.h"
+#include "cpufreq_emu.h"
 #include "test.h"
 #include "test_daemon_run.h"
 #include "test_port.h"
@@ -105,13 +105,12 @@ relay_main(void *arg)
 	return NULL;
 }
 
+/* The frequency @cpu runs (scaling_setspeed is "<unsupported>" off
+ * userspace). */
 static uint32_t
-setspeed(unsigned int cpu)
+freq_now(unsigned int cpu)
 {
-	uint32_t v = 0;
-
-	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
-	return v;
+	return emu_khz(cpu, "cpufreq/scaling_cur_freq");
 }
 
 /* Poll the idle guest until the daemon says @answer to show_cpu_freq 1. */
@@ -173,7 +172,7 @@ resync(void *arg)
 	TEST_ASSERT_EQUAL(vmp_guest_channel_set_vcpu(0, 0), 0, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MIN),
 		VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
 	snprintf(path, sizeof(path), "%s/guest.vm0.0", d1.state_dir);
 	TEST_ASSERT_EQUAL(access(path, F_OK), 0, "mark %s", path);
 
@@ -247,8 +246,8 @@ resync(void *arg)
 static int
 test_daemon_resync(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 4 };
+	struct emu_shape shape = { .nb_cpus = 4, .governor = "powersave" };
 
-	return sandbox_run(&shape, resync, NULL);
+	return emu_run(&shape, resync, NULL);
 }
 REGISTER_TEST(daemon_resync, test_daemon_resync);

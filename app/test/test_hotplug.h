@@ -56,6 +56,8 @@ struct hfx {
 /* A monitor over a power manager (crash records in state/), its uevent
  * queue @rcvbuf bytes (0: the daemon's); hfx_run() starts its loop. */
 int hfx_init(struct hfx *f, int rcvbuf);
+/* Same, crash records in @state (an earlier instance's; kept at stop). */
+int hfx_init_state(struct hfx *f, int rcvbuf, const char *state);
 int hfx_run(struct hfx *f);
 /* hfx_init(0) and hfx_run(). */
 int hfx_start(struct hfx *f);

@@ -29,6 +29,12 @@ loop_main(void *arg)
 int
 hfx_init(struct hfx *f, int rcvbuf)
 {
+	return hfx_init_state(f, rcvbuf, NULL);
+}
+
+int
+hfx_init_state(struct hfx *f, int rcvbuf, const char *state)
+{
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct monitor_conf conf = { .hotplug_rcvbuf = rcvbuf };
 	struct power_mgr_conf pconf = { .state_dir = f->state };
@@ -39,7 +45,10 @@ hfx_init(struct hfx *f, int rcvbuf)
 	TEST_ASSERT_EQUAL(emu_eal_init(), 0, "EAL");
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vmp_hp.XXXXXX");
 	TEST_ASSERT(mkdtemp(f->dir) != NULL, "");
-	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
+	if (state != NULL)
+		snprintf(f->state, sizeof(f->state), "%s", state);
+	else
+		snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
 	TEST_ASSERT_EQUAL(power_mgr_create(&pconf, &f->pm), 0, "create");
 	conf.pm = f->pm;
 	conf.channel_dir = f->dir;

@@ -196,7 +196,7 @@ crash_body(void *arg)
 	TEST_ASSERT_EQUAL(daemon_start(&a, opts), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&a, "ready:", 10000), 0, "");
 	CMD(&a, "set_cpu_freq_mask 1-2 max", "core 2: 2400000 kHz");
-	TEST_ASSERT_STR(sandbox_governor(1), "userspace");
+	TEST_ASSERT_STR(emu_governor(1), "userspace");
 	snprintf(rec, sizeof(rec), "%s/policy1", dir);
 	TEST_ASSERT_EQUAL(access(rec, F_OK), 0, "record of cpu 1");
 	/* A second daemon on the same host is refused, with the reason. */
@@ -208,23 +208,23 @@ crash_body(void *arg)
 	kill(a.pid, SIGKILL);
 	waitpid(a.pid, &st, 0);
 	daemon_close(&a);
-	TEST_ASSERT_STR(sandbox_governor(1), "userspace");	/* left */
+	TEST_ASSERT_STR(emu_governor(1), "userspace");	/* left */
 	TEST_ASSERT_EQUAL(daemon_start(&b, opts), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&b, "cpu 1: a previous vm_power_mgr "
 		"left it under control: given back (governor powersave)", 10000),
 		0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&b, "ready:", 10000), 0, "");
 	for (cpu = 0; cpu < 4; cpu++) {
-		SANDBOX_ASSERT_GOV(cpu, "powersave");
-		SANDBOX_ASSERT_SPEED(cpu, 1300000);
+		EMU_ASSERT_GOV(cpu, "powersave");
+		EMU_ASSERT_KHZ(cpu, "cpufreq/scaling_cur_freq", 1300000);
 	}
 	TEST_ASSERT(access(rec, F_OK) < 0, "record gone");
 	CMD(&b, "quit", "restoring cores");
 	TEST_ASSERT_EQUAL(daemon_wait(&b), 0, "");
 	daemon_close(&b);
 	for (cpu = 0; cpu < 4; cpu++) {
-		SANDBOX_ASSERT_GOV(cpu, "powersave");
-		SANDBOX_ASSERT_SPEED(cpu, 1300000);
+		EMU_ASSERT_GOV(cpu, "powersave");
+		EMU_ASSERT_KHZ(cpu, "cpufreq/scaling_cur_freq", 1300000);
 	}
 	snprintf(rec, sizeof(rec), "rm -rf '%s'", dir);
 	TEST_ASSERT_EQUAL(system(rec), 0, "");
@@ -234,10 +234,10 @@ crash_body(void *arg)
 static int
 test_power_crash_recovery(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = 4, .start_khz = 1300000,
-		.freqs = (const uint32_t[]){ 2401000, 2400000, 2000000,
-			1600000, 1300000 }, .nb_freqs = 5 };
+	/* powersave: every core at the lowest, 1.3 GHz. */
+	struct emu_shape shape = { .nb_cpus = 4, .governor = "powersave",
+		.args = "--freqs 2401000,2400000,2000000,1600000,1300000" };
 
-	return sandbox_run(&shape, crash_body, NULL);
+	return emu_run(&shape, crash_body, NULL);
 }
 REGISTER_TEST(power_crash_recovery, test_power_crash_recovery);

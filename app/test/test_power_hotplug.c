@@ -10,7 +10,10 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -246,6 +249,99 @@ test_hotplug_records(void)
 	return hfx_both_models(&shape, records_body);
 }
 REGISTER_TEST(hotplug_records, test_hotplug_records);
+
+/* A daemon that takes CPU 3 (state in @state), then is killed -9. */
+static int
+crash_on_3(const char *state)
+{
+	struct power_mgr_conf conf = { .state_dir = state };
+	struct power_mgr *pm;
+	int pipefd[2], st;
+	char c = 0;
+	pid_t pid;
+
+	TEST_ASSERT_EQUAL(pipe(pipefd), 0, "");
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		close(pipefd[0]);
+		if (emu_eal_init() < 0 || power_mgr_create(&conf, &pm) < 0 ||
+				power_mgr_request(pm, VM_A, 3, POWER_MGR_MIN,
+					0) < 0 ||
+				write(pipefd[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(1);
+	}
+	close(pipefd[1]);
+	st = read(pipefd[0], &c, 1);
+	close(pipefd[0]);
+	kill(pid, SIGKILL);
+	TEST_ASSERT(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st), "");
+	TEST_ASSERT_EQUAL(c, 'x', "the daemon took CPU 3");
+	return TEST_SUCCESS;
+}
+
+/*
+ * kill -9 leaves CPU 3 (alone in its policy, governor performance) at
+ * userspace, 1.2 GHz, with its record; CPU 3 is offline when the next
+ * daemon starts: its policy cannot be written, the record waits. CPU 3
+ * comes back: what it had before the first start is given back then,
+ * before anything else, and the record goes.
+ */
+static int
+record_return_body(void *arg)
+{
+	char state[] = "/tmp/vmp_hprec.XXXXXX", rec[64];
+	struct hfx f;
+
+	RTE_SET_USED(arg);
+	TEST_ASSERT(mkdtemp(state) != NULL, "");
+	snprintf(rec, sizeof(rec), "%s/policy3", state);
+	EMU_ASSERT_WRITE("cpu3/cpufreq/scaling_governor", "performance", 0);
+	emu_log_clear();
+	TEST_RUN(crash_on_3(state));
+	EMU_ASSERT_LOG("cpufreq/policy3/scaling_governor userspace OK\n"
+		"cpufreq/policy3/scaling_setspeed 1200000\\n OK\n");
+	TEST_ASSERT(access(rec, F_OK) == 0, "record left");
+	EMU_ASSERT_WRITE("cpu3/online", "0", 0);
+	emu_log_clear();
+
+	test_log_capture();
+	TEST_RUN(hfx_init_state(&f, 0, state));
+	TEST_RUN(hfx_run(&f));
+	TEST_ASSERT_LOG("cpu 3: a previous vm_power_mgr left it under control; its cpufreq policy is offline: given back when it comes online");
+	EMU_ASSERT_LOG("");	/* nothing tried on the inactive policy */
+	TEST_ASSERT(access(rec, F_OK) == 0, "record kept");
+	HOTPLUG(&f, 3, 1);
+	/* Kept by the kernel at userspace, or back at its defaults
+	 * (schedutil): either way, performance again. */
+	EMU_ASSERT_LOG("cpu3/online 1 OK\n"
+		"cpufreq/policy3/scaling_governor performance OK\n");
+	TEST_ASSERT_LOG("cpu 3: online: what a previous vm_power_mgr left on its cpufreq policy (record of cpu 3) is given back (governor performance)");
+	TEST_ASSERT(access(rec, F_OK) < 0, "record gone");
+	EMU_ASSERT_GOV(3, "performance");
+	TEST_ASSERT_EQUAL(hfx_info(&f, 3)->state, POWER_MGR_CORE_READY, "");
+	/* Taken again, it gives back performance, not what the crash left. */
+	VOTE(&f, VM_A, 3, POWER_MGR_MIN);
+	EMU_ASSERT_LOG("cpufreq/policy3/scaling_governor userspace OK\n"
+		"cpufreq/policy3/scaling_setspeed 1200000\\n OK\n");
+	hfx_stop(&f);
+	EMU_ASSERT_LOG("cpufreq/policy3/scaling_governor performance OK\n");
+	TEST_ASSERT(access(rec, F_OK) < 0, "no record at exit");
+	snprintf(rec, sizeof(rec), "rm -rf '%s'", state);
+	TEST_ASSERT_EQUAL(system(rec), 0, "%s", rec);
+	return TEST_SUCCESS;
+}
+
+static int
+test_hotplug_record_return(void)
+{
+	struct emu_shape shape = { .nb_cpus = 4 };
+
+	return hfx_both_models(&shape, record_return_body);
+}
+REGISTER_TEST(hotplug_record_return, test_hotplug_record_return);
 
 /*
  * Active-mode drivers (min = max, no setspeed): a kept policy is told

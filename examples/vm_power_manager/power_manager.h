@@ -101,7 +101,8 @@
  * A CPU whose policy could not be read at create (offline with all of
  * it) is found when it comes online; until then its requests fail
  * with -ENODEV. A policy still offline at destroy cannot be written:
- * its crash record stays for the next start.
+ * its crash record stays for the next start; if the policy is offline
+ * then too, it is given back when one of its CPUs comes online.
  *
  * One manager per process (librte_power's state is process-wide). It has
  * no lock: callers must use it from one thread at a time -- in the daemon,

@@ -288,6 +288,23 @@ out:
 	return 0;
 }
 
+/* @cpu is back: give back what a dead instance left on its policy,
+ * before the policy is read or taken. */
+static void
+retry_records(struct power_mgr *pm, unsigned int cpu)
+{
+	struct cpu_list rel;
+	char buf[4096];
+
+	pm_attr_read(cpu, "cpufreq/related_cpus", buf, sizeof(buf));
+	if (parse_cpus(buf, &rel) < 0) {
+		pm_records_retry(pm, cpu, NULL);
+		return;
+	}
+	pm_records_retry(pm, cpu, &rel);
+	cpu_list_free(&rel);
+}
+
 /* Tell every CPU's state; then re-check each taken policy whose CPU
  * stayed online as on a return: it may have gone and come back unseen. */
 int
@@ -331,6 +348,8 @@ power_mgr_cpu_online(struct power_mgr *pm, unsigned int cpu, int online)
 	if (c->offline == !online)
 		return 0;
 	c->offline = !online;
+	if (online && pm->nb_left > 0)
+		retry_records(pm, cpu);
 	if (online && c->pol == NULL) {
 		ret = find_policy(pm, c);
 		if (ret < 0)

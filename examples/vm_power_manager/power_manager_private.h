@@ -144,6 +144,9 @@ struct power_mgr {
 	unsigned int nb_dirty;
 	char *state_dir;		/* crash records, NULL: none */
 	int lock_fd;
+	unsigned int *left;		/* CPUs of records a dead instance
+					 * left on inactive policies */
+	unsigned int nb_left;
 	struct cpu_list allowed;	/* --cpus; empty: all (hotplug) */
 };
 
@@ -219,6 +222,13 @@ int pm_record_save(struct power_mgr *pm, const struct pm_policy *p);
 /* @p given back: forget it. */
 void pm_record_drop(struct power_mgr *pm, const struct pm_policy *p);
 void pm_records_close(struct power_mgr *pm);
+/*
+ * @cpu is online again, in the policy of the CPUs @rel (NULL: unknown):
+ * give back what a dead instance left on that policy, which was inactive
+ * at start. Before anything reads or takes the policy. Logged.
+ */
+void pm_records_retry(struct power_mgr *pm, unsigned int cpu,
+	const struct cpu_list *rel);
 /* Write @o back to the policy of @cpu (pinned: min/max; setspeed). */
 int pm_orig_restore(unsigned int cpu, const struct pm_orig *o, int pinned);
 /* Its first step alone: the frequency, if the governor is still

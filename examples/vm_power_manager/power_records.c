@@ -9,7 +9,9 @@
  * A daemon killed by SIGKILL, or dead any way that skips its exit path,
  * leaves its records; the next one, holding the directory's lock, gives
  * those policies back before anything else. So a host returns to what it
- * had before the first start, whatever happened in between.
+ * had before the first start, whatever happened in between. A policy
+ * with no CPU online then cannot be written: its record waits in
+ * pm->left until a CPU of it comes back (pm_records_retry()).
  */
 
 #include <dirent.h>
@@ -178,6 +180,41 @@ record_read(const char *path, unsigned int *cpu, int *pinned,
 	return fields == 3 ? 0 : -EINVAL;
 }
 
+/* @cpu's record went back: forget it. */
+static void
+forget(struct power_mgr *pm, unsigned int cpu, const char *path)
+{
+	unsigned int i;
+
+	unlink(path);
+	for (i = 0; i < pm->nb_left; i++)
+		if (pm->left[i] == cpu) {
+			pm->left[i] = pm->left[--pm->nb_left];
+			break;
+		}
+}
+
+/* @cpu is offline and its policy inactive (EBUSY, or no cpufreq link
+ * once the kernel freed it): keep its record for its return. */
+static int
+wait_return(struct power_mgr *pm, unsigned int cpu)
+{
+	unsigned int *left;
+	char gov[32];
+
+	if (cpu >= pm->nb_cpus || !pm->cores[cpu].offline ||
+			pm_governor_read(cpu, gov, sizeof(gov))[0] != '\0')
+		return 0;
+	left = realloc(pm->left, (pm->nb_left + 1) * sizeof(*left));
+	if (left == NULL)
+		return 0;	/* then tried now, and logged failing */
+	pm->left = left;
+	pm->left[pm->nb_left++] = cpu;
+	PM_LOG(WARNING, "cpu %u: a previous vm_power_mgr left it under control; its cpufreq policy is offline: given back when it comes online",
+		cpu);
+	return 1;
+}
+
 /* Give back what a dead instance left: every record, then forget it. */
 static void
 recover(struct power_mgr *pm)
@@ -200,6 +237,8 @@ recover(struct power_mgr *pm)
 				path);
 			continue;
 		}
+		if (wait_return(pm, cpu))
+			continue;
 		if (pm_orig_restore(cpu, &o, pinned) == 0) {
 			PM_LOG(WARNING, "cpu %u: a previous vm_power_mgr left it under control: given back (governor %s)",
 				cpu, o.gov);
@@ -208,6 +247,39 @@ recover(struct power_mgr *pm)
 	}
 	if (d != NULL)
 		closedir(d);
+}
+
+void
+pm_records_retry(struct power_mgr *pm, unsigned int cpu,
+	const struct cpu_list *rel)
+{
+	char path[PATH_MAX];
+	struct pm_orig o;
+	unsigned int i = 0, id, rec;
+	int pinned = 0;
+
+	while (i < pm->nb_left) {
+		id = pm->left[i];
+		if (id != cpu && (rel == NULL || !cpu_list_has(rel, id))) {
+			i++;
+			continue;
+		}
+		record_path(pm, id, path, sizeof(path));
+		if (record_read(path, &rec, &pinned, &o) < 0 || rec != id) {
+			PM_LOG(ERR, "%s: gone or broken since the start: left alone",
+				path);
+			pm->left[i] = pm->left[--pm->nb_left];
+			continue;
+		}
+		/* Through @cpu: the record's own may still be offline. */
+		if (pm_orig_restore(cpu, &o, pinned) < 0) {
+			i++;
+			continue;
+		}
+		PM_LOG(WARNING, "cpu %u: online: what a previous vm_power_mgr left on its cpufreq policy (record of cpu %u) is given back (governor %s)",
+			cpu, id, o.gov);
+		forget(pm, id, path);
+	}
 }
 
 int
@@ -254,4 +326,7 @@ pm_records_close(struct power_mgr *pm)
 	pm->lock_fd = -1;
 	free(pm->state_dir);
 	pm->state_dir = NULL;
+	free(pm->left);
+	pm->left = NULL;
+	pm->nb_left = 0;
 }
