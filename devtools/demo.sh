@@ -114,9 +114,10 @@ say "3. the VM $NAME: 2 vCPUs pinned to host CPUs 0 and 1, a power channel per l
 EAL="-d librte_net_pcap.so.23 -d librte_mempool_ring.so.23 --no-huge --no-pci -m 128 --no-shconf --no-telemetry --log-level=lib.eal:error"
 # The guest first asks for min on lcore 1's channel (so the burst has room
 # to scale up; the vote stays: a guest closing its port tells the host
-# nothing), then a burst (the pcap read once at full speed), then idle; it
-# prints demo-done when l3fwd-power has been stopped.
-GUEST="r=\$(echo set_cpu_freq 1 min | guest_cli -l 0 --no-huge --no-pci -m 64 --no-shconf --no-telemetry --log-level=lib.eal:error -- --channels 1 --timeout 60000 2>&1 | tail -n 1); echo \"demo-action guest_cli set_cpu_freq 1 min: \$r\"; echo 'demo-action l3fwd-power starts, reads the pcap once'; l3fwd-power $EAL -l 1 --vdev net_pcap0,rx_pcap=/data/traffic.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,1)' --env vm --stats-interval 250 & p=\$!; sleep 16; echo 'demo-action l3fwd-power stopped (SIGINT)'; kill -INT \$p; sleep 2; echo demo-done; sleep 600"
+# nothing), then a burst (the pcap read once at full speed), then idle: it
+# stops l3fwd-power 4 s after the last packet came in (however slow the
+# machine: at most 10 min), and prints demo-done.
+GUEST="r=\$(echo set_cpu_freq 1 min | guest_cli -l 0 --no-huge --no-pci -m 64 --no-shconf --no-telemetry --log-level=lib.eal:error -- --channels 1 --timeout 60000 2>&1 | tail -n 1); echo \"demo-action guest_cli set_cpu_freq 1 min: \$r\"; echo 'demo-action l3fwd-power starts, reads the pcap once'; l3fwd-power $EAL -l 1 --vdev net_pcap0,rx_pcap=/data/traffic.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,1)' --env vm --stats-interval 250 >/run/l3 2>&1 & p=\$!; tail -f /run/l3 & t=\$!; i=0; while [ \$i -lt 3000 ] && ! grep -q '^port=0 rx=$PKTS ' /run/l3; do sleep 0.2; i=\$((i + 1)); done; sleep 4; echo 'demo-action l3fwd-power stopped (SIGINT)'; kill -INT \$p; sleep 2; kill \$t; echo demo-done; sleep 600"
 "$DEV/vm.sh" define "$NAME" --image "$WORK/guest" --chandir "$RUN" \
 	--cpus 0,1 --channels 2 --memory 512 --run "$GUEST"
 DEFINED=1
@@ -195,7 +196,7 @@ counters() {
 }
 # A sample every 0.5 s; the frequencies are read before and after the
 # counters, and the pair taken again if they moved in between.
-for ((s = 0; s < 80; s++)); do
+for ((s = 0; s < 1200; s++)); do
 	sleep 0.5
 	for ((k = 0; k < 5; k++)); do
 		f0=$(freq 0) f1=$(freq 1)

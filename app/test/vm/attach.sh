@@ -99,7 +99,7 @@ console_wait '^att-port-seen' 60 "$CON"
 vmt_step "attach-device to the guest's new port" "$t"
 m=$(log_mark)
 cli "add_channels $NAME 1"
-log_has "$m" "channel 1 of VM $NAME connected" 15
+log_has "$m" "channel 1: connected" 15
 expect_freq 1 1200000 "the guest_cli started before the attach, lcore 1 min"
 vmt_step "attach-device to the request served" "$t"
 console_wait '^lcore 1: ' 30 "$CON"
