@@ -9,6 +9,7 @@
  * fake cpufreq tree (host mode).
  */
 
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,8 +72,9 @@ stat_is(struct l3fwd_app *a, const char *kind, const char *key,
 }
 
 /*
- * Burst: up, up, max (the third busy period); idle: down step by step,
- * min last; exit: back to the start level. Nothing asked twice.
+ * The period heuristic alone (--deep-queue 0). Burst: up, up, max (the
+ * third busy period); idle: down step by step, min last; exit: back to
+ * the start level. Nothing asked twice.
  */
 static int
 run_vm_burst(struct l3fwd_app *a, struct test_port *p, struct l3fwd_host *h)
@@ -81,7 +83,7 @@ run_vm_burst(struct l3fwd_app *a, struct test_port *p, struct l3fwd_host *h)
 	char seq[512], tel[1024];
 
 	/* auto: the channel of lcore 0 exists, so VM. */
-	TEST_RUN(start_vm_app(a, p, "--env auto"));
+	TEST_RUN(start_vm_app(a, p, "--env auto --deep-queue 0"));
 	TEST_ASSERT_EQUAL(l3fwd_host_wait_level(h, 5, 1, 20000), 0,
 		"min after max; host saw \"%s\"",
 		l3fwd_host_seq_str(h, seq, sizeof(seq)));
@@ -149,6 +151,83 @@ test_l3fwd_vm_burst(void)
 	return with_port(&h, run_vm_burst);
 }
 REGISTER_TEST(l3fwd_vm_burst, test_l3fwd_vm_burst);
+
+/*
+ * A deep queue goes to max within the poll that finds it. net_pcap has
+ * neither queue count nor descriptor status, so deep is 96 descriptors
+ * drained in full bursts of 32 in a row: the 3rd poll. The period is 10 s,
+ * so no period ends while the test looks: max can only come from the
+ * poll. The backlog lasts thousands of polls and max is asked once.
+ */
+static int
+run_vm_deep(struct l3fwd_app *a, struct test_port *p, struct l3fwd_host *h)
+{
+	char seq[512];
+	int64_t deep = 0;
+
+	TEST_RUN(start_vm_app(a, p, "--env vm --period-us 10000000"));
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "port", 0, "tx", BURST,
+		20000), 0, "every frame forwarded");
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "lcore", 0, "ack", 1, 5000),
+		0, "the request answered");
+	TEST_ASSERT_STR(l3fwd_host_seq_str(h, seq, sizeof(seq)), "max");
+	TEST_ASSERT_EQUAL(l3fwd_host_level(h), 0, "at max");
+	TEST_RUN(stat_is(a, "lcore", "deep_first", 3));
+	TEST_ASSERT_EQUAL(l3fwd_app_stat(a, "lcore", 0, "deep", &deep), 0, "");
+	TEST_ASSERT(deep > 100, "a lasting backlog: %" PRId64 " deep polls",
+		deep);
+	TEST_RUN(stat_is(a, "lcore", "requests", 1));
+	TEST_ASSERT(l3fwd_app_count(a, "the PMD has neither rx queue count "
+		"nor descriptor status") == 1, "said at start");
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(a, SIGTERM, 5000), 0, "exit code");
+	TEST_ASSERT_EQUAL(h->redundant, 0, "no request for the same level");
+	TEST_ASSERT_EQUAL(l3fwd_host_level(h), 3, "start level again");
+	return TEST_SUCCESS;
+}
+
+static int
+test_l3fwd_vm_deep(void)
+{
+	struct l3fwd_host h = { .khz = khz6, .nb_khz = 6, .start_level = 3 };
+
+	return with_port(&h, run_vm_deep);
+}
+REGISTER_TEST(l3fwd_vm_deep, test_l3fwd_vm_deep);
+
+/*
+ * How depth is known, per PMD, said at start: net_vhost counts its rx
+ * queue, net_pcap has no way (full bursts in a row stand in).
+ */
+static int
+test_l3fwd_deep_probe(void)
+{
+	char sock[PATH_MAX], in[PATH_MAX];
+	struct l3fwd_app a;
+	int ret = TEST_FAILED;
+
+	TEST_ASSERT_EQUAL(l3fwd_app_init(&a), 0, "");
+	if (write_burst(&a, in, sizeof(in)) < 0)
+		goto out;
+	l3fwd_app_file(&a, "vhost.sock", sock, sizeof(sock));
+	if (l3fwd_app_start(&a, "--vdev net_vhost0,iface=%s --vdev net_pcap0,"
+			"rx_pcap=%s,tx_pcap=/dev/null -- -p 3 --env none "
+			"--no-interrupts --deep-queue 200", sock, in) < 0 ||
+			l3fwd_app_wait_text(&a, "forwarding, SIGINT", 10000) < 0)
+		goto out;
+	if (l3fwd_app_count(&a, "port 0 (net_vhost) queue 0: deep at 200 "
+			"descriptors, known by count") != 1 ||
+			l3fwd_app_count(&a, "port 1 (net_pcap) queue 0: the "
+			"PMD has neither rx queue count nor descriptor "
+			"status: a queue counts as deep after 7 full bursts "
+			"in a row") != 1 ||
+			l3fwd_app_stop(&a, SIGTERM, 5000) != 0)
+		goto out;
+	ret = TEST_SUCCESS;
+out:
+	l3fwd_app_cleanup(&a, ret != TEST_SUCCESS);
+	return ret;
+}
+REGISTER_TEST(l3fwd_deep_probe, test_l3fwd_deep_probe);
 
 /* A host that refuses everything: logged once, forwarding unharmed. */
 static int

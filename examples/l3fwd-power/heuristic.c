@@ -13,7 +13,7 @@ heur_conf_default(struct heur_conf *c)
 	c->period_us = HEUR_DEFAULT_PERIOD_US;
 	c->up_pct = HEUR_DEFAULT_UP_PCT;
 	c->max_after = HEUR_DEFAULT_MAX_AFTER;
-	c->queue_full_pct = HEUR_DEFAULT_QUEUE_FULL_PCT;
+	c->deep_queue = HEUR_DEFAULT_DEEP_QUEUE;
 	c->down_pct = HEUR_DEFAULT_DOWN_PCT;
 }
 
@@ -21,8 +21,7 @@ int
 heur_conf_check(const struct heur_conf *c)
 {
 	if (c->period_us == 0 || c->up_pct == 0 || c->up_pct > 100 ||
-			c->max_after == 0 || c->queue_full_pct == 0 ||
-			c->queue_full_pct > 100 || c->down_pct == 0 ||
+			c->max_after == 0 || c->down_pct == 0 ||
 			c->down_pct > 100) {
 		L3FWD_LOG(ERR, "scaling thresholds: the period and the "
 			"counts must be > 0, the percentages 1..100");

@@ -13,8 +13,10 @@
  *
  * - a period where at least up_pct % of the polls found a backlog (a full
  *   burst, or the rx ring holding more than a burst) steps up;
- * - max_after such periods in a row, or an rx ring filled to
- *   queue_full_pct % (PMDs that report their queue count), go to max;
+ * - max_after such periods in a row go to max; so does a period in which
+ *   an rx queue was deep (deep_queue descriptors held), though the worker
+ *   has then already asked for max within the poll that saw it
+ *   (rxq_depth.h);
  * - a period without backlog where the lcore spent at least down_pct % of
  *   the time pausing or sleeping steps down (the power component makes
  *   the last step a request for min);
@@ -27,14 +29,14 @@ struct heur_conf {
 	uint32_t period_us;		/**< decision period */
 	uint32_t up_pct;		/**< % of polls with backlog: up */
 	uint32_t max_after;		/**< busy periods in a row: max */
-	uint32_t queue_full_pct;	/**< rx ring occupancy: max */
+	uint32_t deep_queue;		/**< rx descriptors held: max; 0 off */
 	uint32_t down_pct;		/**< % of the period asleep: down */
 };
 
 #define HEUR_DEFAULT_PERIOD_US		10000
 #define HEUR_DEFAULT_UP_PCT		25
 #define HEUR_DEFAULT_MAX_AFTER		3
-#define HEUR_DEFAULT_QUEUE_FULL_PCT	75
+#define HEUR_DEFAULT_DEEP_QUEUE		96
 #define HEUR_DEFAULT_DOWN_PCT		25
 
 enum heur_hint {
@@ -50,7 +52,7 @@ struct heur_period {
 	uint64_t busy_polls;	/**< rounds where a queue had a backlog */
 	uint64_t sleep_cycles;	/**< TSC cycles spent pausing or sleeping */
 	uint64_t cycles;	/**< length of the period */
-	int queue_full;		/**< an rx ring reached queue_full_pct */
+	int queue_full;		/**< an rx queue was deep (deep_queue) */
 };
 
 struct heur_state {

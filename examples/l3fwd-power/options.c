@@ -43,8 +43,11 @@ static const char usage_text[] =
 "  --up-pct N             step up when N %% of a period's polls found a\n"
 "                         backlog (a full burst) (25)\n"
 "  --max-after N          go to max after N such periods in a row (3)\n"
-"  --queue-full-pct N     go to max when an rx ring is N %% full, for PMDs\n"
-"                         that report their queue count (75)\n"
+"  --deep-queue N         go to max at once, within the poll, when an rx\n"
+"                         queue holds N descriptors or more after a full\n"
+"                         burst (96, upstream's 3 bursts); measured by rx\n"
+"                         queue count, else descriptor status, else N/burst\n"
+"                         full bursts in a row (logged at start); 0: off\n"
 "  --down-pct N           step down when a period without backlog was\n"
 "                         N %% pauses and sleeps (25); the last step is min\n"
 "  --pause-after N        empty polls before pausing (10)\n"
@@ -73,7 +76,7 @@ enum {
 	OPT_PERIOD_US,
 	OPT_UP_PCT,
 	OPT_MAX_AFTER,
-	OPT_QUEUE_FULL_PCT,
+	OPT_DEEP_QUEUE,
 	OPT_DOWN_PCT,
 	OPT_PAUSE_AFTER,
 	OPT_SLEEP_AFTER,
@@ -98,7 +101,7 @@ static const struct option long_opts[] = {
 	{ "period-us", required_argument, NULL, OPT_PERIOD_US },
 	{ "up-pct", required_argument, NULL, OPT_UP_PCT },
 	{ "max-after", required_argument, NULL, OPT_MAX_AFTER },
-	{ "queue-full-pct", required_argument, NULL, OPT_QUEUE_FULL_PCT },
+	{ "deep-queue", required_argument, NULL, OPT_DEEP_QUEUE },
 	{ "down-pct", required_argument, NULL, OPT_DOWN_PCT },
 	{ "pause-after", required_argument, NULL, OPT_PAUSE_AFTER },
 	{ "sleep-after", required_argument, NULL, OPT_SLEEP_AFTER },
@@ -319,8 +322,8 @@ parse_one(int opt, const char *arg, struct app_options *o)
 		return parse_u32(arg, 1, &h->up_pct);
 	case OPT_MAX_AFTER:
 		return parse_u32(arg, 1, &h->max_after);
-	case OPT_QUEUE_FULL_PCT:
-		return parse_u32(arg, 1, &h->queue_full_pct);
+	case OPT_DEEP_QUEUE:
+		return parse_u32(arg, 0, &h->deep_queue);
 	case OPT_DOWN_PCT:
 		return parse_u32(arg, 1, &h->down_pct);
 	case OPT_PAUSE_AFTER:

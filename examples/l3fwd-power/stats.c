@@ -68,7 +68,7 @@ struct field {
 	int64_t value;
 };
 
-#define LCORE_FIELDS	17
+#define LCORE_FIELDS	19
 
 static void
 lcore_fields(const struct worker *w, struct field *f)
@@ -86,6 +86,10 @@ lcore_fields(const struct worker *w, struct field *f)
 		(int64_t)counter_read(&w->c.empty_polls) };
 	f[n++] = (struct field){ "busy",
 		(int64_t)counter_read(&w->c.busy_polls) };
+	f[n++] = (struct field){ "deep",
+		(int64_t)counter_read(&w->c.deep_polls) };
+	f[n++] = (struct field){ "deep_first",
+		(int64_t)counter_read(&w->c.deep_first) };
 	f[n++] = (struct field){ "sleep_us", (int64_t)(
 		counter_read(&w->c.sleep_cycles) * 1000000 /
 		rte_get_tsc_hz()) };

@@ -42,21 +42,6 @@ find_or_add(struct worker_set *s, unsigned int lcore)
 	return &s->w[s->nb++];
 }
 
-/* Where the PMD can count a queue's backlog, the mark of a full ring. */
-static uint32_t
-full_mark(const struct app_options *o, uint16_t port, uint16_t queue)
-{
-	struct rte_eth_rxq_info qi;
-	uint32_t ring = o->rx_desc;
-
-	if (rte_eth_rx_queue_count(port, queue) < 0)
-		return 0;
-	if (rte_eth_rx_queue_info_get(port, queue, &qi) == 0 &&
-			qi.nb_desc > 0)
-		ring = qi.nb_desc;
-	return RTE_MAX(ring * o->heur.queue_full_pct / 100, 1u);
-}
-
 static int
 add_rxq(struct worker *w, const struct app_options *o,
 		const struct rxq_assign *a)
@@ -67,9 +52,10 @@ add_rxq(struct worker *w, const struct app_options *o,
 	if (grown == NULL)
 		return -ENOMEM;
 	w->rxq = grown;
-	w->rxq[w->nb_rxq++] = (struct worker_rxq){
-		.port = a->port, .queue = a->queue,
-		.full_mark = full_mark(o, a->port, a->queue) };
+	w->rxq[w->nb_rxq] = (struct worker_rxq){
+		.port = a->port, .queue = a->queue };
+	rxq_depth_init(&w->rxq[w->nb_rxq++].depth, a->port, a->queue,
+		o->heur.deep_queue, o->burst);
 	return 0;
 }
 
@@ -120,29 +106,41 @@ workers_lcores(const struct worker_set *s)
 	return l;
 }
 
+/*
+ * A deep queue goes to max now, not at the end of the period: the ring
+ * may fill long before. power_lcore_hint() sends nothing when the lcore
+ * is at max already, so a lasting backlog asks once.
+ */
+static void
+deep_queue(struct worker *w, struct heur_period *per)
+{
+	per->queue_full = 1;
+	counter_add(&w->c.deep_polls, 1);
+	if (w->c.deep_first == 0)
+		__atomic_store_n(&w->c.deep_first, w->c.polls,
+			__ATOMIC_RELAXED);
+	power_lcore_hint(&w->power, HEUR_MAX);
+}
+
 /* One round over the lcore's queues. @return packets received. */
 static uint32_t
 poll_once(struct worker *w, uint16_t burst, struct heur_period *per)
 {
 	uint32_t total = 0;
-	int busy = 0;
+	int busy = 0, deep = 0;
 	unsigned int i;
 
 	for (i = 0; i < w->nb_rxq; i++) {
-		const struct worker_rxq *q = &w->rxq[i];
+		struct worker_rxq *q = &w->rxq[i];
 		uint16_t n = rte_eth_rx_burst(q->port, q->queue, w->pkts,
 			burst);
 
+		deep |= rxq_depth_deep(&q->depth, n, burst);
 		if (n == 0)
 			continue;
 		total += n;
 		/* A full burst means more may be waiting: a backlog. */
-		if (n == burst) {
-			busy = 1;
-			if (q->full_mark > 0 && rte_eth_rx_queue_count(
-					q->port, q->queue) >= (int)q->full_mark)
-				per->queue_full = 1;
-		}
+		busy |= n == burst;
 		fwd_packets(&w->fwd, q->port, w->pkts, n);
 	}
 	fwd_flush(&w->fwd);
@@ -151,6 +149,8 @@ poll_once(struct worker *w, uint16_t burst, struct heur_period *per)
 	counter_add(&w->c.polls, 1);
 	if (busy)
 		counter_add(&w->c.busy_polls, 1);
+	if (deep)
+		deep_queue(w, per);
 	return total;
 }
 
@@ -201,6 +201,8 @@ run(struct worker *w, const struct worker_set *s)
 			if (slept) {
 				per.sleep_cycles += slept;
 				counter_add(&w->c.sleep_cycles, slept);
+				/* Answers to a request a deep queue made. */
+				power_lcore_poll(&w->power);
 			}
 		}
 		now = rte_rdtsc();

@@ -23,11 +23,12 @@
 #include "idle.h"
 #include "options.h"
 #include "power.h"
+#include "rxq_depth.h"
 
 struct worker_rxq {
 	uint16_t port;
 	uint16_t queue;
-	uint32_t full_mark;	/**< occupancy meaning full; 0: no count */
+	struct rxq_depth depth;	/**< is it deep, after a burst */
 };
 
 /** Published loop counters: owner writes, others counter_read(). */
@@ -37,6 +38,8 @@ struct worker_counters {
 	uint64_t empty_polls;	/**< rounds that found nothing */
 	uint64_t busy_polls;	/**< rounds that found a backlog */
 	uint64_t sleep_cycles;	/**< TSC cycles paused or asleep */
+	uint64_t deep_polls;	/**< rounds that found a deep queue */
+	uint64_t deep_first;	/**< polls before the first; 0: none yet */
 	uint64_t hints[HEUR_DOWN + 1];	/**< heuristic hints, by kind */
 };
 
