@@ -43,11 +43,13 @@ tx_unsent(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
 
 int
 fwd_lcore_init(struct fwd_lcore *f, const struct fwd_table *t,
-		uint16_t txq, uint16_t burst, int socket_id)
+		const struct rte_lpm *lpm, uint16_t txq, uint16_t burst,
+		int socket_id)
 {
 	uint16_t port;
 
 	f->t = t;
+	f->lpm = lpm;
 	f->txq = txq;
 	f->txb = rte_zmalloc_socket("l3fwd_txb", t->nb_ports *
 		sizeof(*f->txb), 0, socket_id);
@@ -145,10 +147,17 @@ forward_one(struct fwd_lcore *f, uint16_t in_port, struct rte_mbuf *m)
 
 	why = check_ipv4(m, &ip);
 	if (why == FWD_DROP_MAX) {
-		if (rte_lpm_lookup(t->lpm, rte_be_to_cpu_32(ip->dst_addr),
+		if (rte_lpm_lookup(f->lpm, rte_be_to_cpu_32(ip->dst_addr),
 				&hop) != 0 || hop >= t->nb_ports ||
-				f->txb[hop] == NULL)
+				f->txb[hop] == NULL) {
 			why = FWD_DROP_NO_ROUTE;
+			if (t->reflect) {
+				/* Upstream's: back where it came from. */
+				hop = in_port;
+				why = FWD_DROP_MAX;
+				counter_add(&f->cnt[in_port].reflected, 1);
+			}
+		}
 	}
 	if (why != FWD_DROP_MAX) {
 		counter_add(&f->cnt[in_port].drop[why], 1);

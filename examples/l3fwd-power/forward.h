@@ -7,8 +7,10 @@
 
 /**
  * @file
- * IPv4 forwarding of one lcore: RFC 1812 checks, route lookup, TTL and
- * checksum, MAC rewrite for the output port, buffered bursts out of the
+ * IPv4 forwarding of one lcore: RFC 1812 checks, route lookup (a miss is
+ * dropped, or with --route-miss reflect sent back out its input port, as
+ * upstream does), TTL and checksum, MAC rewrite for the output port,
+ * buffered bursts out of the
  * lcore's own tx queue on every port, and per-port counters.
  *
  * Owns: the lcore's tx buffers and its counters. The table they use is
@@ -38,12 +40,13 @@ enum fwd_drop {
 struct fwd_port_counters {
 	uint64_t rx;
 	uint64_t tx;
+	uint64_t reflected;	/**< --route-miss reflect: sent back out */
 	uint64_t drop[FWD_DROP_MAX];
 };
 
 /** Shared by all lcores; read-only once forwarding starts. */
 struct fwd_table {
-	struct rte_lpm *lpm;
+	int reflect;			/**< --route-miss reflect */
 	uint64_t portmask;
 	uint16_t nb_ports;		/**< port ids are below this */
 	struct rte_ether_addr *src;	/**< by port id: the port's MAC */
@@ -52,6 +55,7 @@ struct fwd_table {
 
 struct fwd_lcore {
 	const struct fwd_table *t;
+	const struct rte_lpm *lpm;	/**< the table of the lcore's socket */
 	uint16_t txq;			/**< this lcore's queue on each port */
 	struct rte_eth_dev_tx_buffer **txb;	/**< by port id */
 	struct fwd_port_counters *cnt;		/**< by port id */
@@ -59,7 +63,8 @@ struct fwd_lcore {
 
 /** @return 0 or -ENOMEM. */
 int fwd_lcore_init(struct fwd_lcore *f, const struct fwd_table *t,
-		uint16_t txq, uint16_t burst, int socket_id);
+		const struct rte_lpm *lpm, uint16_t txq, uint16_t burst,
+		int socket_id);
 
 /** Free the buffers, dropping what they hold. */
 void fwd_lcore_free(struct fwd_lcore *f);

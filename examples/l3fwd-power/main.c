@@ -27,7 +27,7 @@
 #include "options.h"
 #include "ports.h"
 #include "power.h"
-#include "routes.h"
+#include "sockets.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -111,7 +111,7 @@ main(int argc, char **argv)
 {
 	struct fwd_table table = { 0 };
 	struct worker_set ws = { 0 };
-	struct rte_mempool *pool = NULL;
+	struct socket_set ss = { 0 };
 	struct app_options o;
 	unsigned int *lcores;
 	enum power_mode mode;
@@ -134,15 +134,11 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "cannot catch signals\n");
 	if (o.nb_rxq == 0 && options_default_config(&o) < 0)
 		rte_exit(EXIT_FAILURE, "no memory\n");
-	table.lpm = routes_create(o.route_file, o.portmask,
-		(int)rte_socket_id());
-	if (table.lpm == NULL)
-		rte_exit(EXIT_FAILURE, "no route table\n");
-	ret = ports_init(&o, count_lcores(&o), &table, &pool);
+	ret = ports_init(&o, count_lcores(&o), &table, &ss);
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "port setup failed: %s\n",
 			strerror(-ret));
-	ret = workers_create(&ws, &o, &table);
+	ret = workers_create(&ws, &o, &table, &ss);
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "lcore setup failed: %s\n",
 			strerror(-ret));
@@ -166,8 +162,8 @@ main(int argc, char **argv)
 		power_lcore_release(&ws.w[i].power);
 	stats_print(stdout, "final status");
 	stats_close();
-	ports_fini(&table, pool);
-	routes_free(table.lpm);
+	ports_fini(&table);
+	sockets_free(&ss);
 	workers_free(&ws);
 	options_free(&o);
 	rte_eal_cleanup();

@@ -11,6 +11,7 @@
 
 #include <rte_common.h>
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 
 #include "options.h"
 
@@ -25,7 +26,17 @@ static const char usage_text[] =
 "                         rx queues and the lcores polling them; default:\n"
 "                         queue 0 of each port, lcores taken in turn\n"
 "  --route-file FILE      routes \"A.B.C.D/LEN PORT\" a line ('#' comments)\n"
-"                         instead of the built-in 198.18.N.0/24 -> port N\n"
+"                         instead of the built-in table\n"
+"  --routes rfc2544|upstream  built-in table: 198.18.N.0/24 -> port N in\n"
+"                         the mask (rfc2544, default), or upstream\n"
+"                         l3fwd-power's 1.1.1.0/24 -> 0 ... 8.1.1.0/24 -> 7\n"
+"  --route-miss drop|reflect  no route, or a route to a port not in the\n"
+"                         mask: drop and count no_route (default), or send\n"
+"                         back out the input port (upstream's behaviour)\n"
+"  --max-pkt-len N        largest frame, 64..9600 (jumbo frames): sets the\n"
+"                         ports' MTU and sizes mbufs to hold one whole\n"
+"  --no-numa              one mbuf pool and route table on socket 0, not\n"
+"                         one per socket of the forwarding lcores\n"
 "  --eth-dest PORT,MAC    destination MAC on PORT (default 02:00:00:00:00:PP)\n"
 "  --burst N              rx/tx burst size (32)\n"
 "  --rx-desc N, --tx-desc N  ring sizes (1024, 1024)\n"
@@ -65,6 +76,10 @@ static const char usage_text[] =
 enum {
 	OPT_CONFIG = 256,
 	OPT_ROUTE_FILE,
+	OPT_ROUTES,
+	OPT_ROUTE_MISS,
+	OPT_MAX_PKT_LEN,
+	OPT_NO_NUMA,
 	OPT_ETH_DEST,
 	OPT_BURST,
 	OPT_RX_DESC,
@@ -90,6 +105,10 @@ enum {
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "route-file", required_argument, NULL, OPT_ROUTE_FILE },
+	{ "routes", required_argument, NULL, OPT_ROUTES },
+	{ "route-miss", required_argument, NULL, OPT_ROUTE_MISS },
+	{ "max-pkt-len", required_argument, NULL, OPT_MAX_PKT_LEN },
+	{ "no-numa", no_argument, NULL, OPT_NO_NUMA },
 	{ "eth-dest", required_argument, NULL, OPT_ETH_DEST },
 	{ "burst", required_argument, NULL, OPT_BURST },
 	{ "rx-desc", required_argument, NULL, OPT_RX_DESC },
@@ -268,6 +287,27 @@ parse_env(const char *s, enum power_env *env)
 	return -EINVAL;
 }
 
+/* One of two words: 0 for the first, 1 for the second. */
+static int
+parse_word(const char *s, const char *w0, const char *w1, unsigned int *v)
+{
+	if (strcmp(s, w0) == 0)
+		*v = 0;
+	else if (strcmp(s, w1) == 0)
+		*v = 1;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+uint16_t
+options_mbuf_size(const struct app_options *o)
+{
+	uint32_t room = o->max_pkt_len + RTE_PKTMBUF_HEADROOM;
+
+	return (uint16_t)RTE_MAX(room, (uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE);
+}
+
 static void
 defaults(struct app_options *o)
 {
@@ -287,6 +327,7 @@ parse_one(int opt, const char *arg, struct app_options *o)
 {
 	struct heur_conf *h = &o->heur;
 	struct idle_conf *i = &o->idle;
+	unsigned int v;
 
 	switch (opt) {
 	case 'p':
@@ -298,6 +339,18 @@ parse_one(int opt, const char *arg, struct app_options *o)
 		return parse_config(arg, o);
 	case OPT_ROUTE_FILE:
 		o->route_file = arg;
+		return 0;
+	case OPT_ROUTES:
+		return parse_word(arg, "rfc2544", "upstream", &v) < 0 ? -EINVAL :
+			(o->routes = (enum route_set)v, 0);
+	case OPT_ROUTE_MISS:
+		return parse_word(arg, "drop", "reflect", &v) < 0 ? -EINVAL :
+			(o->route_miss = (enum route_miss)v, 0);
+	case OPT_MAX_PKT_LEN:
+		return parse_u32(arg, PKT_LEN_MIN, &o->max_pkt_len) < 0 ||
+			o->max_pkt_len > PKT_LEN_MAX ? -EINVAL : 0;
+	case OPT_NO_NUMA:
+		o->no_numa = 1;
 		return 0;
 	case OPT_ETH_DEST:
 		return parse_eth_dest(arg, o);
@@ -377,6 +430,10 @@ options_parse(int argc, char **argv, struct app_options *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "unexpected argument '%s'\n", argv[optind]);
+		goto usage;
+	}
+	if (o->route_file != NULL && o->routes != ROUTES_RFC2544) {
+		fprintf(stderr, "--route-file and --routes: one table only\n");
 		goto usage;
 	}
 	if (o->portmask == 0) {

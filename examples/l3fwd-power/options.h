@@ -40,6 +40,22 @@ enum power_env {
 	POWER_ENV_NONE,		/**< no frequency control */
 };
 
+/** What a packet without a route (or routed to a port not in use) gets. */
+enum route_miss {
+	ROUTE_MISS_DROP,	/**< dropped, counted as no_route (default) */
+	ROUTE_MISS_REFLECT,	/**< sent back out its input port (upstream) */
+};
+
+/** The built-in route table. */
+enum route_set {
+	ROUTES_RFC2544,		/**< 198.18.N.0/24 -> port N in the mask */
+	ROUTES_UPSTREAM,	/**< upstream's N+1.1.1.0/24 -> port N, 0..7 */
+};
+
+/** --max-pkt-len bounds (upstream's). */
+#define PKT_LEN_MIN		64
+#define PKT_LEN_MAX		9600
+
 /** One (port,queue,lcore) of --config. */
 struct rxq_assign {
 	uint16_t port;
@@ -61,6 +77,10 @@ struct app_options {
 	struct eth_dest *dest;		/**< --eth-dest */
 	unsigned int nb_dest;
 	const char *route_file;		/**< NULL: built-in routes */
+	enum route_set routes;		/**< --routes */
+	enum route_miss route_miss;	/**< --route-miss */
+	uint32_t max_pkt_len;		/**< 0: the PMD's default MTU */
+	int no_numa;			/**< --no-numa: all on socket 0 */
 	uint16_t burst;
 	uint16_t rx_desc;
 	uint16_t tx_desc;
@@ -86,6 +106,9 @@ int options_parse(int argc, char **argv, struct app_options *o);
 int options_default_config(struct app_options *o);
 
 void options_free(struct app_options *o);
+
+/** Data room of an mbuf: a whole --max-pkt-len frame fits in one. */
+uint16_t options_mbuf_size(const struct app_options *o);
 
 /** "auto", "host", "vm", "none". */
 const char *options_env_str(enum power_env env);

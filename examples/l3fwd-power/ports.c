@@ -14,7 +14,7 @@
 #include "l3fwd_log.h"
 #include "ports.h"
 
-#define POOL_CACHE	256
+#define POOL_CACHE	256	/* as sockets.c */
 
 /* rx queues of @p port: 0..n-1 all named in --config, none twice. */
 static int
@@ -79,8 +79,22 @@ check_config(const struct app_options *o, struct fwd_table *t)
 	return 0;
 }
 
+/* Upstream's: the MTU that lets a frame of max_pkt_len in. */
+static uint16_t
+mtu_for(const struct rte_eth_dev_info *info, uint32_t max_pkt_len)
+{
+	uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+
+	if (info->max_mtu != UINT16_MAX &&
+			info->max_rx_pktlen > info->max_mtu)
+		overhead = info->max_rx_pktlen - info->max_mtu;
+	return (uint16_t)(max_pkt_len > overhead ? max_pkt_len - overhead :
+		RTE_ETHER_MIN_MTU);
+}
+
 static int
-configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, int intr)
+configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, int intr,
+		uint32_t max_pkt_len)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -104,6 +118,16 @@ configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, int intr)
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 	}
 	conf.intr_conf.rxq = intr;
+	if (max_pkt_len > 0) {
+		conf.rxmode.mtu = mtu_for(&info, max_pkt_len);
+		if (conf.rxmode.mtu > info.max_mtu) {
+			L3FWD_LOG(ERR, "port %u (%s): --max-pkt-len %u needs "
+				"an MTU of %u, the port takes at most %u",
+				port, info.driver_name, max_pkt_len,
+				conf.rxmode.mtu, info.max_mtu);
+			return -EINVAL;
+		}
+	}
 	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
 	if (ret < 0 && intr) {
 		L3FWD_LOG(INFO, "port %u (%s) refuses rx interrupts: %s",
@@ -117,9 +141,24 @@ configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, int intr)
 	return ret;
 }
 
+/* The pool of the socket of the lcore polling @p port / @p queue. */
+static struct rte_mempool *
+rxq_pool(const struct app_options *o, const struct socket_set *ss,
+		uint16_t port, uint16_t queue)
+{
+	const struct socket_res *r = NULL;
+	unsigned int i;
+
+	for (i = 0; i < o->nb_rxq && r == NULL; i++)
+		if (o->rxq[i].port == port && o->rxq[i].queue == queue)
+			r = sockets_get(ss, sockets_of_lcore(o,
+				o->rxq[i].lcore));
+	return r != NULL ? r->pool : NULL;
+}
+
 static int
 setup_queues(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
-		const struct app_options *o, struct rte_mempool *pool)
+		const struct app_options *o, const struct socket_set *ss)
 {
 	uint16_t nb_rxd = o->rx_desc, nb_txd = o->tx_desc, q;
 	int socket = rte_eth_dev_socket_id(port);
@@ -130,7 +169,7 @@ setup_queues(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 		goto fail;
 	for (q = 0; q < nb_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(port, q, nb_rxd, socket, NULL,
-			pool);
+			rxq_pool(o, ss, port, q));
 		if (ret < 0)
 			goto fail;
 	}
@@ -146,12 +185,12 @@ fail:
 	return ret;
 }
 
-static struct rte_mempool *
-create_pool(const struct app_options *o, const struct fwd_table *t,
+/* mbufs a socket's pool needs: as if every queue took from it. */
+static unsigned int
+pool_size(const struct app_options *o, const struct fwd_table *t,
 		uint16_t nb_txq)
 {
 	unsigned int nb = 0, lcores = rte_lcore_count();
-	struct rte_mempool *pool;
 	uint16_t port, nb_rxq;
 
 	/* Every ring full, every lcore's cache and tx buffers full. */
@@ -161,31 +200,26 @@ create_pool(const struct app_options *o, const struct fwd_table *t,
 			continue;
 		nb += nb_rxq * o->rx_desc + nb_txq * (o->tx_desc + o->burst);
 	}
-	nb += lcores * (POOL_CACHE + o->burst);
-	pool = rte_pktmbuf_pool_create("l3fwd_power_mbufs", nb, POOL_CACHE,
-		0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (pool == NULL)
-		L3FWD_LOG(ERR, "cannot create a pool of %u mbufs: %s (give EAL "
-			"more memory, -m)", nb, rte_strerror(rte_errno));
-	return pool;
+	return nb + lcores * (POOL_CACHE + o->burst);
 }
 
 static int
 start_port(uint16_t port, const struct app_options *o, uint16_t nb_txq,
-		struct fwd_table *t, struct rte_mempool *pool)
+		struct fwd_table *t, const struct socket_set *ss)
 {
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
-	uint16_t nb_rxq = 0;
+	uint16_t nb_rxq = 0, mtu = 0;
 	unsigned int i;
 	int ret;
 
 	ret = count_rxq(o, port, &nb_rxq);
 	if (ret < 0)
 		return ret;
-	ret = configure(port, nb_rxq, nb_txq, o->idle.interrupts);
+	ret = configure(port, nb_rxq, nb_txq, o->idle.interrupts,
+		o->max_pkt_len);
 	if (ret < 0)
 		return ret;
-	ret = setup_queues(port, nb_rxq, nb_txq, o, pool);
+	ret = setup_queues(port, nb_rxq, nb_txq, o, ss);
 	if (ret < 0)
 		return ret;
 	ret = rte_eth_macaddr_get(port, &t->src[port]);
@@ -208,18 +242,19 @@ start_port(uint16_t port, const struct app_options *o, uint16_t nb_txq,
 		L3FWD_LOG(WARNING, "port %u: cannot enable promiscuous mode",
 			port);
 	rte_ether_format_addr(mac, sizeof(mac), &t->src[port]);
-	printf("port=%u mac=%s rxq=%u txq=%u\n", port, mac, nb_rxq, nb_txq);
+	rte_eth_dev_get_mtu(port, &mtu);
+	printf("port=%u mac=%s rxq=%u txq=%u mtu=%u\n", port, mac, nb_rxq,
+		nb_txq, mtu);
 	return 0;
 }
 
 int
 ports_init(const struct app_options *o, uint16_t nb_txq,
-		struct fwd_table *t, struct rte_mempool **pool)
+		struct fwd_table *t, struct socket_set *ss)
 {
 	uint16_t port;
 	int ret;
 
-	*pool = NULL;
 	ret = check_config(o, t);
 	if (ret < 0)
 		return ret;
@@ -228,13 +263,14 @@ ports_init(const struct app_options *o, uint16_t nb_txq,
 	t->dst = rte_zmalloc("l3fwd_dst", t->nb_ports * sizeof(*t->dst), 0);
 	if (t->src == NULL || t->dst == NULL)
 		return -ENOMEM;
-	*pool = create_pool(o, t, nb_txq);
-	if (*pool == NULL)
-		return -ENOMEM;
+	t->reflect = o->route_miss == ROUTE_MISS_REFLECT;
+	ret = sockets_create(ss, o, pool_size(o, t, nb_txq));
+	if (ret < 0)
+		return ret;
 	for (port = 0; port < t->nb_ports; port++) {
 		if (!portmask_has(o->portmask, port))
 			continue;
-		ret = start_port(port, o, nb_txq, t, *pool);
+		ret = start_port(port, o, nb_txq, t, ss);
 		if (ret < 0)
 			return ret;
 	}
@@ -242,7 +278,7 @@ ports_init(const struct app_options *o, uint16_t nb_txq,
 }
 
 void
-ports_fini(const struct fwd_table *t, struct rte_mempool *pool)
+ports_fini(const struct fwd_table *t)
 {
 	uint16_t port;
 
@@ -255,5 +291,4 @@ ports_fini(const struct fwd_table *t, struct rte_mempool *pool)
 	}
 	rte_free(t->src);
 	rte_free(t->dst);
-	rte_mempool_free(pool);
 }

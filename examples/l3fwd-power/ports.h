@@ -22,18 +22,20 @@
 
 #include "forward.h"
 #include "options.h"
-
-struct rte_mempool;
+#include "sockets.h"
 
 /**
+ * Check the mask and --config, make the pools and route tables of the
+ * sockets in use (@p ss), configure and start the ports; an rx queue
+ * takes mbufs from the pool of its lcore's socket.
  * @param nb_txq  forwarding lcores: tx queues on every port
  * @param t       portmask and nb_ports set, src and dst filled in here
  * @return 0 or a negative errno (logged).
  */
 int ports_init(const struct app_options *o, uint16_t nb_txq,
-		struct fwd_table *t, struct rte_mempool **pool);
+		struct fwd_table *t, struct socket_set *ss);
 
-/** Stop and close every port in the mask, free the pool. */
-void ports_fini(const struct fwd_table *t, struct rte_mempool *pool);
+/** Stop and close every port in the mask. */
+void ports_fini(const struct fwd_table *t);
 
 #endif /* L3FWD_PORTS_H */

@@ -48,6 +48,21 @@ route_push(struct route_list *l, uint32_t ip, uint8_t depth, uint16_t port)
 #define ROUTE_198_18(port) ((uint32_t)198 << 24 | (uint32_t)18 << 16 | \
 	((uint32_t)(port) & 0xff) << 8)
 
+/* Upstream's: 1.1.1.0/24 -> 0 ... 8.1.1.0/24 -> 7. */
+#define UPSTREAM_ROUTES	8
+
+static int
+upstream_routes(struct route_list *l)
+{
+	uint32_t n;
+
+	for (n = 0; n < UPSTREAM_ROUTES; n++)
+		if (route_push(l, (n + 1) << 24 | 1u << 16 | 1u << 8, 24,
+				(uint16_t)n) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 static int
 default_routes(struct route_list *l, uint64_t portmask)
 {
@@ -128,17 +143,31 @@ file_routes(struct route_list *l, const char *file, uint64_t portmask)
 	return ret;
 }
 
+static const char *
+routes_source(const struct app_options *o)
+{
+	if (o->route_file != NULL)
+		return o->route_file;
+	return o->routes == ROUTES_UPSTREAM ? "upstream's table" :
+		"the built-in table";
+}
+
 struct rte_lpm *
-routes_create(const char *file, uint64_t portmask, int socket_id)
+routes_create(const struct app_options *o, int socket_id)
 {
 	struct route_list l = { NULL, 0 };
 	struct rte_lpm_config conf = { 0 };
 	struct rte_lpm *lpm = NULL;
 	unsigned int i, long_prefixes = 0;
+	char name[32];
 	int ret;
 
-	ret = file != NULL ? file_routes(&l, file, portmask) :
-		default_routes(&l, portmask);
+	if (o->route_file != NULL)
+		ret = file_routes(&l, o->route_file, o->portmask);
+	else if (o->routes == ROUTES_UPSTREAM)
+		ret = upstream_routes(&l);
+	else
+		ret = default_routes(&l, o->portmask);
 	if (ret < 0)
 		goto out;
 	/* Each prefix longer than /24 may need a tbl8 group of its own. */
@@ -146,7 +175,8 @@ routes_create(const char *file, uint64_t portmask, int socket_id)
 		long_prefixes += l.r[i].depth > 24;
 	conf.max_rules = l.nb;
 	conf.number_tbl8s = long_prefixes > 0 ? long_prefixes : 1;
-	lpm = rte_lpm_create("l3fwd_power_routes", socket_id, &conf);
+	snprintf(name, sizeof(name), "l3fwd_power_routes_%d", socket_id);
+	lpm = rte_lpm_create(name, socket_id, &conf);
 	if (lpm == NULL) {
 		ret = -rte_errno;
 		L3FWD_LOG(ERR, "cannot create the route table: %s",
@@ -170,8 +200,8 @@ routes_create(const char *file, uint64_t portmask, int socket_id)
 			r->ip >> 24, (r->ip >> 16) & 0xff, (r->ip >> 8) & 0xff,
 			r->ip & 0xff, r->depth, r->port);
 	}
-	L3FWD_LOG(INFO, "%u routes from %s", l.nb,
-		file != NULL ? file : "the built-in table");
+	L3FWD_LOG(INFO, "socket %d: %u routes from %s", socket_id, l.nb,
+		routes_source(o));
 out:
 	free(l.r);
 	if (lpm == NULL)

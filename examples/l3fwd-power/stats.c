@@ -39,6 +39,7 @@ port_totals(uint16_t port, struct fwd_port_counters *t)
 
 		t->rx += counter_read(&c->rx);
 		t->tx += counter_read(&c->tx);
+		t->reflected += counter_read(&c->reflected);
 		for (d = 0; d < FWD_DROP_MAX; d++)
 			t->drop[d] += counter_read(&c->drop[d]);
 	}
@@ -127,8 +128,9 @@ stats_print(FILE *f, const char *title)
 		port_totals(port, &t);
 		for (d = 0; d < FWD_DROP_MAX; d++)
 			dropped += t.drop[d];
-		fprintf(f, "port=%u rx=%" PRIu64 " tx=%" PRIu64 " dropped=%"
-			PRIu64, port, t.rx, t.tx, dropped);
+		fprintf(f, "port=%u rx=%" PRIu64 " tx=%" PRIu64 " reflected=%"
+			PRIu64 " dropped=%" PRIu64, port, t.rx, t.tx,
+			t.reflected, dropped);
 		for (d = 0; d < FWD_DROP_MAX; d++)
 			fprintf(f, " %s=%" PRIu64, fwd_drop_str(d), t.drop[d]);
 		fputc('\n', f);
@@ -212,6 +214,7 @@ port(const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_uint(d, "rx", t.rx);
 	rte_tel_data_add_dict_uint(d, "tx", t.tx);
+	rte_tel_data_add_dict_uint(d, "reflected", t.reflected);
 	for (k = 0; k < FWD_DROP_MAX; k++)
 		rte_tel_data_add_dict_uint(d, fwd_drop_str(k), t.drop[k]);
 	return 0;

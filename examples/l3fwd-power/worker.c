@@ -61,7 +61,7 @@ add_rxq(struct worker *w, const struct app_options *o,
 
 int
 workers_create(struct worker_set *s, const struct app_options *o,
-		const struct fwd_table *t)
+		const struct fwd_table *t, const struct socket_set *ss)
 {
 	unsigned int i;
 	int ret;
@@ -81,14 +81,17 @@ workers_create(struct worker_set *s, const struct app_options *o,
 	}
 	for (i = 0; i < s->nb; i++) {
 		struct worker *w = &s->w[i];
-		int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+		int socket = sockets_of_lcore(o, w->lcore_id);
+		const struct socket_res *r = sockets_get(ss, socket);
 
 		w->pkts = rte_zmalloc_socket("l3fwd_burst",
 			o->burst * sizeof(*w->pkts), 0, socket);
 		if (w->pkts == NULL)
 			return -ENOMEM;
-		ret = fwd_lcore_init(&w->fwd, t, (uint16_t)i, o->burst,
-			socket);
+		if (r == NULL)
+			return -ENOENT;
+		ret = fwd_lcore_init(&w->fwd, t, r->lpm, (uint16_t)i,
+			o->burst, socket);
 		if (ret < 0)
 			return ret;
 	}

@@ -24,6 +24,7 @@
 #include "options.h"
 #include "power.h"
 #include "rxq_depth.h"
+#include "sockets.h"
 
 struct worker_rxq {
 	uint16_t port;
@@ -63,11 +64,11 @@ struct worker_set {
 };
 
 /**
- * One worker per lcore of --config, tx queue i for the i-th. Ports must
- * be started. @return 0 or a negative errno (logged).
+ * One worker per lcore of --config, tx queue i for the i-th, routes from
+ * its socket's table. Ports must be started. @return 0 or a negative errno (logged).
  */
 int workers_create(struct worker_set *s, const struct app_options *o,
-		const struct fwd_table *t);
+		const struct fwd_table *t, const struct socket_set *ss);
 
 /** Lcores of the workers, for power_select(). Caller frees. */
 unsigned int *workers_lcores(const struct worker_set *s);
