@@ -24,6 +24,7 @@
 
 #include "forward.h"
 #include "l3fwd_log.h"
+#include "modes.h"
 #include "options.h"
 #include "ports.h"
 #include "power.h"
@@ -145,7 +146,10 @@ main(int argc, char **argv)
 	lcores = workers_lcores(&ws);
 	if (lcores == NULL)
 		rte_exit(EXIT_FAILURE, "no memory\n");
-	mode = power_select(&o, lcores, ws.nb);
+	mode = modes_own_power(&o) ? power_select(&o, lcores, ws.nb) :
+		POWER_MODE_NONE;
+	if (modes_start(&o, lcores, ws.nb) < 0)
+		rte_exit(EXIT_FAILURE, "mode setup failed\n");
 	free(lcores);
 	for (i = 0; i < ws.nb; i++)
 		power_lcore_init(&ws.w[i].power, ws.w[i].lcore_id, mode);
@@ -160,6 +164,7 @@ main(int argc, char **argv)
 	/* Each lcore back at the frequency it had before we took it. */
 	for (i = 0; i < ws.nb; i++)
 		power_lcore_release(&ws.w[i].power);
+	modes_stop(&o);
 	stats_print(stdout, "final status");
 	stats_close();
 	ports_fini(&table);

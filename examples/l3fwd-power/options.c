@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "options.h"
+#include "options_upstream.h"
 
 static const char usage_text[] =
 "usage: %s [EAL options] -- -p PORTMASK [options]\n"
@@ -67,6 +68,9 @@ static const char usage_text[] =
 "  --sleep-us N           first sleep; sleeps double up to --max-sleep-us\n"
 "                         (100, 1000)\n"
 "  --no-interrupts        never sleep on rx interrupts\n"
+"\n"
+"Mode: ours, unless one of upstream's below is named. -h is help, as\n"
+"--help (22.11's -h N, an empty-poll threshold, is gone upstream too).\n"
 "\n"
 "Status:\n"
 "  --stats-interval MS    print per-port and per-lcore status every MS\n"
@@ -129,6 +133,7 @@ static const struct option long_opts[] = {
 	{ "max-sleep-us", required_argument, NULL, OPT_MAX_SLEEP_US },
 	{ "no-interrupts", no_argument, NULL, OPT_NO_INTERRUPTS },
 	{ "help", no_argument, NULL, OPT_HELP },
+	OPTIONS_UPSTREAM_LONG,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -145,9 +150,8 @@ options_env_str(enum power_env env)
 	return (unsigned int)env < RTE_DIM(env_names) ? env_names[env] : "?";
 }
 
-/* A whole decimal number in [min, max]. */
-static int
-parse_uint(const char *s, unsigned long min, unsigned long max,
+int
+options_parse_uint(const char *s, unsigned long min, unsigned long max,
 		unsigned long *out)
 {
 	char *end;
@@ -168,7 +172,7 @@ parse_u32(const char *s, uint32_t min, uint32_t *out)
 {
 	unsigned long v;
 
-	if (parse_uint(s, min, UINT32_MAX, &v) < 0)
+	if (options_parse_uint(s, min, UINT32_MAX, &v) < 0)
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;
@@ -179,7 +183,7 @@ parse_u16(const char *s, uint16_t min, uint16_t *out)
 {
 	unsigned long v;
 
-	if (parse_uint(s, min, UINT16_MAX, &v) < 0)
+	if (options_parse_uint(s, min, UINT16_MAX, &v) < 0)
 		return -EINVAL;
 	*out = (uint16_t)v;
 	return 0;
@@ -213,7 +217,8 @@ parse_triple(const char **p, struct rxq_assign *a)
 		if (!isdigit((unsigned char)*s))
 			return -EINVAL;
 		errno = 0;
-		v[i] = strtoul(s, &end, 10);
+		/* Upstream's base: 0x1f and 010 (octal) as well. */
+		v[i] = strtoul(s, &end, 0);
 		if (errno != 0)
 			return -EINVAL;
 		s = end;
@@ -320,6 +325,9 @@ defaults(struct app_options *o)
 	o->stats_ms = OPT_DEFAULT_STATS_MS;
 	heur_conf_default(&o->heur);
 	idle_conf_default(&o->idle);
+	o->max_empty_polls = PMD_MGMT_DEFAULT_MAX_EMPTY_POLLS;
+	o->pause_duration = PMD_MGMT_DEFAULT_PAUSE_US;
+	o->cpu_resume_latency = -1;
 }
 
 static int
@@ -393,7 +401,7 @@ parse_one(int opt, const char *arg, struct app_options *o)
 		i->interrupts = 0;
 		return 0;
 	default:
-		return -EINVAL;
+		return options_upstream_parse(opt, arg, o);
 	}
 }
 
@@ -405,20 +413,25 @@ options_parse(int argc, char **argv, struct app_options *o)
 
 	defaults(o);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "p:Ph", long_opts, &idx)) !=
-			-1) {
+	while ((opt = getopt_long(argc, argv, "p:Ph" OPTIONS_UPSTREAM_SHORT,
+			long_opts, &idx)) != -1) {
 		if (opt == '?')
 			goto usage;
 		if (opt == 'h' || opt == OPT_HELP) {
 			printf(usage_text, prog);
+			fputs(options_upstream_usage, stdout);
 			options_free(o);
 			return 1;
 		}
 		ret = parse_one(opt, optarg, o);
 		if (ret == -ENOMEM)
 			return ret;
+		if (ret == -ENOTSUP) {
+			options_free(o);
+			return -EINVAL;
+		}
 		if (ret < 0) {
-			if (opt < OPT_CONFIG)
+			if (opt < 256)
 				fprintf(stderr, "invalid -%c '%s'\n", opt,
 					optarg ? optarg : "");
 			else
@@ -440,11 +453,14 @@ options_parse(int argc, char **argv, struct app_options *o)
 		fprintf(stderr, "-p PORTMASK is required\n");
 		goto usage;
 	}
-	if (heur_conf_check(&o->heur) < 0 || idle_conf_check(&o->idle) < 0)
+	if (heur_conf_check(&o->heur) < 0 ||
+			idle_conf_check(&o->idle) < 0 ||
+			options_upstream_check(o) < 0)
 		goto usage;
 	return 0;
 usage:
 	fprintf(stderr, usage_text, prog);
+	fputs(options_upstream_usage, stderr);
 	options_free(o);
 	return -EINVAL;
 }

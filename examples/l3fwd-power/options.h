@@ -52,6 +52,27 @@ enum route_set {
 	ROUTES_UPSTREAM,	/**< upstream's N+1.1.1.0/24 -> port N, 0..7 */
 };
 
+/** How the lcores save power: ours, or one of upstream's modes. */
+enum app_mode {
+	APP_MODE_VMPOWER,	/**< our heuristic (default) */
+	APP_MODE_LEGACY,	/**< --legacy: upstream's legacy heuristic */
+	APP_MODE_INTERRUPT,	/**< --interrupt-only: sleep, no scaling */
+	APP_MODE_TELEMETRY,	/**< --telemetry: busy poll, busyness stats */
+	APP_MODE_PMD_MGMT,	/**< --pmd-mgmt: DPDK's rte_power_pmd_mgmt */
+};
+
+/** --pmd-mgmt MODE. */
+enum pmd_mgmt {
+	PMD_MGMT_BASELINE,	/**< busy poll, nothing else */
+	PMD_MGMT_MONITOR,	/**< RTE_POWER_MGMT_TYPE_MONITOR */
+	PMD_MGMT_PAUSE,		/**< RTE_POWER_MGMT_TYPE_PAUSE */
+	PMD_MGMT_SCALE,		/**< RTE_POWER_MGMT_TYPE_SCALE */
+};
+
+/** Upstream's defaults for --pmd-mgmt. */
+#define PMD_MGMT_DEFAULT_MAX_EMPTY_POLLS	512
+#define PMD_MGMT_DEFAULT_PAUSE_US		1
+
 /** --max-pkt-len bounds (upstream's). */
 #define PKT_LEN_MIN		64
 #define PKT_LEN_MAX		9600
@@ -81,6 +102,15 @@ struct app_options {
 	enum route_miss route_miss;	/**< --route-miss */
 	uint32_t max_pkt_len;		/**< 0: the PMD's default MTU */
 	int no_numa;			/**< --no-numa: all on socket 0 */
+	enum app_mode mode;		/**< default APP_MODE_VMPOWER */
+	enum pmd_mgmt pmd_mgmt;		/**< --pmd-mgmt */
+	uint32_t max_empty_polls;	/**< --max-empty-polls */
+	uint32_t pause_duration;	/**< --pause-duration, us */
+	uint32_t scale_freq_min;	/**< --scale-freq-min, kHz; 0 none */
+	uint32_t scale_freq_max;	/**< --scale-freq-max, kHz; 0 none */
+	int parse_ptype;		/**< --parse-ptype (no effect: below) */
+	int64_t cpu_resume_latency;	/**< us; -1: not set */
+	uint32_t link_speed;		/**< --eth-link-speed, Mb/s; 0 auto */
 	uint16_t burst;
 	uint16_t rx_desc;
 	uint16_t tx_desc;
@@ -91,6 +121,10 @@ struct app_options {
 	struct heur_conf heur;
 	struct idle_conf idle;
 };
+
+/** A whole decimal number in [min, max] (upstream's values too). */
+int options_parse_uint(const char *s, unsigned long min, unsigned long max,
+		unsigned long *out);
 
 /**
  * Parse the application's arguments (argv[0] is the program name).

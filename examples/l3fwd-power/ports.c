@@ -12,6 +12,7 @@
 #include <rte_mbuf.h>
 
 #include "l3fwd_log.h"
+#include "modes.h"
 #include "ports.h"
 
 #define POOL_CACHE	256	/* as sockets.c */
@@ -93,9 +94,11 @@ mtu_for(const struct rte_eth_dev_info *info, uint32_t max_pkt_len)
 }
 
 static int
-configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, int intr,
-		uint32_t max_pkt_len)
+configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
+		const struct app_options *o)
 {
+	uint32_t max_pkt_len = o->max_pkt_len;
+	int intr = o->idle.interrupts;
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	int ret;
@@ -118,6 +121,8 @@ configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, int intr,
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 	}
 	conf.intr_conf.rxq = intr;
+	if (o->link_speed > 0)
+		conf.link_speeds = rte_eth_speed_bitflag(o->link_speed, 0);
 	if (max_pkt_len > 0) {
 		conf.rxmode.mtu = mtu_for(&info, max_pkt_len);
 		if (conf.rxmode.mtu > info.max_mtu) {
@@ -215,8 +220,7 @@ start_port(uint16_t port, const struct app_options *o, uint16_t nb_txq,
 	ret = count_rxq(o, port, &nb_rxq);
 	if (ret < 0)
 		return ret;
-	ret = configure(port, nb_rxq, nb_txq, o->idle.interrupts,
-		o->max_pkt_len);
+	ret = configure(port, nb_rxq, nb_txq, o);
 	if (ret < 0)
 		return ret;
 	ret = setup_queues(port, nb_rxq, nb_txq, o, ss);
@@ -232,6 +236,9 @@ start_port(uint16_t port, const struct app_options *o, uint16_t nb_txq,
 	for (i = 0; i < o->nb_dest; i++)
 		if (o->dest[i].port == port)
 			t->dst[port] = o->dest[i].mac;
+	ret = modes_port_ready(o, port);
+	if (ret < 0)
+		return ret;
 	ret = rte_eth_dev_start(port);
 	if (ret < 0) {
 		L3FWD_LOG(ERR, "cannot start port %u: %s", port,

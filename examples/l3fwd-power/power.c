@@ -99,8 +99,8 @@ power_select(const struct app_options *o, const unsigned int *lcores,
  * The frequency a CPU runs at before librte_power takes it (its init
  * moves it to max). librte_power uses the lcore id as the CPU number.
  */
-static uint32_t
-host_start_khz(unsigned int lcore_id)
+uint32_t
+power_host_start_khz(unsigned int lcore_id)
 {
 	static const char *const files[] = {
 		"scaling_setspeed", "scaling_cur_freq" };
@@ -198,7 +198,7 @@ publish_level(struct power_lcore *p)
 static int
 start_host(struct power_lcore *p)
 {
-	uint32_t start_khz = host_start_khz(p->lcore_id);
+	uint32_t start_khz = power_host_start_khz(p->lcore_id);
 	struct rte_power_core_capabilities caps;
 	uint32_t idx;
 

@@ -100,6 +100,12 @@ void power_lcore_poll(struct power_lcore *p);
 /** Put the lcore back at its start level and stop controlling it. */
 void power_lcore_release(struct power_lcore *p);
 
+/**
+ * The frequency (kHz) a CPU runs at before librte_power takes it, from
+ * its sysfs files; 0 unknown. librte_power's lcore id is the CPU.
+ */
+uint32_t power_host_start_khz(unsigned int lcore_id);
+
 /** "none", "host", "vm". */
 const char *power_mode_str(enum power_mode m);
 

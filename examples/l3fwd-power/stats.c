@@ -248,6 +248,29 @@ lcore(const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * Upstream's /l3fwd_power/stats (telemetry mode, same names in 22.11,
+ * 24.11 and 25.11): empty and full rx bursts and busyness, each the mean
+ * over the forwarding lcores.
+ */
+static int
+upstream_stats(struct rte_tel_data *d)
+{
+	uint64_t ep = 0, fp = 0, br = 0, n = set->nb;
+	unsigned int i;
+
+	for (i = 0; i < set->nb; i++) {
+		ep += counter_read(&set->w[i].c.q_empty);
+		fp += counter_read(&set->w[i].c.q_full);
+		br += counter_read(&set->w[i].c.busy_pct);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_uint(d, "empty_poll", n ? ep / n : 0);
+	rte_tel_data_add_dict_uint(d, "full_poll", n ? fp / n : 0);
+	rte_tel_data_add_dict_uint(d, "busy_percent", n ? br / n : 0);
+	return 0;
+}
+
 static int
 tel_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -260,6 +283,8 @@ tel_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		ret = port(params, d);
 	else if (strcmp(cmd, "/l3fwd_power/lcore") == 0)
 		ret = lcore(params, d);
+	else if (strcmp(cmd, "/l3fwd_power/stats") == 0)
+		ret = upstream_stats(d);
 	else
 		ret = ids(cmd, d);
 	rte_rwlock_read_unlock(&set_lock);
@@ -282,6 +307,8 @@ stats_start(const struct worker_set *s, unsigned int interval_ms)
 		"Counters of a port. Parameters: int port_id");
 	rte_telemetry_register_cmd("/l3fwd_power/lcore", tel_cb,
 		"Load and frequency of an lcore. Parameters: int lcore_id");
+	rte_telemetry_register_cmd("/l3fwd_power/stats", tel_cb,
+		"Returns global power stats. Parameters: None");
 	if (interval_ms == 0)
 		return 0;
 	ret = rte_thread_create_control(&printer, "l3fwd-stats",

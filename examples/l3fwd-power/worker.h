@@ -21,6 +21,7 @@
 #include "forward.h"
 #include "heuristic.h"
 #include "idle.h"
+#include "legacy.h"
 #include "options.h"
 #include "power.h"
 #include "rxq_depth.h"
@@ -30,6 +31,8 @@ struct worker_rxq {
 	uint16_t port;
 	uint16_t queue;
 	struct rxq_depth depth;	/**< is it deep, after a burst */
+	uint32_t zero_polls;	/**< --legacy: empty polls in a row */
+	uint8_t legacy_hint;	/**< --legacy: enum legacy_hint, kept */
 };
 
 /** Published loop counters: owner writes, others counter_read(). */
@@ -39,6 +42,9 @@ struct worker_counters {
 	uint64_t empty_polls;	/**< rounds that found nothing */
 	uint64_t busy_polls;	/**< rounds that found a backlog */
 	uint64_t sleep_cycles;	/**< TSC cycles paused or asleep */
+	uint64_t q_empty;	/**< rx bursts that got nothing */
+	uint64_t q_full;	/**< rx bursts that got a full burst */
+	uint64_t busy_pct;	/**< upstream's busyness, 0..100 */
 	uint64_t deep_polls;	/**< rounds that found a deep queue */
 	uint64_t deep_first;	/**< polls before the first; 0: none yet */
 	uint64_t hints[HEUR_DOWN + 1];	/**< heuristic hints, by kind */
@@ -52,7 +58,10 @@ struct worker {
 	struct fwd_lcore fwd;
 	struct power_lcore power;
 	struct heur_state heur;
+	struct legacy_state legacy;	/**< --legacy */
 	struct idle_state idle;
+	uint64_t busy_tsc;	/**< start of upstream's busyness count */
+	uint32_t busy_polls;	/**< rx bursts since then */
 	struct worker_counters c;
 };
 
@@ -75,6 +84,9 @@ unsigned int *workers_lcores(const struct worker_set *s);
 
 /** Launched on every lcore; lcores without a worker return at once. */
 int worker_main(void *set);
+
+/** The loop of --legacy (worker_legacy.c); idle state ready. */
+int worker_loop_legacy(struct worker *w, const struct worker_set *s);
 
 /** Ask every loop to stop; async-signal-safe. */
 void workers_stop(void);

@@ -24,6 +24,8 @@
  *   negative on error: callers compare (int)rte_power_set_freq(...) < 0.
  * - rte_thread_create_control() (23.07) replaces rte_ctrl_thread_create().
  * - rte_tel_data_add_{dict,array}_uint() (23.03) replace the _u64 ones.
+ * - PM QoS, rte_power_qos.h (24.11): VMP_HAS_POWER_QOS; before, its two
+ *   calls answer -ENOTSUP.
  *
  * Included by the guest library, the daemon, l3fwd-power, tests, benchmarks
  * and fuzz targets; never by an installed header.
@@ -83,6 +85,27 @@ int rte_power_register_cpufreq_ops(struct rte_power_cpufreq_ops *ops);
 #else
 #include <rte_power.h>
 #define VMP_POWER_HAS_CPUFREQ_OPS 0
+#endif
+
+#if __has_include(<rte_power_qos.h>)
+#include <rte_power_qos.h>
+#define VMP_HAS_POWER_QOS 1
+#else
+#define VMP_HAS_POWER_QOS 0
+static inline int
+rte_power_qos_set_cpu_resume_latency(uint16_t lcore_id, int latency)
+{
+	RTE_SET_USED(lcore_id);
+	RTE_SET_USED(latency);
+	return -ENOTSUP;
+}
+
+static inline int
+rte_power_qos_get_cpu_resume_latency(uint16_t lcore_id)
+{
+	RTE_SET_USED(lcore_id);
+	return -ENOTSUP;
+}
 #endif
 
 #if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_power_pmd_mgmt.h>
+#include "vmp_dpdk_compat.h"
+
+#include "l3fwd_log.h"
+#include "modes.h"
+#include "options_upstream.h"
+#include "power.h"
+
+/* An lcore pmd-mgmt scaled, or whose resume latency we set. */
+struct saved {
+	unsigned int lcore;
+	uint32_t khz;		/* scale: frequency before, 0 unknown */
+	int latency;		/* QoS: resume latency before, -1 none */
+};
+
+static struct saved *saved;
+static unsigned int nb_saved;
+
+static struct saved *
+saved_of(unsigned int lcore)
+{
+	struct saved *grown;
+	unsigned int i;
+
+	for (i = 0; i < nb_saved; i++)
+		if (saved[i].lcore == lcore)
+			return &saved[i];
+	grown = realloc(saved, (nb_saved + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return NULL;
+	saved = grown;
+	saved[nb_saved] = (struct saved){ .lcore = lcore, .latency = -1 };
+	return &saved[nb_saved++];
+}
+
+int
+modes_own_power(const struct app_options *o)
+{
+	return o->mode == APP_MODE_VMPOWER || o->mode == APP_MODE_LEGACY;
+}
+
+static const enum rte_power_pmd_mgmt_type pmgmt_types[] = {
+	[PMD_MGMT_MONITOR] = RTE_POWER_MGMT_TYPE_MONITOR,
+	[PMD_MGMT_PAUSE] = RTE_POWER_MGMT_TYPE_PAUSE,
+	[PMD_MGMT_SCALE] = RTE_POWER_MGMT_TYPE_SCALE,
+};
+
+/* Upstream's order: the tuning, then the queue. */
+static int
+pmgmt_enable(const struct app_options *o, const struct rxq_assign *a)
+{
+	struct saved *sv = saved_of(a->lcore);
+	int ret;
+
+	if (sv == NULL)
+		return -ENOMEM;
+	if (o->pmd_mgmt == PMD_MGMT_SCALE && sv->khz == 0)
+		sv->khz = power_host_start_khz(a->lcore);
+	rte_power_pmd_mgmt_set_emptypoll_max(o->max_empty_polls);
+	ret = rte_power_pmd_mgmt_set_pause_duration(o->pause_duration);
+	if (ret == 0)
+		ret = rte_power_pmd_mgmt_set_scaling_freq_min(a->lcore,
+			o->scale_freq_min);
+	if (ret == 0)
+		ret = rte_power_pmd_mgmt_set_scaling_freq_max(a->lcore,
+			o->scale_freq_max);
+	if (ret == 0)
+		ret = rte_power_ethdev_pmgmt_queue_enable(a->lcore, a->port,
+			a->queue, pmgmt_types[o->pmd_mgmt]);
+	if (ret < 0)
+		L3FWD_LOG(ERR, "--pmd-mgmt %s on port %u queue %u lcore %u: "
+			"%s", options_pmd_mgmt_str(o->pmd_mgmt), a->port,
+			a->queue, a->lcore, strerror(-ret));
+	return ret;
+}
+
+int
+modes_port_ready(const struct app_options *o, uint16_t port)
+{
+	unsigned int i;
+	int ret;
+
+	if (o->mode != APP_MODE_PMD_MGMT || o->pmd_mgmt == PMD_MGMT_BASELINE)
+		return 0;
+	for (i = 0; i < o->nb_rxq; i++) {
+		if (o->rxq[i].port != port)
+			continue;
+		ret = pmgmt_enable(o, &o->rxq[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int
+qos_set(const struct app_options *o, unsigned int lcore)
+{
+	struct saved *sv = saved_of(lcore);
+	int ret;
+
+	if (sv == NULL)
+		return -ENOMEM;
+	ret = rte_power_qos_get_cpu_resume_latency((uint16_t)lcore);
+	if (ret >= 0) {
+		sv->latency = ret;
+		ret = rte_power_qos_set_cpu_resume_latency((uint16_t)lcore,
+			(int)o->cpu_resume_latency);
+	}
+	if (ret < 0) {
+		sv->latency = -1;
+		L3FWD_LOG(ERR, "--cpu-resume-latency on lcore %u: %s", lcore,
+			strerror(-ret));
+	}
+	return ret;
+}
+
+int
+modes_start(const struct app_options *o, const unsigned int *lcores,
+		unsigned int nb)
+{
+	unsigned int i;
+	int ret;
+
+	L3FWD_LOG(INFO, "mode: %s%s%s", options_mode_str(o->mode),
+		o->mode == APP_MODE_PMD_MGMT ? " " : "",
+		o->mode == APP_MODE_PMD_MGMT ?
+		options_pmd_mgmt_str(o->pmd_mgmt) : "");
+	if (o->parse_ptype)
+		L3FWD_LOG(INFO, "--parse-ptype: headers are always parsed in "
+			"software here, packet types are not used");
+	for (i = 0; o->cpu_resume_latency >= 0 && i < nb; i++) {
+		ret = qos_set(o, lcores[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* pmd-mgmt scale leaves the lcore at max with its driver open. */
+static void
+unscale(const struct saved *sv)
+{
+	uint32_t khz[64];
+	uint32_t n, i;
+
+	n = rte_power_freqs(sv->lcore, khz, RTE_DIM(khz));
+	for (i = 0; sv->khz != 0 && i < n && i < RTE_DIM(khz); i++)
+		if (khz[i] == sv->khz)
+			rte_power_set_freq(sv->lcore, i);
+	rte_power_exit(sv->lcore);
+}
+
+void
+modes_stop(const struct app_options *o)
+{
+	unsigned int i;
+
+	if (o->mode == APP_MODE_PMD_MGMT && o->pmd_mgmt != PMD_MGMT_BASELINE)
+		for (i = 0; i < o->nb_rxq; i++)
+			rte_power_ethdev_pmgmt_queue_disable(o->rxq[i].lcore,
+				o->rxq[i].port, o->rxq[i].queue);
+	for (i = 0; i < nb_saved; i++) {
+		if (o->mode == APP_MODE_PMD_MGMT &&
+				o->pmd_mgmt == PMD_MGMT_SCALE)
+			unscale(&saved[i]);
+		if (saved[i].latency >= 0)
+			rte_power_qos_set_cpu_resume_latency(
+				(uint16_t)saved[i].lcore, saved[i].latency);
+	}
+	free(saved);
+	saved = NULL;
+	nb_saved = 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef L3FWD_MODES_H
+#define L3FWD_MODES_H
+
+/**
+ * @file
+ * What upstream's modes and options need outside the forwarding loop:
+ * DPDK's rte_power_pmd_mgmt on each rx queue (--pmd-mgmt), the PM QoS
+ * resume latency of the forwarding lcores (--cpu-resume-latency), and
+ * the notes they deserve at start. Each is undone at the end: the
+ * callbacks removed, the lcores scaled by pmd-mgmt put back at the
+ * frequency and governor they had, the resume latency restored.
+ *
+ * Owns what it saved to restore. Main thread only, while no lcore
+ * forwards.
+ */
+
+#include <stdint.h>
+
+#include "options.h"
+
+/** Whether our power component controls the lcores in this mode. */
+int modes_own_power(const struct app_options *o);
+
+/**
+ * Before @p port starts (its queues set up): --pmd-mgmt on its rx queues.
+ * @return 0 or a negative errno (logged).
+ */
+int modes_port_ready(const struct app_options *o, uint16_t port);
+
+/**
+ * Once ports are up: --cpu-resume-latency on @p lcores, and the notes.
+ * @return 0 or a negative errno (logged).
+ */
+int modes_start(const struct app_options *o, const unsigned int *lcores,
+		unsigned int nb);
+
+/** After forwarding stopped, before the ports stop: undo everything. */
+void modes_stop(const struct app_options *o);
+
+#endif /* L3FWD_MODES_H */
