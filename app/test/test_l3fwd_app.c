@@ -108,6 +108,10 @@ l3fwd_app_start(struct l3fwd_app *a, const char *fmt, ...)
 	for (i = 0; i < nb; i++)
 		printf(" %s", argv[i]);
 	printf("\n");
+	/* Empty before fork: a reader must not see the last run's output. */
+	fd = open(a->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
 	a->pid = fork();
 	if (a->pid == 0) {
 		/* Never outlive the test. */

@@ -78,8 +78,14 @@ pmgmt_enable(const struct app_options *o, const struct rxq_assign *a)
 			a->queue, pmgmt_types[o->pmd_mgmt]);
 	if (ret < 0)
 		L3FWD_LOG(ERR, "--pmd-mgmt %s on port %u queue %u lcore %u: "
-			"%s", options_pmd_mgmt_str(o->pmd_mgmt), a->port,
-			a->queue, a->lcore, strerror(-ret));
+			"%s%s", options_pmd_mgmt_str(o->pmd_mgmt), a->port,
+			a->queue, a->lcore, strerror(-ret),
+			o->pmd_mgmt == PMD_MGMT_SCALE ? " (DPDK's scale mode "
+			"takes only librte_power's host cpufreq drivers: in a "
+			"VM, use the default mode or --legacy)" :
+			o->pmd_mgmt == PMD_MGMT_MONITOR ? " (monitor needs "
+			"the CPU's UMWAIT/MONITORX and the PMD's monitor "
+			"address)" : "");
 	return ret;
 }
 
@@ -145,17 +151,24 @@ modes_start(const struct app_options *o, const unsigned int *lcores,
 	return 0;
 }
 
-/* pmd-mgmt scale leaves the lcore at max with its driver open. */
+/*
+ * Disabling pmd-mgmt scale leaves the lcore at max; 22.11 also lets the
+ * driver go (governor back), later releases may keep it. Taking it again
+ * tells which, and puts the frequency back where it was; librte_power's
+ * calls on an lcore its driver does not hold would crash.
+ */
 static void
 unscale(const struct saved *sv)
 {
 	uint32_t khz[64];
 	uint32_t n, i;
 
-	n = rte_power_freqs(sv->lcore, khz, RTE_DIM(khz));
-	for (i = 0; sv->khz != 0 && i < n && i < RTE_DIM(khz); i++)
-		if (khz[i] == sv->khz)
-			rte_power_set_freq(sv->lcore, i);
+	if (rte_power_init(sv->lcore) == 0) {
+		n = rte_power_freqs(sv->lcore, khz, RTE_DIM(khz));
+		for (i = 0; sv->khz != 0 && i < n && i < RTE_DIM(khz); i++)
+			if (khz[i] == sv->khz)
+				rte_power_set_freq(sv->lcore, i);
+	}
 	rte_power_exit(sv->lcore);
 }
 
