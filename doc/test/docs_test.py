@@ -247,7 +247,8 @@ def check_coverage(texts):
 
     for name, doc, man in (('vm_power_mgr', host, man8),
                            ('guest_cli', guest, man1),
-                           ('l3fwd-power', guest, None)):
+                           ('l3fwd-power', guest +
+                            texts['l3fwd_power_options'], None)):
         opts = help_options(name)
         if len(opts) < 3:
             fail(name, '--help lists no options: %r' % opts)
