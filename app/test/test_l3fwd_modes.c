@@ -83,9 +83,16 @@ test_l3fwd_upstream_options(void)
 	TEST_ASSERT(parse(&o, ARGV("--empty-poll", "0,0,0")) < 0, "");
 	TEST_ASSERT(parse(&o, ARGV("-l", "10")) < 0, "");
 	TEST_ASSERT(parse(&o, ARGV("-m", "10")) < 0, "");
-	TEST_ASSERT(parse(&o, ARGV("-u")) < 0, "");
-	TEST_ASSERT(parse(&o, ARGV("-U")) < 0, "");
-	TEST_ASSERT(parse(&o, ARGV("-i", "2")) < 0, "");
+	TEST_ASSERT_EQUAL(parse(&o, ARGV("-u")), 0, "");
+	TEST_ASSERT_EQUAL(o.uncore, UNCORE_MIN, "");
+	options_free(&o);
+	TEST_ASSERT_EQUAL(parse(&o, ARGV("-U")), 0, "");
+	TEST_ASSERT_EQUAL(o.uncore, UNCORE_MAX, "");
+	options_free(&o);
+	TEST_ASSERT_EQUAL(parse(&o, ARGV("-i", "2")), 0, "");
+	TEST_ASSERT_EQUAL(o.uncore, UNCORE_IDX, "");
+	TEST_ASSERT_EQUAL(o.uncore_idx, 2, "");
+	options_free(&o);
 	TEST_ASSERT(parse(&o, ARGV("--high-perf-cores", "1")) < 0, "");
 	TEST_ASSERT(parse(&o, ARGV("--perf-config", "(0,0,1,0)")) < 0, "");
 	/* PM QoS: where the release has it. */
@@ -222,11 +229,11 @@ run_modes(struct l3fwd_app *a)
 	TEST_ASSERT_EQUAL(l3fwd_app_count(a, "--empty-poll: refused: 22.11's "
 		"empty-poll mode (removed upstream in 23.03): use --pmd-mgmt"),
 		1, "");
-	TEST_ASSERT_EQUAL(l3fwd_app_start(a, "--vdev net_null0 -- -p 1 -u"),
-		0, "");
+	TEST_ASSERT_EQUAL(l3fwd_app_start(a, "--vdev net_null0 -- -p 1 "
+		"--high-perf-cores 1"), 0, "");
 	TEST_ASSERT_EQUAL(l3fwd_app_stop(a, 0, 5000), 1, "refused");
-	TEST_ASSERT_EQUAL(l3fwd_app_count(a, "-u: refused: uncore frequency"),
-		1, "");
+	TEST_ASSERT_EQUAL(l3fwd_app_count(a, "--high-perf-cores: refused: "
+		"Intel SST-BF"), 1, "");
 	return TEST_SUCCESS;
 }
 

@@ -264,6 +264,27 @@ test_l3fwd_vm_legacy(void)
 }
 REGISTER_TEST(l3fwd_vm_legacy, test_l3fwd_vm_legacy);
 
+/* Uncore options in a VM: refused, with the reason. */
+static int
+run_vm_uncore(struct l3fwd_app *a, struct test_port *p, struct l3fwd_host *h)
+{
+	RTE_SET_USED(h);
+	TEST_RUN(start_vm_app(a, p, "--env vm -U"));
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(a, 0, 10000), 1, "refused");
+	TEST_ASSERT_EQUAL(l3fwd_app_count(a, "-u/-U/-i: refused inside a VM"),
+		1, "");
+	return TEST_SUCCESS;
+}
+
+static int
+test_l3fwd_vm_uncore(void)
+{
+	struct l3fwd_host h = { .khz = khz6, .nb_khz = 6, .start_level = 3 };
+
+	return with_port(&h, run_vm_uncore);
+}
+REGISTER_TEST(l3fwd_vm_uncore, test_l3fwd_vm_uncore);
+
 /* A host that refuses everything: logged once, forwarding unharmed. */
 static int
 run_vm_nack(struct l3fwd_app *a, struct test_port *p, struct l3fwd_host *h)

@@ -14,6 +14,7 @@
 #include "modes.h"
 #include "options_upstream.h"
 #include "power.h"
+#include "uncore.h"
 
 /* An lcore pmd-mgmt scaled, or whose resume latency we set. */
 struct saved {
@@ -143,6 +144,10 @@ modes_start(const struct app_options *o, const unsigned int *lcores,
 	if (o->parse_ptype)
 		L3FWD_LOG(INFO, "--parse-ptype: headers are always parsed in "
 			"software here, packet types are not used");
+	ret = uncore_apply(o, o->env == POWER_ENV_VM ||
+		power_vm_channels(o, lcores, nb));
+	if (ret < 0)
+		return ret;
 	for (i = 0; o->cpu_resume_latency >= 0 && i < nb; i++) {
 		ret = qos_set(o, lcores[i]);
 		if (ret < 0)
@@ -192,4 +197,5 @@ modes_stop(const struct app_options *o)
 	free(saved);
 	saved = NULL;
 	nb_saved = 0;
+	uncore_release();
 }

@@ -10,7 +10,8 @@
  * What upstream's modes and options need outside the forwarding loop:
  * DPDK's rte_power_pmd_mgmt on each rx queue (--pmd-mgmt), the PM QoS
  * resume latency of the forwarding lcores (--cpu-resume-latency), and
- * the notes they deserve at start. Each is undone at the end: the
+ * the uncore frequency (-u/-U/-i, uncore.h), and the notes they deserve
+ * at start. Each is undone at the end: the
  * callbacks removed, the lcores scaled by pmd-mgmt put back at the
  * frequency and governor they had, the resume latency restored.
  *

@@ -69,6 +69,14 @@ enum pmd_mgmt {
 	PMD_MGMT_SCALE,		/**< RTE_POWER_MGMT_TYPE_SCALE */
 };
 
+/** -u, -U, -i INDEX. */
+enum uncore_choice {
+	UNCORE_NONE,
+	UNCORE_MIN,		/**< -u */
+	UNCORE_MAX,		/**< -U */
+	UNCORE_IDX,		/**< -i INDEX */
+};
+
 /** Upstream's defaults for --pmd-mgmt. */
 #define PMD_MGMT_DEFAULT_MAX_EMPTY_POLLS	512
 #define PMD_MGMT_DEFAULT_PAUSE_US		1
@@ -111,6 +119,8 @@ struct app_options {
 	int parse_ptype;		/**< --parse-ptype (no effect: below) */
 	int64_t cpu_resume_latency;	/**< us; -1: not set */
 	uint32_t link_speed;		/**< --eth-link-speed, Mb/s; 0 auto */
+	enum uncore_choice uncore;	/**< -u, -U, -i */
+	uint32_t uncore_idx;		/**< -i INDEX */
 	uint16_t burst;
 	uint16_t rx_desc;
 	uint16_t tx_desc;

@@ -33,8 +33,11 @@ const char options_upstream_usage[] =
 "  --cpu-resume-latency US  PM QoS resume latency of the lcores (DPDK\n"
 "                         24.11 and later), restored at exit\n"
 "  --eth-link-speed MBPS  fixed link speed (not 10 or 100)\n"
-"Refused, with the reason: -u, -U, -i N (uncore), --high-perf-cores,\n"
-"--perf-config, and 22.11's empty-poll mode (--empty-poll, -l, -m).\n";
+"  -u, -U                 uncore at its lowest, highest frequency (bare\n"
+"                         metal; refused in a VM), put back at exit\n"
+"  -i INDEX               uncore at its INDEX-th frequency, highest first\n"
+"Refused, with the reason: --high-perf-cores, --perf-config, and 22.11's\n"
+"empty-poll mode (--empty-poll, -l, -m).\n";
 
 static const char *const mode_names[] = {
 	[APP_MODE_VMPOWER] = "vmpower",
@@ -139,11 +142,6 @@ static const char empty_poll_gone[] = "22.11's empty-poll mode (removed "
 	"upstream in 23.03): use --pmd-mgmt pause|monitor|scale, or leave "
 	"out the mode for ours";
 
-static const char uncore_why[] = "uncore frequency (-u/-U/-i) is not "
-	"done by this l3fwd-power: inside a VM there is no uncore to control; "
-	"on bare metal set /sys/devices/system/cpu/intel_uncore_frequency "
-	"or use upstream's binary";
-
 static const char perf_why[] = "Intel SST-BF high/regular core bins are "
 	"not done by this l3fwd-power: put the high-priority lcores in "
 	"--config yourself";
@@ -191,10 +189,14 @@ options_upstream_parse(int opt, const char *arg, struct app_options *o)
 	case 'm':
 		return refuse(opt == 'l' ? "-l" : "-m", empty_poll_gone);
 	case 'u':
+		o->uncore = UNCORE_MIN;
+		return 0;
 	case 'U':
+		o->uncore = UNCORE_MAX;
+		return 0;
 	case 'i':
-		return refuse(opt == 'u' ? "-u" : opt == 'U' ? "-U" : "-i",
-			uncore_why);
+		o->uncore = UNCORE_IDX;
+		return parse_u32_max(arg, UINT32_MAX, &o->uncore_idx);
 	case OPT_UP_HIGH_PERF_CORES:
 		return refuse("--high-perf-cores", perf_why);
 	case OPT_UP_PERF_CONFIG:

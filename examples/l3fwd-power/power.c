@@ -60,6 +60,22 @@ channel_prefix(const struct app_options *o)
 		VMP_GUEST_DEFAULT_PREFIX;
 }
 
+int
+power_vm_channels(const struct app_options *o, const unsigned int *lcores,
+		unsigned int nb)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < nb; i++) {
+		snprintf(path, sizeof(path), "%s.%u", channel_prefix(o),
+			lcores[i]);
+		if (access(path, F_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 enum power_mode
 power_select(const struct app_options *o, const unsigned int *lcores,
 		unsigned int nb)
@@ -70,15 +86,9 @@ power_select(const struct app_options *o, const unsigned int *lcores,
 		.reply_timeout_ms = o->channel_timeout_ms,
 	};
 	enum power_env env = o->env;
-	char path[PATH_MAX];
-	unsigned int i;
 
-	for (i = 0; env == POWER_ENV_AUTO && i < nb; i++) {
-		snprintf(path, sizeof(path), "%s.%u", channel_prefix(o),
-			lcores[i]);
-		if (access(path, F_OK) == 0)
-			env = POWER_ENV_VM;
-	}
+	if (env == POWER_ENV_AUTO && power_vm_channels(o, lcores, nb))
+		env = POWER_ENV_VM;
 	if (env == POWER_ENV_AUTO)
 		env = POWER_ENV_HOST;
 	if (env == POWER_ENV_VM && vmp_guest_channel_configure(&conf) < 0)

@@ -83,6 +83,11 @@ struct power_lcore {
 enum power_mode power_select(const struct app_options *o,
 		const unsigned int *lcores, unsigned int nb);
 
+/** Whether the guest channel "<prefix>.<lcore>" of one of @p lcores
+ * exists: the lcores run in a VM. */
+int power_vm_channels(const struct app_options *o,
+		const unsigned int *lcores, unsigned int nb);
+
 /**
  * Start frequency control of @p lcore_id; on failure the lcore forwards
  * without (mode NONE), having logged why. Reads the start level, which

@@ -26,6 +26,8 @@
  * - rte_tel_data_add_{dict,array}_uint() (23.03) replace the _u64 ones.
  * - PM QoS, rte_power_qos.h (24.11): VMP_HAS_POWER_QOS; before, its two
  *   calls answer -ENOTSUP.
+ * - Uncore: 22.11's <rte_power_intel_uncore.h> became <rte_power_uncore.h>
+ *   (24.11), which wants a driver chosen first: vmp_compat_uncore_env().
  *
  * Included by the guest library, the daemon, l3fwd-power, tests, benchmarks
  * and fuzz targets; never by an installed header.
@@ -85,6 +87,25 @@ int rte_power_register_cpufreq_ops(struct rte_power_cpufreq_ops *ops);
 #else
 #include <rte_power.h>
 #define VMP_POWER_HAS_CPUFREQ_OPS 0
+#endif
+
+#if __has_include(<rte_power_uncore.h>)
+#include <rte_power_uncore.h>
+/** Choose the uncore driver (intel, the only one auto-detection takes). */
+static inline int
+vmp_compat_uncore_env(void)
+{
+	if (rte_power_get_uncore_env() != RTE_UNCORE_PM_ENV_NOT_SET)
+		return 0;
+	return rte_power_set_uncore_env(RTE_UNCORE_PM_ENV_AUTO_DETECT);
+}
+#else
+#include <rte_power_intel_uncore.h>
+static inline int
+vmp_compat_uncore_env(void)
+{
+	return 0;
+}
 #endif
 
 #if __has_include(<rte_power_qos.h>)

@@ -309,6 +309,8 @@ def parse_args(argv):
     p.add_argument('--cpu0-hotplug', action='store_true', default=None)
     p.add_argument('--hotplug', choices=('kernel', 'reset'))
     p.add_argument('--packages', type=int)
+    p.add_argument('--uncore', metavar='MIN,MAX', help='intel uncore '
+                   'frequency range, kHz, one die a package')
     p.add_argument('--ready-fd', type=int, help='write "ready" here once '
                    'mounted')
     p.add_argument('--log', metavar='FILE', help='also append the write '
@@ -326,7 +328,8 @@ def shape_from_args(a):
     for key in ('cpus', 'driver', 'governor', 'governors', 'policy_size',
                 'policies', 'freqs', 'min_khz', 'base_khz', 'max_khz',
                 'start_khz', 'no_turbo', 'no_boost', 'no_hwp', 'offline',
-                'no_cpufreq', 'cpu0_hotplug', 'hotplug', 'packages'):
+                'no_cpufreq', 'cpu0_hotplug', 'hotplug', 'packages',
+                'uncore'):
         val = getattr(a, key)
         if val is not None:
             shape[key] = val

@@ -11,6 +11,7 @@ import time
 
 from emu_parse import kstrtobool, parse_list, fmt_list
 from emu_policy import PolicyMixin
+from emu_uncore import UncoreMixin
 
 # name: (family, sets its own policy (no governors), intel/amd status)
 DRIVERS = {
@@ -34,7 +35,7 @@ class ShapeError(Exception):
     pass
 
 
-class Model(PolicyMixin):
+class Model(PolicyMixin, UncoreMixin):
     def __init__(self, shape):
         self.shape = dict(shape)
         self.log_file = None
@@ -56,6 +57,7 @@ class Model(PolicyMixin):
             pol = s.get('policies', '')
             pol = pol if isinstance(pol, list) else str(pol).split(';')
             groups = [parse_list(g) for g in pol if str(g).strip()]
+            self._uncore_build(s)
         except ValueError as e:
             raise ShapeError(str(e))
         if not self.present:
@@ -245,6 +247,8 @@ class Model(PolicyMixin):
             return self._cpufreq_node(parts[1:])
         if top == self.global_dir():
             return self.global_node(parts[1:])
+        if top == self.UNCORE_DIR and self.uncore:
+            return self.uncore_node(parts[1:])
         return None
 
     def _root_names(self):
@@ -253,6 +257,8 @@ class Model(PolicyMixin):
                   'isolated', 'cpufreq', '.vmp_emu']
         if self.global_dir():
             names.append(self.global_dir())
+        if self.uncore:
+            names.append(self.UNCORE_DIR)
         return names
 
     def _cpu_node(self, cpu, rest):
