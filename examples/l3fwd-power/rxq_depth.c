@@ -57,6 +57,7 @@ rxq_depth_init(struct rxq_depth *d, uint16_t port, uint16_t queue,
 			queue, d->run_mark);
 	else
 		L3FWD_LOG(INFO, "port %u (%s) queue %u: deep at %u "
-			"descriptors, known by %s", port, drv, queue, d->mark,
-			rxq_depth_how_str(d->how));
+			"descriptors, known by %s or %u full bursts in a row",
+			port, drv, queue, d->mark, rxq_depth_how_str(d->how),
+			d->run_mark);
 }

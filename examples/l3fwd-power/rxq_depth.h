@@ -13,10 +13,11 @@
  *
  * The way to know depends on the PMD, chosen once per queue at start and
  * logged: rte_eth_rx_queue_count() where the PMD has it; else
- * rte_eth_rx_descriptor_status() of the descriptor at the mark; else
- * (neither exists, e.g. net_pcap, net_ring, net_memif) the queue counts
- * as deep after enough full bursts in a row to have drained the mark,
- * which only a queue that kept filling can give.
+ * rte_eth_rx_descriptor_status() of the descriptor at the mark. Whatever
+ * the PMD says, enough full bursts in a row to have drained the mark also
+ * make the queue deep, which only a queue that kept filling can give: the
+ * only way where the PMD has neither (net_ring, net_memif, and net_pcap
+ * before DPDK 25.11, whose count then answers 0 however much is queued).
  *
  * Owns: struct rxq_depth, one per rx queue, used by the lcore polling it.
  */
@@ -31,7 +32,7 @@
 enum rxq_depth_how {
 	RXQ_DEPTH_COUNT,	/**< rte_eth_rx_queue_count() */
 	RXQ_DEPTH_DESC,		/**< rte_eth_rx_descriptor_status() */
-	RXQ_DEPTH_RUN,		/**< full bursts in a row */
+	RXQ_DEPTH_RUN,		/**< full bursts in a row only */
 	RXQ_DEPTH_OFF,		/**< --deep-queue 0: never deep */
 };
 
@@ -68,7 +69,10 @@ rxq_depth_deep(struct rxq_depth *d, uint16_t n, uint16_t burst)
 		d->run = 0;
 		return 0;
 	}
-	d->run++;
+	if (d->how == RXQ_DEPTH_OFF)
+		return 0;
+	if (++d->run >= d->run_mark)
+		return 1;
 	switch (d->how) {
 	case RXQ_DEPTH_COUNT:
 		return rte_eth_rx_queue_count(d->port, d->queue) >=
@@ -76,8 +80,6 @@ rxq_depth_deep(struct rxq_depth *d, uint16_t n, uint16_t burst)
 	case RXQ_DEPTH_DESC:
 		return rte_eth_rx_descriptor_status(d->port, d->queue,
 			(uint16_t)(d->mark - 1)) == RTE_ETH_RX_DESC_DONE;
-	case RXQ_DEPTH_RUN:
-		return d->run >= d->run_mark;
 	default:
 		return 0;
 	}
