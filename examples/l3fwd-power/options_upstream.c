@@ -172,11 +172,13 @@ options_upstream_parse(int opt, const char *arg, struct app_options *o)
 		o->parse_ptype = 1;
 		return 0;
 	case OPT_UP_CPU_RESUME_LATENCY:
-		if (!VMP_HAS_POWER_QOS)
-			return refuse("--cpu-resume-latency", "PM QoS is in "
-				"DPDK 24.11 and later (rte_power_qos.h); this "
-				"build has " RTE_STR(RTE_VER_YEAR) "."
-				RTE_STR(RTE_VER_MONTH));
+		if (!VMP_HAS_POWER_QOS) {
+			fprintf(stderr, "--cpu-resume-latency: refused: PM QoS "
+				"is in DPDK 24.11 and later (rte_power_qos.h); "
+				"this build has %d.%02d\n", RTE_VER_YEAR,
+				RTE_VER_MONTH);
+			return -ENOTSUP;
+		}
 		if (options_parse_uint(arg, 0, INT_MAX, &v) < 0)
 			return -EINVAL;
 		o->cpu_resume_latency = (int64_t)v;
