@@ -457,6 +457,13 @@ chaos() {
 # The daemon's figures in a sandboxed cpufreq tree: a table, and the same
 # as JSON in $BUILD/bench.json. Options go to vmp_bench (e.g. --quick).
 bench() {
+	if [ "${1:-}" = l3fwd ]; then
+		shift
+		log "bench l3fwd: energy against loss, l3fwd-power's heuristics" \
+			"and upstream's (about 3 minutes)"
+		python3 devtools/bench_l3fwd.py --build "$BUILD" "$@"
+		return
+	fi
 	log "bench: vm_power_mgr against peers playing QEMU (a few minutes)"
 	"$BUILD/app/bench/vmp_bench" \
 		--daemon "$BUILD/examples/vm_power_manager/vm_power_mgr" \
