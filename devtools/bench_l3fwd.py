@@ -215,6 +215,10 @@ def inner(a):
     finally:
         if os.environ.get('VMP_BENCH_KEEP') is None:
             shutil.rmtree(tmp, ignore_errors=True)
+        # EAL's runtime directories of our processes.
+        for kind in ('l3', 'up', 'gen'):
+            shutil.rmtree('/var/run/dpdk/vmp_bench_%s_%d' % (
+                kind, os.getpid()), ignore_errors=True)
     with open(a.json, 'w') as f:
         json.dump({'freqs_khz': FREQS, 'period_us': PERIOD_US,
                    'volts': [V_MIN, V_MAX], 'runs': results}, f, indent=1)
