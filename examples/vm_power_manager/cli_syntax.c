@@ -187,7 +187,7 @@ cli_suggest(const char *word, const char *const *names, size_t n,
 		int w = snprintf(buf + used, len - (size_t)used, "%s%s", sep,
 			pick[k]);
 
-		if (w < 0 || (size_t)(used + w) >= len)
+		if (w < 0 || (size_t)used + (size_t)w >= len)
 			break;
 		used += w;
 		nb++;

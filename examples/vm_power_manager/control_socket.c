@@ -228,6 +228,8 @@ control_main(void *arg)
 			pfd = grown;
 			cap = n;
 		}
+		if (pfd == NULL)
+			break;
 		pfd[0] = (struct pollfd){ .fd = ctl.stop_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = ctl.listen_fd,
 			.events = POLLIN };
@@ -244,10 +246,10 @@ control_main(void *arg)
 		for (i = ctl.nb_clients; i-- > 0;) {
 			struct client *c = &ctl.clients[i];
 
-			if (pfd[i + 2].revents && serve(i) < 0)
-				drop(i);
-			else if ((c->len > 0 || c->too_long) &&
-					now() - c->since > CONTROL_IDLE_S)
+			/* Gone, or a line left half sent too long. */
+			if ((pfd[i + 2].revents && serve(i) < 0) ||
+					((c->len > 0 || c->too_long) &&
+					now() - c->since > CONTROL_IDLE_S))
 				drop(i);
 		}
 		/* Every waiting client, not one a pass. */

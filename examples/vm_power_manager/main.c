@@ -362,10 +362,11 @@ start_control(const char *state_dir)
 
 	if (d.control != NULL && strcmp(d.control, "none") == 0)
 		return;
+	snprintf(path, sizeof(path), "%s", d.control != NULL ? d.control :
+		"");
 	if (d.control == NULL)
 		snprintf(path, sizeof(path), "%s/control", state_dir);
-	if (control_socket_start(d.mon, d.control != NULL ? d.control :
-			path) < 0)
+	if (control_socket_start(d.mon, path) < 0)
 		MAIN_LOG(WARNING, "no control socket: vmpowerctl cannot reach "
 			"this daemon");
 }

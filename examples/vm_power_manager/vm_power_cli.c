@@ -136,6 +136,15 @@ tty_history(void)
 	rdline_add_history(cli.rdl, cli.typed);
 }
 
+/* To the terminal; one that is gone has nothing more to show. */
+static void
+tty_say(const char *s)
+{
+	ssize_t n = write(STDOUT_FILENO, s, strlen(s));
+
+	RTE_SET_USED(n);
+}
+
 /*
  * Keystrokes from the terminal. Ctrl-C, and Ctrl-D on an empty line,
  * stop the daemon. @return -1 to stop.
@@ -149,16 +158,14 @@ feed_tty(const char *buf, size_t n)
 	for (i = 0; i < n; i++) {
 		pthread_mutex_lock(&cli.screen);
 		if (buf[i] == CTRL_C) {
-			if (write(STDOUT_FILENO, "^C\r\n", 4) < 0)
-				ret = 0;
+			tty_say("^C\r\n");
 			cli.prompt_shown = 0;
 			pthread_mutex_unlock(&cli.screen);
 			return -1;
 		}
 		ret = rdline_char_in(cli.rdl, buf[i]);
 		if (ret == RDLINE_RES_EOF) {
-			if (write(STDOUT_FILENO, "\r\n", 2) < 0)
-				ret = 0;
+			tty_say("\r\n");
 			cli.prompt_shown = 0;
 			pthread_mutex_unlock(&cli.screen);
 			return -1;

@@ -331,7 +331,7 @@ gc_transact(struct channel *ch, const struct vmp_proto_packet *pkt,
 		union vmp_guest_reply *reply, unsigned int timeout_ms)
 {
 	uint64_t deadline;
-	uint64_t seq;
+	uint64_t seq = 0;
 	int ret;
 
 	ret = gc_read_replies(ch);
