@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "cpufreq_sandbox.h"
 #include "test.h"
 #include "test_daemon_run.h"
+#include "test_virt.h"
 
 /*
  * Run @argv (argv[0] a path) with pipes on its standard streams into
@@ -361,3 +363,76 @@ test_daemon_config_file(void)
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(daemon_config_file, test_daemon_config_file);
+
+static const char auto_node[] =
+"<node>\n"
+" <cpu><nodes>1</nodes><sockets>1</sockets><cores>2</cores>"
+"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
+" <domain type='test'><name>vm0</name><memory>65536</memory>"
+"<vcpu>1</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
+"<os><type>hvm</type></os><devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+" </devices></domain>\n"
+"</node>\n";
+
+/*
+ * The daemon started after the VM, with no command typed: as a service
+ * (--no-cli) it serves vm0 and connects its channel by itself; with
+ * --no-auto, or interactive, it does not.
+ */
+static int
+test_daemon_auto_serve(void)
+{
+	const char *service[] = { "--libvirt-uri", NULL, "--channel-dir",
+		NULL, "--no-cli", NULL, NULL };
+	struct test_virt v;
+	struct daemon d;
+	int l, c;
+
+	TEST_ASSERT_EQUAL(test_virt_init(&v, auto_node), 0, "");
+	service[1] = v.uri;
+	service[3] = v.chdir;
+	l = test_virt_listen(&v, "qemu/vm0.0");
+	TEST_ASSERT(l >= 0, "");
+
+	TEST_ASSERT_EQUAL(daemon_start(&d, service), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "auto-serving: every libvirt "
+		"domain with power channels", 10000), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "VM vm0 served automatically",
+		10000), 0, "");
+	c = test_virt_accept(l);
+	TEST_ASSERT(c >= 0, "the daemon connected vm0's channel");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "channel 0 of VM vm0 connected",
+		5000), 0, "");
+	kill(d.pid, SIGTERM);
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
+	daemon_close(&d);
+	close(c);
+
+	/* Not a service (a CLI on a pipe), or --no-auto: nothing served. */
+	service[4] = "--no-auto";
+	service[5] = "--no-cli";
+	TEST_ASSERT_EQUAL(daemon_start(&d, service), 0, "");
+	/* Said once every domain's reading is posted to the loop. */
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "VM_SYNC: read again: 0 VMs "
+		"served\n", 10000), 0, "");
+	kill(d.pid, SIGTERM);
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
+	daemon_expect(&d, "\n", 200);
+	TEST_ASSERT(strstr(d.buf, "served automatically") == NULL, "%s",
+		d.buf);
+	daemon_close(&d);
+	service[4] = NULL;
+	TEST_ASSERT_EQUAL(daemon_start(&d, service), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "VM_SYNC: read again: 0 VMs "
+		"served\n", 10000), 0, "");
+	CMD(&d, "list_vms", "no VMs added");
+	CMD(&d, "quit", "restoring cores");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
+	daemon_close(&d);
+	close(l);
+	test_virt_fini(&v);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(daemon_auto_serve, test_daemon_auto_serve);

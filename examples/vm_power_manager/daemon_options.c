@@ -107,7 +107,7 @@ daemon_options_usage(FILE *f, const char *prog)
 		"--file-prefix %s, --no-shconf, --lcores 0@(the CPUs it may "
 		"run on).\n"
 		"Log types: vmpower.main, .monitor, .channel_manager, "
-		".libvirt, .power_manager, .hotplug\n"
+		".libvirt, .sync, .power_manager,\n.hotplug "
 		"(e.g. --log-level=vmpower.monitor:debug among EAL options).\n",
 		prog, DAEMON_DEFAULT_CONFIG, CHMGR_DEFAULT_DIR,
 		MONITOR_DEFAULT_PIN_SET, DAEMON_DEFAULT_STATE_DIR,

@@ -32,6 +32,7 @@
 #include "power_telemetry.h"
 #include "service.h"
 #include "vm_power_cli.h"
+#include "vm_sync.h"
 
 RTE_LOG_REGISTER(vmp_main_logtype, vmpower.main, INFO);
 
@@ -47,116 +48,6 @@ static struct {
 	struct monitor *mon;
 	struct virt_adapter *va;
 } d = { .lock_fd = -1 };
-
-struct virt_event_job {
-	char *name;
-	enum virt_event ev;
-	struct virt_vm snap;
-	int have_snap;
-};
-
-static void
-apply_virt_event(struct monitor *mon, void *arg)
-{
-	struct virt_event_job *j = arg;
-
-	chmgr_vm_event(monitor_chmgr(mon), j->name, j->ev,
-		j->have_snap ? &j->snap : NULL);
-	if (j->have_snap)
-		virt_vm_free(&j->snap);
-	free(j->name);
-	free(j);
-}
-
-struct vm_names {
-	char **v;
-	uint32_t n;
-};
-
-/* On the loop: the names of the VMs served. */
-static void
-collect_names(struct monitor *mon, void *arg)
-{
-	struct chmgr *m = monitor_chmgr(mon);
-	struct vm_names *names = arg;
-	uint32_t i, n = chmgr_nb_vms(m);
-
-	names->v = calloc(n ? n : 1, sizeof(*names->v));
-	if (names->v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		if ((names->v[names->n] = strdup(chmgr_vm_at(m, i)->name)) !=
-				NULL)
-			names->n++;
-}
-
-static void post_virt_event(struct virt_adapter *va, const char *name,
-		enum virt_event ev);
-
-/*
- * On libvirt's thread, libvirt back after a loss: read every VM served
- * and hand each to the loop; one that is gone from libvirt is removed
- * (its votes dropped).
- */
-static void
-resync_all(struct virt_adapter *va)
-{
-	struct vm_names names = { 0 };
-	uint32_t i;
-
-	if (monitor_call(d.mon, collect_names, &names) < 0)
-		return;
-	MAIN_LOG(INFO, "libvirt is back: resynchronising %u VMs", names.n);
-	for (i = 0; i < names.n; i++) {
-		post_virt_event(va, names.v[i], VIRT_EVENT_RECONNECTED);
-		free(names.v[i]);
-	}
-	free(names.v);
-}
-
-/*
- * On libvirt's thread: read the VM there, apply it on the loop. Through
- * @va, not d.va: the first events come before virt_adapter_create()
- * has returned.
- */
-static void
-on_virt_event(struct virt_adapter *va, const char *name, enum virt_event ev,
-		void *opaque)
-{
-	(void)opaque;
-	if (ev == VIRT_EVENT_RECONNECTED)
-		resync_all(va);
-	else
-		post_virt_event(va, name, ev);
-}
-
-static void
-post_virt_event(struct virt_adapter *va, const char *name,
-		enum virt_event ev)
-{
-	struct virt_event_job *j = calloc(1, sizeof(*j));
-	int ret = 0;
-
-	if (j == NULL || (j->name = strdup(name)) == NULL) {
-		free(j);
-		MAIN_LOG(ERR, "VM %s: event %d lost: out of memory", name, ev);
-		return;
-	}
-	j->ev = ev;
-	if (ev != VIRT_EVENT_UNDEFINED) {
-		ret = virt_adapter_get_vm(va, name, &j->snap);
-		j->have_snap = ret == 0;
-	}
-	/* Gone from libvirt while we were away from it. */
-	if (ev == VIRT_EVENT_RECONNECTED && ret == -ENOENT)
-		j->ev = VIRT_EVENT_UNDEFINED;
-	if (monitor_post(d.mon, apply_virt_event, j) < 0) {
-		if (j->have_snap)
-			virt_vm_free(&j->snap);
-		free(j->name);
-		free(j);
-	}
-}
 
 /*
  * A fault (SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE) gives the cores back
@@ -207,6 +98,7 @@ main(int argc, char **argv)
 {
 	struct power_mgr_conf pconf = { 0 };
 	struct monitor_conf mconf = { 0 };
+	struct chmgr_auto serve = { 0 };
 	char status[PATH_MAX + 64];
 	sigset_t sigs;
 	int ret;
@@ -256,6 +148,12 @@ main(int argc, char **argv)
 	mconf.rate_limit = d.o.rate_limit;
 	mconf.max_pin_set = d.o.max_pin_set;
 	mconf.signals = 1;
+	serve.on = d.o.auto_serve;
+	serve.names = (const char *const *)d.o.vms;
+	serve.nb_names = d.o.nb_vms;
+	serve.patterns = (const char *const *)d.o.patterns;
+	serve.nb_patterns = d.o.nb_patterns;
+	mconf.auto_serve = &serve;
 	mconf.state_dir = pconf.state_dir;
 	ret = monitor_create(&mconf, &d.mon);
 	if (ret < 0) {
@@ -263,10 +161,11 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		goto fail_eal;
 	}
-	d.va = virt_adapter_create(d.o.uri, on_virt_event, NULL);
-	if (d.va == NULL)
-		MAIN_LOG(ERR, "libvirt adapter could not start: VMs cannot be "
-			"added");
+	if (serve.on)
+		MAIN_LOG(INFO, "auto-serving: every libvirt domain with power "
+			"channels%s", serve.nb_names + serve.nb_patterns > 0 ?
+			" among --vm and --vm-pattern" : "");
+	d.va = vm_sync_start(d.mon, d.o.uri);
 	if (power_telemetry_init(d.mon) < 0)
 		MAIN_LOG(WARNING, "telemetry commands not registered");
 	cli_commands_init(d.mon, d.va);
@@ -287,7 +186,7 @@ main(int argc, char **argv)
 	service_stopping();
 	control_socket_stop();
 	vm_power_cli_stop();
-	virt_adapter_destroy(d.va);
+	vm_sync_stop(d.va);
 	monitor_destroy(d.mon);
 	power_mgr_destroy(d.pm);
 	rte_eal_cleanup();
