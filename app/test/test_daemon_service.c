@@ -423,7 +423,7 @@ test_daemon_auto_serve(void)
 	service[5] = "--no-cli";
 	TEST_ASSERT_EQUAL(daemon_start(&d, service), 0, "");
 	/* Said once every domain's reading is posted to the loop. */
-	TEST_ASSERT_EQUAL(daemon_expect(&d, "VM_SYNC: read again: 0 VMs "
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "VM_SYNC: read: 0 VMs "
 		"served\n", 10000), 0, "");
 	kill(d.pid, SIGTERM);
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
@@ -433,7 +433,7 @@ test_daemon_auto_serve(void)
 	daemon_close(&d);
 	service[4] = NULL;
 	TEST_ASSERT_EQUAL(daemon_start(&d, service), 0, "");
-	TEST_ASSERT_EQUAL(daemon_expect(&d, "VM_SYNC: read again: 0 VMs "
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "VM_SYNC: read: 0 VMs "
 		"served\n", 10000), 0, "");
 	CMD(&d, "list_vms", "no VMs added");
 	CMD(&d, "quit", "restoring cores");

@@ -174,11 +174,13 @@ list_add(struct daemon_opts *o, char ***list, unsigned int *n,
 		*n = 0;		/* the command line replaces the file's */
 		*src_of_list = src;
 	}
-	copy = dopt_keep(o, v);
 	grown = realloc(*list, (*n + 1) * sizeof(*grown));
-	if (copy == NULL || grown == NULL)
+	if (grown == NULL)
 		return -ENOMEM;
 	*list = grown;
+	copy = dopt_keep(o, v);
+	if (copy == NULL)
+		return -ENOMEM;
 	(*list)[(*n)++] = copy;
 	return 0;
 }
@@ -195,6 +197,10 @@ apply(struct daemon_opts *o, int id, const char *v, enum dopt_src src,
 	unsigned long n;
 	int b = 1;
 
+	if (v == NULL && id != O_NO_CLI && id != O_AUTO && id != O_NO_AUTO) {
+		snprintf(why, len, "needs a value");
+		return -EINVAL;
+	}
 	if (v != NULL && (id == O_NO_CLI || id == O_AUTO ||
 			id == O_NO_AUTO)) {
 		b = dopt_bool(v);

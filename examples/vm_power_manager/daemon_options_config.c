@@ -53,8 +53,8 @@ struct prefix_probe {
 	int entry;		/* its entry's, -1: the [section] line */
 };
 
-#define PROBE_FAILS	-1	/* the prefix fails to load */
-#define PROBE_IGNORED	-2	/* librte_cfgfile ignored one of its lines */
+#define PROBE_FAILS	(-1)	/* the prefix fails to load */
+#define PROBE_IGNORED	(-2)	/* librte_cfgfile ignored one of its lines */
 
 /*
  * Lines that are not blank or a comment, among the first @n bytes:

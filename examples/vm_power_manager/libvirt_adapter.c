@@ -205,7 +205,7 @@ on_retry(int timer, void *opaque)
 {
 	struct virt_adapter *va = opaque;
 	virConnectPtr c;
-	int next;
+	int next, asked;
 
 	(void)timer;
 	pthread_mutex_lock(&va->lock);
@@ -229,7 +229,8 @@ on_retry(int timer, void *opaque)
 	virConnectClose(c);
 	virEventRemoveTimeout(va->retry_timer);
 	va->retry_timer = -1;
-	if (va->asked)
+	asked = va->asked;
+	if (asked)
 		VIRT_LOG(INFO, "reading every VM of %s", virt_adapter_uri(va));
 	else
 		VIRT_LOG(WARNING, "reconnected to %s (attempt %u): "
@@ -238,7 +239,8 @@ on_retry(int timer, void *opaque)
 	va->asked = 0;
 	pthread_mutex_unlock(&va->lock);
 	if (va->cb != NULL)
-		va->cb(va, NULL, VIRT_EVENT_RECONNECTED, va->opaque);
+		va->cb(va, NULL, asked ? VIRT_EVENT_RESYNC :
+			VIRT_EVENT_RECONNECTED, va->opaque);
 }
 
 /* The connection is gone: forget it, start reconnecting. Locked. */

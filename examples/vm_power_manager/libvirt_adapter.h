@@ -61,10 +61,12 @@ enum virt_event {
 	/** The guest was reset inside the same process (virsh reset,
 	 * reboot): its channels stay, its votes are stale. */
 	VIRT_EVENT_REBOOTED,
-	/** The connection was lost and is back, or virt_adapter_resync()
-	 * asked (@p vm_name is NULL): everything may have changed
-	 * meanwhile; read every VM again. */
+	/** The connection was lost and is back (@p vm_name is NULL):
+	 * everything may have changed meanwhile; read every VM again. */
 	VIRT_EVENT_RECONNECTED,
+	/** virt_adapter_resync() asked, and libvirt is reachable (@p
+	 * vm_name is NULL): read every VM. */
+	VIRT_EVENT_RESYNC,
 };
 
 /**

@@ -109,7 +109,7 @@ has_name(const struct vm_names *names, const char *name)
  * its votes dropped); with auto-serving, every other domain too.
  */
 static void
-resync_all(struct virt_adapter *va, struct monitor *mon)
+resync_all(struct virt_adapter *va, struct monitor *mon, int back)
 {
 	struct vm_names names = { 0 };
 	char **all = NULL;
@@ -128,9 +128,14 @@ resync_all(struct virt_adapter *va, struct monitor *mon)
 				VIRT_EVENT_RECONNECTED);
 		free(all[i]);
 	}
-	SYNC_LOG(INFO, "read again: %u VMs served%s", names.n,
-		names.auto_on ? ", and libvirt's other domains for "
-		"auto-serving" : "");
+	if (back)
+		SYNC_LOG(INFO, "libvirt is back: resynchronising %u VMs%s",
+			names.n, names.auto_on ? ", and libvirt's other "
+			"domains for auto-serving" : "");
+	else
+		SYNC_LOG(INFO, "read: %u VMs served%s", names.n,
+			names.auto_on ? ", and libvirt's other domains for "
+			"auto-serving" : "");
 	for (i = 0; i < (int)names.n; i++)
 		free(names.v[i]);
 	free(names.v);
@@ -147,8 +152,8 @@ on_virt_event(struct virt_adapter *va, const char *name, enum virt_event ev,
 {
 	struct monitor *mon = opaque;
 
-	if (ev == VIRT_EVENT_RECONNECTED)
-		resync_all(va, mon);
+	if (ev == VIRT_EVENT_RECONNECTED || ev == VIRT_EVENT_RESYNC)
+		resync_all(va, mon, ev == VIRT_EVENT_RECONNECTED);
 	else
 		post_virt_event(va, mon, name, ev);
 }
