@@ -85,8 +85,7 @@ start_control(const char *state_dir)
 
 	if (d.o.control != NULL && strcmp(d.o.control, "none") == 0)
 		return;
-	if (d.o.control == NULL)
-		snprintf(path, sizeof(path), "%s/control", state_dir);
+	snprintf(path, sizeof(path), "%s/control", state_dir);
 	if (control_socket_start(d.mon, d.o.control != NULL ? d.o.control :
 			path) < 0)
 		MAIN_LOG(WARNING, "no control socket: vmpowerctl cannot reach "
