@@ -260,8 +260,7 @@ test_daemon_second_refused(void)
 	snprintf(run, sizeof(run), "/var/run/dpdk/%s", b.prefix);
 	TEST_ASSERT(stat(run, &st) < 0 && errno == ENOENT,
 		"%s was created", run);
-	close(b.in);
-	close(b.out);
+	daemon_close(&b);
 	CMD(&a, "quit", "restoring cores");
 	TEST_ASSERT_EQUAL(daemon_wait(&a), 0, "");
 	daemon_close(&a);
