@@ -90,6 +90,11 @@ chmgr_create(const struct chmgr_conf *conf, struct chmgr **out)
 		return -ENOMEM;
 	}
 	m->next_id = 1;
+	ret = chmgr_auto_init(m, conf->auto_serve);
+	if (ret < 0) {
+		chmgr_destroy(m);
+		return ret;
+	}
 	*out = m;
 	return 0;
 }
@@ -126,6 +131,7 @@ chmgr_destroy(struct chmgr *m)
 		free_vm(m, m->vms[i]);
 	free(m->vms);
 	free(m->dir);
+	chmgr_auto_free(m);
 	free(m);
 }
 
@@ -234,6 +240,18 @@ chmgr_vm_name_ok(const char *name)
 int
 chmgr_add_vm(struct chmgr *m, const struct virt_vm *snap)
 {
+	int ret;
+
+	chmgr_auto_removed(m, snap->name, 0);
+	ret = chmgr_register_vm(m, snap);
+	if (ret == 0 && m->auto_on)
+		chmgr_connect_xml(m, chmgr_find_vm(m, snap->name));
+	return ret;
+}
+
+int
+chmgr_register_vm(struct chmgr *m, const struct virt_vm *snap)
+{
 	struct vm *vm;
 
 	if (!chmgr_vm_name_ok(snap->name)) {
@@ -284,6 +302,16 @@ vm_down(struct chmgr *m, struct vm *vm)
 
 int
 chmgr_rm_vm(struct chmgr *m, const char *name)
+{
+	int ret = chmgr_remove_vm(m, name);
+
+	if (ret == 0)
+		chmgr_auto_removed(m, name, 1);
+	return ret;
+}
+
+int
+chmgr_remove_vm(struct chmgr *m, const char *name)
 {
 	uint32_t i;
 
@@ -355,8 +383,8 @@ chmgr_update_vm(struct chmgr *m, const struct virt_vm *snap)
 	return 0;
 }
 
-int
-chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
+static int
+vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 		const struct virt_vm *snap)
 {
 	struct vm *vm = chmgr_find_vm(m, name);
@@ -367,7 +395,7 @@ chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 	if (ev == VIRT_EVENT_UNDEFINED && (snap == NULL || !snap->running)) {
 		CHMGR_LOG(WARNING, "VM %s was undefined in libvirt: removed",
 			name);
-		return chmgr_rm_vm(m, name);
+		return chmgr_remove_vm(m, name);
 	}
 	was_running = vm->running;
 	old_id = vm->dom_id;
@@ -419,4 +447,15 @@ chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
 		/* Same process (or only its config): follow the snapshot. */
 		return snap != NULL ? chmgr_update_vm(m, snap) : 0;
 	}
+}
+
+int
+chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
+		const struct virt_vm *snap)
+{
+	int ret = vm_event(m, name, ev, snap);
+
+	if (m->auto_on && ev != VIRT_EVENT_UNDEFINED)
+		chmgr_auto_event(m, name, snap);
+	return ret;
 }

@@ -74,8 +74,25 @@ struct vm {
 	struct virt_channel *xml;	/**< channels the domain XML declares */
 };
 
+/**
+ * Auto-serving: every libvirt domain whose XML declares power channels is
+ * served as soon as an event or a resynchronisation shows it (defined or
+ * running), and its channels are connected whenever it runs. Names or
+ * globs narrow the set. A VM the operator removes (chmgr_rm_vm()) stays
+ * out until chmgr_add_vm() brings it back.
+ */
+struct chmgr_auto {
+	int on;
+	const char *const *names;	/**< only these (with patterns) */
+	uint32_t nb_names;
+	const char *const *patterns;	/**< fnmatch() globs */
+	uint32_t nb_patterns;
+};
+
 struct chmgr_conf {
 	const char *channel_dir;	/**< NULL: CHMGR_DEFAULT_DIR */
+	/** NULL or .on = 0: only the VMs added with chmgr_add_vm(). */
+	const struct chmgr_auto *auto_serve;
 	/** A channel's socket connected: start watching ch->fd. @return 0,
 	 * or a negative errno (logged): the channel is closed again. */
 	int (*channel_up)(struct vm_channel *ch, void *opaque);
@@ -110,13 +127,17 @@ void chmgr_destroy(struct chmgr *m);
 int chmgr_vm_name_ok(const char *name);
 
 /**
- * Register a VM from its snapshot.
+ * Register a VM from its snapshot (the operator's add_vm: a VM removed
+ * by chmgr_rm_vm() may be auto-served again). With auto-serving, a
+ * running VM's channels from its XML are connected too.
  * @return 0, -EINVAL (name refused, see chmgr_vm_name_ok()), -EEXIST,
  *   -ENOMEM
  */
 int chmgr_add_vm(struct chmgr *m, const struct virt_vm *snap);
 
-/** Close the VM's channels, drop its votes, forget it. @return 0, -ENOENT */
+/** Close the VM's channels, drop its votes, forget it (the operator's
+ * rm_vm: auto-serving leaves it out until chmgr_add_vm()).
+ * @return 0, -ENOENT */
 int chmgr_rm_vm(struct chmgr *m, const char *name);
 
 /** The registered VM @p name, or NULL. */
@@ -145,6 +166,9 @@ int chmgr_update_vm(struct chmgr *m, const struct virt_vm *snap);
  * @p snap and reconnects the channels of a running VM that are down.
  * @p snap (pinning, channels in the XML) is the VM
  * now, or NULL when it could not be read (an undefined VM is removed).
+ * With auto-serving, a VM not registered whose @p snap has power
+ * channels is added (unless removed by the operator or outside the
+ * names and patterns), and a running one gets its XML's channels.
  * @return 0, or -ENOENT when the VM is not registered (ignored).
  */
 int chmgr_vm_event(struct chmgr *m, const char *name, enum virt_event ev,
@@ -191,6 +215,9 @@ int chmgr_set_channel_status(struct chmgr *m, const char *name,
 
 /** The peer hung up: close the channel, keep it for reconnection. */
 void chmgr_channel_closed(struct chmgr *m, struct vm_channel *ch);
+
+/** Whether auto-serving is on. */
+int chmgr_auto_on(const struct chmgr *m);
 
 /** The channel directory in use. */
 const char *chmgr_channel_dir(const struct chmgr *m);

@@ -411,3 +411,24 @@ chmgr_reconnect_all(struct chmgr *m, struct vm *vm)
 			connect_channel(m, vm->channels[i], err, sizeof(err),
 				1);
 }
+
+/* Auto-serving: the XML's channels @vm lacks, connected; one that fails
+ * is forgotten, to be tried again at the VM's next event. */
+void
+chmgr_connect_xml(struct chmgr *m, struct vm *vm)
+{
+	struct vm_channel *ch;
+	char err[256];
+	uint32_t i;
+	int created;
+
+	for (i = 0; vm != NULL && vm->running && i < vm->nb_xml; i++) {
+		if (find_channel(vm, vm->xml[i].index) != NULL ||
+				vm->nb_channels >= CHMGR_MAX_CHANNELS)
+			continue;
+		ch = get_channel(m, vm, vm->xml[i].index, &created);
+		if (ch != NULL && connect_channel(m, ch, err, sizeof(err),
+				1) < 0)
+			forget_channel(vm, ch);
+	}
+}

@@ -30,6 +30,10 @@ struct chmgr {
 	uint32_t cap_vms;
 	struct vm **vms;
 	uint32_t next_id;
+	/* auto-serving (channel_manager_auto.c) */
+	int auto_on;
+	char **names, **patterns, **removed;
+	uint32_t nb_names, nb_patterns, nb_removed;
 };
 
 /* Closes @ch if open, telling the loop first (conf.channel_down). */
@@ -40,5 +44,24 @@ void chmgr_refresh_paths(struct chmgr *m, struct vm *vm);
 
 /* Connects again every channel of @vm that is down; errors are logged. */
 void chmgr_reconnect_all(struct chmgr *m, struct vm *vm);
+
+/* Connects the channels of @vm's XML it does not have yet. */
+void chmgr_connect_xml(struct chmgr *m, struct vm *vm);
+
+/* Forget @name's VM: channels closed, votes dropped. @return 0, -ENOENT */
+int chmgr_remove_vm(struct chmgr *m, const char *name);
+
+/* Register a VM from @snap, whoever asks. @return as chmgr_add_vm(). */
+int chmgr_register_vm(struct chmgr *m, const struct virt_vm *snap);
+
+/* channel_manager_auto.c: copy the policy. @return 0 or -ENOMEM. */
+int chmgr_auto_init(struct chmgr *m, const struct chmgr_auto *a);
+void chmgr_auto_free(struct chmgr *m);
+/* The operator removed @name, or added it back. */
+void chmgr_auto_removed(struct chmgr *m, const char *name, int removed);
+/* After an event: serve @snap's VM if it is for us (it is not
+ * registered), or connect a served VM's channels. */
+void chmgr_auto_event(struct chmgr *m, const char *name,
+	const struct virt_vm *snap);
 
 #endif /* VMP_CHANNEL_MANAGER_PRIVATE_H */

@@ -511,6 +511,7 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 	struct monitor *mon = calloc(1, sizeof(*mon));
 	struct chmgr_conf cc = {
 		.channel_dir = conf->channel_dir,
+		.auto_serve = conf->auto_serve,
 		.channel_up = hook_channel_up,
 		.channel_down = hook_channel_down,
 		.vm_down = hook_vm_down,

@@ -105,6 +105,8 @@ struct monitor_conf {
 	 * MONITOR_DEFAULT_PIN_SET.
 	 */
 	unsigned int max_pin_set;
+	/** Auto-serving of libvirt domains; NULL: none (chmgr_conf). */
+	const struct chmgr_auto *auto_serve;
 	/**
 	 * CPU hotplug (with pm): 0 follows it; >0 too, with a uevent
 	 * receive queue of this many bytes (tests overrun a small one);

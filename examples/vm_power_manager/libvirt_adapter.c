@@ -30,6 +30,7 @@ struct virt_adapter {
 	int retry_ms;		/* its current step */
 	unsigned int attempts;	/* since the connection was lost */
 	int closing;		/* destroy has begun: no new connection */
+	int asked;		/* the retry timer is virt_adapter_resync's */
 };
 
 /*
@@ -204,7 +205,7 @@ on_retry(int timer, void *opaque)
 {
 	struct virt_adapter *va = opaque;
 	virConnectPtr c;
-	int next;
+	int next, asked;
 
 	(void)timer;
 	pthread_mutex_lock(&va->lock);
@@ -217,9 +218,9 @@ on_retry(int timer, void *opaque)
 	if (c == NULL) {
 		next = va->retry_ms * 2 > VIRT_RECONNECT_MAX_MS ?
 			VIRT_RECONNECT_MAX_MS : va->retry_ms * 2;
-		VIRT_LOG(WARNING, "reconnection attempt %u to %s failed: %s; "
-			"next in %d ms", va->attempts, virt_adapter_uri(va),
-			virGetLastErrorMessage(), next);
+		VIRT_LOG(WARNING, "%sconnection attempt %u to %s failed: %s; "
+			"next in %d ms", va->asked ? "" : "re", va->attempts,
+			virt_adapter_uri(va), virGetLastErrorMessage(), next);
 		va->retry_ms = next;
 		virEventUpdateTimeout(va->retry_timer, next);
 		pthread_mutex_unlock(&va->lock);
@@ -228,11 +229,18 @@ on_retry(int timer, void *opaque)
 	virConnectClose(c);
 	virEventRemoveTimeout(va->retry_timer);
 	va->retry_timer = -1;
-	VIRT_LOG(WARNING, "reconnected to %s (attempt %u): resynchronising "
-		"the VMs", virt_adapter_uri(va), va->attempts);
+	asked = va->asked;
+	if (asked)
+		VIRT_LOG(INFO, "reading every VM of %s", virt_adapter_uri(va));
+	else
+		VIRT_LOG(WARNING, "reconnected to %s (attempt %u): "
+			"resynchronising the VMs", virt_adapter_uri(va),
+			va->attempts);
+	va->asked = 0;
 	pthread_mutex_unlock(&va->lock);
 	if (va->cb != NULL)
-		va->cb(va, NULL, VIRT_EVENT_RECONNECTED, va->opaque);
+		va->cb(va, NULL, asked ? VIRT_EVENT_RESYNC :
+			VIRT_EVENT_RECONNECTED, va->opaque);
 }
 
 /* The connection is gone: forget it, start reconnecting. Locked. */
@@ -247,6 +255,7 @@ lost_locked(struct virt_adapter *va, virConnectPtr conn)
 	if (va->closing || va->retry_timer >= 0)
 		return;
 	va->attempts = 0;
+	va->asked = 0;
 	va->retry_ms = VIRT_RECONNECT_FIRST_MS;
 	va->retry_timer = virEventAddTimeout(va->retry_ms, on_retry, va,
 		NULL);
@@ -264,6 +273,22 @@ on_close(virConnectPtr conn, int reason, void *opaque)
 		virt_adapter_uri(va), reason);
 	pthread_mutex_lock(&va->lock);
 	lost_locked(va, conn);
+	pthread_mutex_unlock(&va->lock);
+}
+
+void
+virt_adapter_resync(struct virt_adapter *va)
+{
+	pthread_mutex_lock(&va->lock);
+	/* A reconnection under way resynchronises already. */
+	if (!va->closing && va->retry_timer < 0) {
+		va->attempts = 0;
+		va->asked = 1;
+		va->retry_ms = VIRT_RECONNECT_FIRST_MS;
+		va->retry_timer = virEventAddTimeout(0, on_retry, va, NULL);
+		if (va->retry_timer < 0)
+			VIRT_LOG(ERR, "cannot schedule reading the VMs");
+	}
 	pthread_mutex_unlock(&va->lock);
 }
 

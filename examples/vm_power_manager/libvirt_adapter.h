@@ -64,6 +64,9 @@ enum virt_event {
 	/** The connection was lost and is back (@p vm_name is NULL):
 	 * everything may have changed meanwhile; read every VM again. */
 	VIRT_EVENT_RECONNECTED,
+	/** virt_adapter_resync() asked, and libvirt is reachable (@p
+	 * vm_name is NULL): read every VM. */
+	VIRT_EVENT_RESYNC,
 };
 
 /**
@@ -137,6 +140,14 @@ int virt_adapter_pin(struct virt_adapter *va, const char *name,
  * @return how many, or a negative errno.
  */
 int virt_adapter_list_names(struct virt_adapter *va, char ***names);
+
+/**
+ * Have the callback resynchronise, as after a reconnection: on libvirt's
+ * thread, in order with the events, once connected (attempts back off
+ * as after a loss: a libvirtd not up yet is waited for). The daemon
+ * calls it at start.
+ */
+void virt_adapter_resync(struct virt_adapter *va);
 
 /** Free what virt_adapter_get_vm() filled. */
 void virt_vm_free(struct virt_vm *vm);

@@ -155,6 +155,9 @@ struct power_mgr_conf {
 	/** Where crash records live (one manager a directory, locked);
 	 * NULL: none kept. */
 	const char *state_dir;
+	/** The caller holds @p state_dir's lock already
+	 * (power_mgr_lock_state()); the manager does not take it. */
+	int state_locked;
 };
 
 struct power_mgr_core_info {
@@ -191,6 +194,16 @@ struct power_mgr;
  */
 int power_mgr_create(const struct power_mgr_conf *conf,
 	struct power_mgr **pm);
+
+/**
+ * Take the one-daemon lock of state directory @p dir (created, mode 0700,
+ * if missing): a daemon takes it before anything else, EAL included, so
+ * that a second one touches nothing shared. Keep the fd open for the
+ * daemon's life; the lock goes with it.
+ * @return the lock's fd, -EBUSY (another daemon holds it: logged, with
+ *   its pid) or another negative errno (logged).
+ */
+int power_mgr_lock_state(const char *dir);
 
 /**
  * From a fault handler: give every taken policy back as it was found,

@@ -463,7 +463,8 @@ pm_cores_init(struct power_mgr *pm, const struct power_mgr_conf *conf)
 	if (ret == 0)
 		ret = pick_driver(pm, conf != NULL ? conf->driver : NULL, &d);
 	if (ret == 0 && conf != NULL && conf->state_dir != NULL)
-		ret = pm_records_open(pm, conf->state_dir);
+		ret = pm_records_open(pm, conf->state_dir,
+			conf->state_locked);
 	if (ret < 0)
 		return ret;
 	if (d != NULL) {

@@ -214,9 +214,10 @@ int pm_freqs_cppc(struct pm_policy *p);
 int pm_freqs_amd(struct pm_policy *p);
 
 /* power_records.c: crash records of taken policies, in conf->state_dir. */
-/* Lock the directory (one daemon a host), give back what a dead
- * instance left. @return 0, -EBUSY (another one runs: logged), -errno. */
-int pm_records_open(struct power_mgr *pm, const char *dir);
+/* Lock the directory (one daemon a host) unless @locked (the caller
+ * holds it), give back what a dead instance left. @return 0, -EBUSY
+ * (another one runs: logged), -errno. */
+int pm_records_open(struct power_mgr *pm, const char *dir, int locked);
 /* Before the first write to @p: what to give back. @return 0 or -errno. */
 int pm_record_save(struct power_mgr *pm, const struct pm_policy *p);
 /* @p given back: forget it. */

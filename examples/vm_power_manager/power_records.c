@@ -283,7 +283,7 @@ pm_records_retry(struct power_mgr *pm, unsigned int cpu,
 }
 
 int
-pm_records_open(struct power_mgr *pm, const char *dir)
+power_mgr_lock_state(const char *dir)
 {
 	char path[PATH_MAX], pid[32];
 	int fd, n;
@@ -292,7 +292,9 @@ pm_records_open(struct power_mgr *pm, const char *dir)
 		PM_LOG(ERR, "state directory %s: %s", dir, strerror(errno));
 		return -errno;
 	}
-	snprintf(path, sizeof(path), "%s/" LOCK_FILE, dir);
+	if (snprintf(path, sizeof(path), "%s/" LOCK_FILE, dir) >=
+			(int)sizeof(path))
+		return -ENAMETOOLONG;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		PM_LOG(ERR, "%s: %s", path, strerror(errno));
@@ -302,14 +304,27 @@ pm_records_open(struct power_mgr *pm, const char *dir)
 		n = read(fd, pid, sizeof(pid) - 1);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		PM_LOG(ERR, "another vm_power_mgr (pid %s) uses %s: one a host",
-			pid[0] != '\0' ? pid : "?", dir);
+		PM_LOG(ERR, "another vm_power_mgr (pid %s) is running and holds %s: one daemon a host; this one stops",
+			pid[0] != '\0' ? pid : "?", path);
 		close(fd);
 		return -EBUSY;
 	}
 	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, n, 0) != n)
 		PM_LOG(WARNING, "%s: cannot write our pid", path);
+	return fd;
+}
+
+int
+pm_records_open(struct power_mgr *pm, const char *dir, int locked)
+{
+	int fd = -1;
+
+	if (!locked) {
+		fd = power_mgr_lock_state(dir);
+		if (fd < 0)
+			return fd;
+	}
 	pm->lock_fd = fd;
 	pm->state_dir = strdup(dir);
 	if (pm->state_dir == NULL)
