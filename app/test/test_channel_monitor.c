@@ -244,22 +244,15 @@ ask(int fd, uint32_t cmd, uint32_t unit, uint64_t vcpu, reply_t *r)
 	return read_reply(fd, r != NULL ? r : &tmp);
 }
 
-static uint32_t
-setspeed(unsigned int cpu)
-{
-	/* 0: "<unsupported>", the CPU is not at userspace. */
-	return emu_khz(cpu, "cpufreq/scaling_setspeed");
-}
-
 /* Wait up to 2 s for @cpu to reach @khz (for effects of a hang-up). */
 static uint32_t
 wait_speed(unsigned int cpu, uint32_t khz)
 {
 	int i;
 
-	for (i = 0; i < 200 && setspeed(cpu) != khz; i++)
+	for (i = 0; i < 200 && emu_setspeed(cpu) != khz; i++)
 		usleep(10000);
-	return setspeed(cpu);
+	return emu_setspeed(cpu);
 }
 
 /* Wait up to 2 s for @cpu's governor to be @gov: given back, or taken. */
@@ -306,31 +299,31 @@ requests(void *arg)
 	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CONNECT, 0, 0, NULL), 0, "");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MIN, 0,
 		NULL), ACK, "CONNECT has no answer; MIN's comes first");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 1200000, "");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_UP, 0,
 		NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 1600000, "");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_UP, 0,
 		NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2000000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2000000, "");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 0,
 		NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_DOWN, 0,
 		NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2000000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2000000, "");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_ENABLE_TURBO,
 		0, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2401000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2401000, "");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_DISABLE_TURBO,
 		0, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "");
 	/* vCPU 1 is pinned to two pCPUs: both follow; others do not. */
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MIN, 1, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(2), 1200000, "");
-	TEST_ASSERT_EQUAL(setspeed(3), 1200000, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(2), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(3), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "");
 	mfx_stop(&f);
 	return TEST_SUCCESS;
 }
@@ -360,7 +353,7 @@ stream(void *arg)
 	usleep(100000);
 	TEST_ASSERT_EQUAL(write(fd, (uint8_t *)&p[0] + 400, 64), 64, "");
 	TEST_ASSERT_EQUAL(read_reply(fd, &r), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 1200000, "");
 
 	for (i = 0; i < 10; i++)
 		vmp_proto_request(&p[i], VMP_PROTO_CPU_POWER,
@@ -368,7 +361,7 @@ stream(void *arg)
 	TEST_ASSERT_EQUAL(write(fd, p, sizeof(p)), sizeof(p), "");
 	for (i = 0; i < 10; i++)
 		TEST_ASSERT_EQUAL(read_reply(fd, &r), ACK, "reply %d", i);
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "UP stops below turbo");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "UP stops below turbo");
 	mfx_stop(&f);
 	return TEST_SUCCESS;
 }
@@ -382,10 +375,10 @@ refused(int fd, struct vmp_proto_packet *p, const char *log)
 
 	TEST_ASSERT_EQUAL(write(fd, p, sizeof(*p)), sizeof(*p), "");
 	TEST_ASSERT_EQUAL(read_reply(fd, &r), NACK, "%s", log);
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "%s: nothing changed", log);
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 1200000, "%s: nothing changed", log);
 	/* CPU 0 is no vCPU's of this VM: never touched, its setspeed
 	 * "<unsupported>" as the kernel shows it off userspace. */
-	TEST_ASSERT_EQUAL(setspeed(0), 0, "%s: nothing changed", log);
+	TEST_ASSERT_EQUAL(emu_setspeed(0), 0, "%s: nothing changed", log);
 	TEST_ASSERT_STR(emu_governor(0), "powersave");
 	TEST_ASSERT_LOG(log);
 	return TEST_SUCCESS;
@@ -463,7 +456,7 @@ refusals_host(void *arg)
 		"outside --cpus");
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "inside --cpus");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "");
 	/* Nothing else was touched. */
 	TEST_ASSERT_STR(emu_governor(0), "powersave");
 	TEST_ASSERT_STR(emu_governor(2), "powersave");
@@ -485,13 +478,13 @@ shared(void *arg)
 	TEST_RUN(mfx_start(&f, 0));
 	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 1200000, "");
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "vm0 wants more: it gets it");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "vm0 wants more: it gets it");
 	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_DOWN, 0, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "vm1 cannot slow vm0 down");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "vm1 cannot slow vm0 down");
 	/* vm0's guest goes away: its vote with it. */
 	close(f.peer[VM0_0]);
 	f.peer[VM0_0] = -1;
@@ -630,7 +623,7 @@ flood(void *arg)
 		"%" PRIu64 " writes", st.writes);
 	TEST_ASSERT_EQUAL(st.writes + st.coalesced, fl.count + 1, "");
 	/* The last request was MAX: that is what stays written. */
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "");
 	mfx_stop(&f);
 	return TEST_SUCCESS;
 }
@@ -673,14 +666,14 @@ disabled(void *arg)
 		NULL), NACK, "");
 	TEST_ASSERT_LOG("VM vm0 channel 0: CPU_POWER vCPU 0 refused: channel "
 		"disabled");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 1200000, "");
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 1, NULL), ACK, "channel 1 still enabled");
 	a.enabled = 1;
 	TEST_ASSERT_EQUAL(monitor_call(f.mon, set_status, &a), 0, "");
 	TEST_ASSERT_EQUAL(ask(fd, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 0,
 		NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "");
 	mfx_stop(&f);
 	return TEST_SUCCESS;
 }
@@ -720,7 +713,7 @@ garbage(void *arg)
 		NULL), NACK, "disabled now");
 	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "");
 	mfx_stop(&f);
 	return TEST_SUCCESS;
 }
@@ -813,14 +806,14 @@ hangup(void *arg)
 	/* The MIN was applied, then dropped with its channel: the core
 	 * is given back. */
 	TEST_ASSERT_EQUAL(wait_governor(2, "powersave"), 0, "given back");
-	TEST_ASSERT_EQUAL(setspeed(2), 0, "<unsupported> off userspace");
-	TEST_ASSERT_EQUAL(emu_khz(2, "cpufreq/scaling_cur_freq"), 1200000,
+	TEST_ASSERT_EQUAL(emu_setspeed(2), 0, "<unsupported> off userspace");
+	TEST_ASSERT_EQUAL(emu_freq_now(2), 1200000,
 		"");
 	TEST_ASSERT_EQUAL(votes_on(&f, 2), 0, "");
 	/* The others carry on. */
 	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 0, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 2400000, "");
 	mfx_stop(&f);
 	return TEST_SUCCESS;
 }
@@ -946,7 +939,7 @@ write_refused(void *arg)
 	/* Another core is written and ACKed as before. */
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_1], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 1, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(2), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(2), 2400000, "");
 	mfx_stop(&f);
 	return TEST_SUCCESS;
 }
@@ -984,7 +977,7 @@ repin(void *arg)
 	TEST_RUN(mfx_start(&f, 0));
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(1), 1200000, "");
 	TEST_ASSERT_EQUAL(votes_on(&f, 1), 1, "");
 
 	TEST_ASSERT_EQUAL(cpu_list_init(&l, 4), 0, "");
@@ -1001,7 +994,7 @@ repin(void *arg)
 	TEST_ASSERT_EQUAL(ask(f.peer[VM0_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "");
 	TEST_ASSERT_EQUAL(votes_on(&f, 3), 1, "the next request: CPU 3");
-	TEST_ASSERT_EQUAL(setspeed(3), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_setspeed(3), 1200000, "");
 	TEST_ASSERT_EQUAL(votes_on(&f, 1), 0, "");
 	mfx_stop(&f);
 	return TEST_SUCCESS;
