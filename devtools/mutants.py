@@ -73,7 +73,8 @@ MUTANTS = [
      "cpu = cpu_list_next(pcpus, (unsigned int)cpu + 1))\n"
      "\t\t\tok = power_mgr_cpu_written",
      "cpu = cpu_list_next(pcpus, (unsigned int)cpu + 2))\n"
-     "\t\t\tok = power_mgr_cpu_written", PINNING + ["monitor_write_refused"]),
+     "\t\t\tok = power_mgr_cpu_written", PINNING + ["monitor_write_refused",
+                                 "monitor_write_refused_set"]),
     ("rate-burst-double", REQ, "cap = mon->rate * 1000;",
      "cap = mon->rate * 2000;", RATE),
     ("rate-never-empty", REQ,

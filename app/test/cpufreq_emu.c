@@ -468,6 +468,18 @@ emu_governor(unsigned int cpu)
 	return buf;
 }
 
+unsigned int
+emu_freq_now(unsigned int cpu)
+{
+	return emu_khz(cpu, "cpufreq/scaling_cur_freq");
+}
+
+unsigned int
+emu_setspeed(unsigned int cpu)
+{
+	return emu_khz(cpu, "cpufreq/scaling_setspeed");
+}
+
 int
 emu_write(const char *path, const char *text)
 {
@@ -526,6 +538,16 @@ emu_log_count(const char *text)
 		if (p == NULL)
 			break;
 	}
+	return n;
+}
+
+int
+emu_log_take(const char *text)
+{
+	int n = emu_log_count(text);
+
+	if (n >= 0 && emu_log_clear() < 0)
+		return -EIO;
 	return n;
 }
 

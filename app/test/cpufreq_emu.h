@@ -111,6 +111,11 @@ int emu_cpu_read(unsigned int cpu, const char *file, char *buf, size_t size);
 unsigned int emu_khz(unsigned int cpu, const char *file);
 /** The governor a CPU runs, or "" (not reentrant). */
 const char *emu_governor(unsigned int cpu);
+/** What the kernel says a CPU runs at (scaling_cur_freq), 0 if none. */
+unsigned int emu_freq_now(unsigned int cpu);
+/** A CPU's scaling_setspeed; 0 when it reads "<unsupported>" (the CPU
+ * is not at the userspace governor) or has no cpufreq. */
+unsigned int emu_setspeed(unsigned int cpu);
 
 /**
  * The write log since start or the last emu_log_clear(), one line per
@@ -124,6 +129,9 @@ int emu_log_clear(void);
 /** Log lines holding @text since the last clear (the sandbox's write
  * count, e.g. "scaling_setspeed"), or -errno. */
 int emu_log_count(const char *text);
+/** Log lines holding @text since the last clear, then clear: counts
+ * the writes of each step in turn. @return the count, or -errno. */
+int emu_log_take(const char *text);
 /** Send a command to the control file: "clear", "reset". */
 int emu_ctl(const char *cmd);
 

@@ -43,14 +43,6 @@ static const char node_xml[] =
 "  </devices></domain>\n"
 "</node>\n";
 
-/* The frequency @cpu runs: setspeed under userspace, the minimum under
- * powersave (scaling_setspeed reads "<unsupported>" off userspace). */
-static uint32_t
-freq_now(unsigned int cpu)
-{
-	return emu_khz(cpu, "cpufreq/scaling_cur_freq");
-}
-
 static int
 session(void *arg)
 {
@@ -97,10 +89,10 @@ session(void *arg)
 	TEST_ASSERT_EQUAL(vmp_guest_channel_set_vcpu(0, 0), 0, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MIN),
 		VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "vCPU 0 is pCPU 1");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 1200000, "vCPU 0 is pCPU 1");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_UP),
 		VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(freq_now(1), 1600000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 1600000, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_query(0, VMP_PROTO_QUERY_FREQ, 0,
 		&r), VMP_PROTO_FREQ_LIST, "");
 	TEST_ASSERT_EQUAL(r.freq.freq_list[0], 1600000, "");
@@ -110,21 +102,21 @@ session(void *arg)
 		"VM vm0: 1 channel disabled");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MAX),
 		VMP_PROTO_NACK, "disabled");
-	TEST_ASSERT_EQUAL(freq_now(1), 1600000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 1600000, "");
 	CMD(&d, "show_vm vm0", "disabled, requests 5 ack 2 nack 1");
 	CMD(&d, "set_channel_status vm0 all enabled",
 		"VM vm0: 1 channel enabled");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MAX),
 		VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(freq_now(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 2400000, "");
 
 	/* By hand: overrides the VM until auto. */
 	CMD(&d, "set_cpu_freq 1 min", "core 1: 1200000 kHz");
-	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 1200000, "");
 	CMD(&d, "set_cpu_freq 1 auto", "core 1: 2400000 kHz");
 	/* From where the free cores run (1200000), one step up. */
 	CMD(&d, "set_cpu_freq_mask 2-3 up", "core 3: 1600000 kHz");
-	TEST_ASSERT_EQUAL(freq_now(2), 1600000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(2), 1600000, "");
 	CMD(&d, "show_cpu_freq_mask 0,2", "core 2: 1600000 kHz");
 	CMD(&d, "set_pcpu vm0 1 0", "VM vm0: vCPU 1 pinned to 0");
 	CMD(&d, "show_vm vm0", "vCPU 1 -> pCPU 0");
@@ -173,7 +165,7 @@ session(void *arg)
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 3, "exit status");
 	for (i = 0; i < 4; i++) {
 		TEST_ASSERT_STR(emu_governor((unsigned int)i), "powersave");
-		TEST_ASSERT_EQUAL(freq_now((unsigned int)i), 1200000, "");
+		TEST_ASSERT_EQUAL(emu_freq_now((unsigned int)i), 1200000, "");
 	}
 	ret = TEST_SUCCESS;
 	daemon_close(&d);
@@ -294,22 +286,22 @@ guest_session(void *arg)
 	TEST_ASSERT_EQUAL(guest_cli_start(&g, gextra), 0, "");
 	/* lcore 0 runs on CPU 0 in the guest: vCPU 0, host pCPU 1. */
 	CMD(&g, "set_cpu_freq 0 min", "ACK");
-	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 1200000, "");
 	CMD(&g, "set_cpu_freq 0 up", "ACK");
-	TEST_ASSERT_EQUAL(freq_now(1), 1600000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 1600000, "");
 	CMD(&g, "query_cpu_freq 0", "vCPU 0: 1600000 kHz");
 	CMD(&g, "set_cpu_freq 0 down", "ACK");
 	/* vCPU 1's pCPUs are free: where they run now. */
 	CMD(&g, "query_cpu_freq all", "vCPU 1: 1200000 kHz");
-	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 1200000, "");
 	CMD(&g, "query_cpu_freq_avail 0", "2401000");
 	CMD(&d, "set_channel_status vm0 0 disabled", "1 channel disabled");
 	CMD(&g, "set_cpu_freq 0 max", "NACK");
-	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 1200000, "");
 	CMD(&d, "show_vm vm0", "disabled");
 	CMD(&d, "set_channel_status vm0 0 enabled", "1 channel enabled");
 	CMD(&g, "set_cpu_freq 0 max", "ACK");
-	TEST_ASSERT_EQUAL(freq_now(1), 2400000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 2400000, "");
 	CMD(&g, "quit", "");
 	TEST_ASSERT_EQUAL(daemon_wait(&g), 3, "guest CLI exit (a NACK: exit 3)");
 	daemon_close(&g);
@@ -516,7 +508,7 @@ signals(void *arg)
 		daemon_close(&d);
 		TEST_ASSERT_STR(emu_governor(1), "powersave");
 		TEST_ASSERT_STR(emu_governor(2), "powersave");
-		TEST_ASSERT_EQUAL(freq_now(1), 1200000, "frequency back");
+		TEST_ASSERT_EQUAL(emu_freq_now(1), 1200000, "frequency back");
 	}
 	return TEST_SUCCESS;
 }

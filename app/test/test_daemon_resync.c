@@ -105,14 +105,6 @@ relay_main(void *arg)
 	return NULL;
 }
 
-/* The frequency @cpu runs (scaling_setspeed is "<unsupported>" off
- * userspace). */
-static uint32_t
-freq_now(unsigned int cpu)
-{
-	return emu_khz(cpu, "cpufreq/scaling_cur_freq");
-}
-
 /* Poll the idle guest until the daemon says @answer to show_cpu_freq 1. */
 static int
 idle_until(struct daemon *d, const char *answer)
@@ -172,7 +164,7 @@ resync(void *arg)
 	TEST_ASSERT_EQUAL(vmp_guest_channel_set_vcpu(0, 0), 0, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, VMP_PROTO_SCALE_MIN),
 		VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(freq_now(1), 1200000, "");
+	TEST_ASSERT_EQUAL(emu_freq_now(1), 1200000, "");
 	snprintf(path, sizeof(path), "%s/guest.vm0.0", d1.state_dir);
 	TEST_ASSERT_EQUAL(access(path, F_OK), 0, "mark %s", path);
 

@@ -10,7 +10,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +28,7 @@ some_without_body(void *arg)
 
 	RTE_SET_USED(arg);
 	test_log_capture();
-	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
+	TEST_RUN(power_test_start(&pm, NULL));
 	TEST_ASSERT_LOG("cpu 1: no cpufreq");
 	TEST_ASSERT_LOG("cpu 2: no cpufreq");
 	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 2, "cores under control");
@@ -48,7 +50,7 @@ none_body(void *arg)
 
 	RTE_SET_USED(arg);
 	test_log_capture();
-	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
+	TEST_RUN(power_test_start(&pm, NULL));
 	TEST_ASSERT_LOG("no CPU has cpufreq: power requests will be refused");
 	TEST_ASSERT_STR(power_mgr_driver(pm), "none");
 	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 0, "cores under control");
@@ -74,7 +76,7 @@ cpu0_without_body(void *arg)
 	struct power_mgr *pm;
 
 	RTE_SET_USED(arg);
-	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
+	TEST_RUN(power_test_start(&pm, NULL));
 	TEST_ASSERT_STR(power_mgr_driver(pm), "acpi-cpufreq");
 	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 2, "cores controllable");
 	REQ(pm, VM_A, 1, POWER_MGR_MAX, 0);
@@ -86,13 +88,15 @@ cpu0_without_body(void *arg)
 static int
 test_power_no_cpufreq(void)
 {
-	struct sandbox_shape some = { .nb_cpus = 4, .no_cpufreq = "1,2" };
-	struct sandbox_shape none = { .nb_cpus = 2, .no_cpufreq = "0-1" };
-	struct sandbox_shape cpu0 = { .nb_cpus = 3, .no_cpufreq = "0" };
+	struct emu_shape some = POWER_SHAPE(4), none = POWER_SHAPE(2);
+	struct emu_shape cpu0 = POWER_SHAPE(3);
 
-	TEST_RUN(sandbox_run(&some, some_without_body, NULL));
-	TEST_RUN(sandbox_run(&none, none_body, NULL));
-	return sandbox_run(&cpu0, cpu0_without_body, NULL);
+	some.args = "--no-cpufreq 1,2";
+	none.args = "--no-cpufreq 0-1";
+	cpu0.args = "--no-cpufreq 0";
+	TEST_RUN(emu_run(&some, some_without_body, NULL));
+	TEST_RUN(emu_run(&none, none_body, NULL));
+	return emu_run(&cpu0, cpu0_without_body, NULL);
 }
 REGISTER_TEST(power_no_cpufreq, test_power_no_cpufreq);
 
@@ -110,8 +114,9 @@ lcore_limit_body(void *arg)
 
 	RTE_SET_USED(arg);
 	test_log_capture();
-	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
-	snprintf(line, sizeof(line), "cpu 1-%u: driven by vmpower's sysfs",
+	TEST_RUN(power_test_start(&pm, NULL));
+	/* emu_eal_init(): lcores 0-1. */
+	snprintf(line, sizeof(line), "cpu 2-%u: driven by vmpower's sysfs",
 		RTE_MAX_LCORE + 1);
 	TEST_ASSERT_LOG(line);
 	TEST_ASSERT_EQUAL(test_log_count("driven by vmpower's sysfs"), 1,
@@ -134,9 +139,9 @@ lcore_limit_body(void *arg)
 static int
 test_power_lcore_limit(void)
 {
-	struct sandbox_shape shape = { .nb_cpus = RTE_MAX_LCORE + 2 };
+	struct emu_shape shape = POWER_SHAPE(RTE_MAX_LCORE + 2);
 
-	return sandbox_run(&shape, lcore_limit_body, NULL);
+	return emu_run(&shape, lcore_limit_body, NULL);
 }
 REGISTER_TEST(power_lcore_limit, test_power_lcore_limit);
 
@@ -150,10 +155,10 @@ option_body(void *arg)
 	test_log_capture();
 	TEST_ASSERT_EQUAL(power_mgr_create(NULL, &pm), -EINVAL, "no EAL");
 	TEST_ASSERT_LOG("EAL is not initialised");
-	TEST_ASSERT_EQUAL(sandbox_eal_init(), 0, "EAL");
+	TEST_ASSERT_EQUAL(emu_eal_init(), 0, "EAL");
 	TEST_ASSERT_EQUAL(power_mgr_create(&bogus, &pm), -EINVAL, "bogus");
 	TEST_ASSERT_LOG("unknown driver 'bogus'");
-	TEST_RUN(power_test_start(&pm, "acpi-cpufreq", NULL, 0));
+	TEST_RUN(power_test_start(&pm, "acpi-cpufreq"));
 	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 2, "cores under control");
 	TEST_ASSERT_EQUAL(power_mgr_create(NULL, &again), -EBUSY, "second");
 	power_mgr_destroy(pm);
@@ -186,7 +191,7 @@ unknown_driver_body(void *arg)
 
 	RTE_SET_USED(arg);
 	test_log_capture();
-	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
+	TEST_RUN(power_test_start(&pm, NULL));
 	TEST_ASSERT_LOG("scaling driver 'cpufreq-dt' is not one vmpower drives");
 	TEST_ASSERT_STR(power_mgr_driver(pm), "none");
 	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 0, "cores under control");
@@ -198,11 +203,12 @@ unknown_driver_body(void *arg)
 static int
 test_power_driver_option(void)
 {
-	struct sandbox_shape acpi = { .nb_cpus = 2 };
-	struct sandbox_shape other = { .nb_cpus = 2, .driver = "cpufreq-dt" };
+	struct emu_shape acpi = POWER_SHAPE(2);
+	struct emu_shape other = POWER_SHAPE(2);
 
-	TEST_RUN(sandbox_run(&acpi, option_body, NULL));
-	return sandbox_run(&other, unknown_driver_body, NULL);
+	other.driver = "cpufreq-dt";
+	TEST_RUN(emu_run(&acpi, option_body, NULL));
+	return emu_run(&other, unknown_driver_body, NULL);
 }
 REGISTER_TEST(power_driver_option, test_power_driver_option);
 
@@ -211,9 +217,13 @@ REGISTER_TEST(power_driver_option, test_power_driver_option);
 
 /* intel_pstate pins a frequency as scaling_min_freq = scaling_max_freq. */
 #define ASSERT_PINNED(cpu, khz) do {					\
-	SANDBOX_ASSERT_KHZ(cpu, MIN_FILE, khz);				\
-	SANDBOX_ASSERT_KHZ(cpu, MAX_FILE, khz);				\
+	EMU_ASSERT_KHZ(cpu, MIN_FILE, khz);				\
+	EMU_ASSERT_KHZ(cpu, MAX_FILE, khz);				\
 } while (0)
+/* The kernel got @n writes of CPU 0's scaling_max_freq since the last. */
+#define MAX_WRITES(n) \
+	TEST_ASSERT_EQUAL(emu_log_take("policy0/scaling_max_freq "), n, \
+		"scaling_max_freq writes")
 
 static int
 pstate_body(void *arg)
@@ -222,10 +232,9 @@ pstate_body(void *arg)
 	uint32_t khz[16];
 	struct power_mgr *pm;
 	unsigned int cpu;
-	int w;
 
 	RTE_SET_USED(arg);
-	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
+	TEST_RUN(power_test_start(&pm, NULL));
 	TEST_ASSERT_STR(power_mgr_driver(pm), "intel_pstate");
 	TEST_ASSERT_EQUAL(power_mgr_nb_ready(pm), 3, "cores controllable");
 	for (cpu = 0; cpu < 3; cpu++)
@@ -246,28 +255,27 @@ pstate_body(void *arg)
 	TEST_ASSERT_EQUAL(info.priority, 1, "priority (SST-BF)");
 	ASSERT_PINNED(0, 2000000);
 	ASSERT_PINNED(1, 2100000);
-	w = sandbox_watch_open();
-	TEST_ASSERT_EQUAL(sandbox_watch_add(w, 0, MAX_FILE), 0, "watch");
+	TEST_ASSERT_EQUAL(emu_log_clear(), 0, "clear the write log");
 	REQ(pm, VM_A, 0, POWER_MGR_DOWN, 0);
 	ASSERT_PINNED(0, 1900000);
-	ASSERT_WRITES(w, 1);
+	MAX_WRITES(1);
 	REQ(pm, VM_B, 0, POWER_MGR_MIN, 0);	/* A's is higher */
-	ASSERT_WRITES(w, 0);
+	MAX_WRITES(0);
 	REQ(pm, VM_A, 0, POWER_MGR_MIN, 0);
 	ASSERT_PINNED(0, 1200000);
-	ASSERT_WRITES(w, 1);
+	MAX_WRITES(1);
 	REQ(pm, VM_A, 0, POWER_MGR_TURBO_ON, 0);
 	ASSERT_PINNED(0, 2400000);	/* cpuinfo_max_freq */
-	ASSERT_WRITES(w, 1);
+	MAX_WRITES(1);
 	REQ(pm, VM_A, 0, POWER_MGR_TURBO_OFF, 0);
 	ASSERT_PINNED(0, 2000000);
-	ASSERT_WRITES(w, 1);
+	MAX_WRITES(1);
 	power_mgr_destroy(pm);
 	/* The governor, and the limits librte_power's exit leaves pinned. */
 	for (cpu = 0; cpu < 3; cpu++) {
 		ASSERT_GOV(cpu, "powersave");
-		SANDBOX_ASSERT_KHZ(cpu, MIN_FILE, 1200000);
-		SANDBOX_ASSERT_KHZ(cpu, MAX_FILE, 2400000);
+		EMU_ASSERT_KHZ(cpu, MIN_FILE, 1200000);
+		EMU_ASSERT_KHZ(cpu, MAX_FILE, 2400000);
 	}
 	return TEST_SUCCESS;
 }
@@ -275,11 +283,11 @@ pstate_body(void *arg)
 static int
 test_power_pstate(void)
 {
-	struct sandbox_shape shape = {
-		.nb_cpus = 3, .driver = "intel_pstate", .priority = "1",
+	struct emu_shape shape = {
+		.nb_cpus = 3, .driver = "intel_pstate", .args = "--priority 1",
 	};
 
-	return sandbox_run(&shape, pstate_body, NULL);
+	return emu_run(&shape, pstate_body, NULL);
 }
 REGISTER_TEST(power_pstate, test_power_pstate);
 
@@ -289,15 +297,16 @@ cppc_body(void *arg)
 	struct power_mgr_core_info info;
 	uint32_t khz[16];
 	struct power_mgr *pm;
-	int w;
 
 	RTE_SET_USED(arg);
-	TEST_RUN(power_test_start(&pm, NULL, &w, 2));
+	/* Boost is off by default on cppc_cpufreq: on, for a turbo step. */
+	EMU_ASSERT_WRITE("cpufreq/boost", "1", 0);
+	TEST_RUN(power_test_start(&pm, NULL));
 	TEST_ASSERT_STR(power_mgr_driver(pm), "cppc_cpufreq");
 	ASSERT_GOV(0, "powersave");
 	REQ(pm, VM_A, 0, POWER_MGR_MAX, 0);
 	ASSERT_GOV(0, "userspace");
-	ASSERT_WRITES(w, 1);
+	ASSERT_WRITES(RTE_INIT_WRITES + 1);
 	/* Highest (turbo), then nominal down to the lowest, 100 MHz apart. */
 	TEST_ASSERT_EQUAL(power_mgr_core_info(pm, 0, &info), 0, "info");
 	TEST_ASSERT_EQUAL(info.nb_freqs, 10, "frequencies");
@@ -308,34 +317,60 @@ cppc_body(void *arg)
 	ASSERT_SPEED(0, 2000000);
 	REQ(pm, VM_A, 0, POWER_MGR_DOWN, 0);
 	ASSERT_SPEED(0, 1900000);
-	ASSERT_WRITES(w, 1);
+	ASSERT_WRITES(1);
 	REQ(pm, VM_A, 0, POWER_MGR_TURBO_ON, 0);
 	ASSERT_SPEED(0, 2400000);
-	ASSERT_WRITES(w, 1);
+	ASSERT_WRITES(1);
 	REQ(pm, VM_A, 0, POWER_MGR_MAX, 0);
-	ASSERT_WRITES(w, 0);
+	ASSERT_WRITES(0);
 	REQ(pm, VM_A, 0, POWER_MGR_MIN, 0);
 	ASSERT_SPEED(0, 1200000);
 	power_mgr_destroy(pm);
+	/* Given back: powersave runs it at the bottom of its limits, which
+	 * are as they were; CPU 1 never saw a write. */
 	ASSERT_GOV(0, "powersave");
-	ASSERT_SPEED(0, 1300000);	/* where it started */
-	ASSERT_SPEED(1, 1300000);
+	ASSERT_SPEED(0, 1200000);
+	EMU_ASSERT_KHZ(0, "cpufreq/scaling_max_freq", 2400000);
+	EMU_ASSERT_KHZ(0, "cpufreq/scaling_min_freq", 1200000);
+	TEST_ASSERT_EQUAL(emu_log_count("policy1/"), 0, "writes to cpu 1");
 	return TEST_SUCCESS;
 }
 
 static int
 test_power_cppc(void)
 {
-	struct sandbox_shape shape = {
-		.nb_cpus = 2, .driver = "cppc_cpufreq", .start_khz = 1300000,
+	struct emu_shape shape = {
+		.nb_cpus = 2, .driver = "cppc_cpufreq", .governor = "powersave",
 	};
 
-	return sandbox_run(&shape, cppc_body, NULL);
+	return emu_run(&shape, cppc_body, NULL);
 }
 REGISTER_TEST(power_cppc, test_power_cppc);
 
-/* The tree every restore test starts from: not where the manager goes. */
+/*
+ * The host every restore test starts from: CPUs 0-1 at ondemand (idle: the
+ * kernel runs them at their lowest), CPUs 2-3 at userspace at START, a
+ * frequency the manager never goes to.
+ */
 #define START	F2
+
+static int
+restore_setup(void)
+{
+	unsigned int cpu;
+	char path[64];
+
+	for (cpu = 2; cpu < 4; cpu++) {
+		snprintf(path, sizeof(path), "cpu%u/cpufreq/scaling_governor",
+			cpu);
+		EMU_ASSERT_WRITE(path, "userspace", 0);
+		snprintf(path, sizeof(path), "cpu%u/cpufreq/scaling_setspeed",
+			cpu);
+		EMU_ASSERT_WRITE(path, RTE_STR(START), 0);
+	}
+	TEST_ASSERT_EQUAL(emu_log_clear(), 0, "clear the write log");
+	return TEST_SUCCESS;
+}
 
 static int
 assert_restored(unsigned int n)
@@ -343,8 +378,10 @@ assert_restored(unsigned int n)
 	unsigned int cpu;
 
 	for (cpu = 0; cpu < n; cpu++) {
-		ASSERT_GOV(cpu, "ondemand");
-		ASSERT_SPEED(cpu, START);
+		ASSERT_GOV(cpu, cpu < 2 ? "ondemand" : "userspace");
+		ASSERT_SPEED(cpu, cpu < 2 ? F3 : START);
+		if (cpu >= 2)
+			EMU_ASSERT_SPEED(cpu, START);
 	}
 	return TEST_SUCCESS;
 }
@@ -354,34 +391,30 @@ static int
 restore_body(void *arg)
 {
 	struct power_mgr *pm;
-	int w;
 
 	RTE_SET_USED(arg);
-	TEST_RUN(power_test_start(&pm, NULL, NULL, 0));
-	w = sandbox_watch_open();
-	TEST_ASSERT_EQUAL(sandbox_watch_add(w, 0, "cpufreq/scaling_governor"),
-		0, "watch");
-	TEST_ASSERT_EQUAL(sandbox_watch_add(w, 0, "cpufreq/scaling_setspeed"),
-		0, "watch");
+	TEST_RUN(restore_setup());
+	TEST_RUN(power_test_start(&pm, NULL));
 	REQ(pm, VM_A, 1, POWER_MGR_MIN, 0);
 	REQ(pm, VM_A, 2, POWER_MGR_TURBO_ON, 0);
 	REQ(pm, POWER_MGR_CLI, 3, POWER_MGR_INDEX, 2);
 	ASSERT_GOV(1, "userspace");
+	ASSERT_SPEED(2, TURBO);
+	ASSERT_SPEED(3, F1);
 	ASSERT_GOV(0, "ondemand");
-	ASSERT_SPEED(0, START);
+	ASSERT_SPEED(0, F3);
 	power_mgr_destroy(pm);
-	ASSERT_WRITES(w, 0);	/* not one write to cpu 0, ever */
+	/* Not one write to cpu 0, ever. */
+	TEST_ASSERT_EQUAL(emu_log_count("policy0/"), 0, "writes to cpu 0");
 	return assert_restored(4);
 }
 
 static int
 test_power_restore(void)
 {
-	struct sandbox_shape shape = {
-		.nb_cpus = 4, .governor = "ondemand", .start_khz = START,
-	};
+	struct emu_shape shape = { .nb_cpus = 4, .governor = "ondemand" };
 
-	return sandbox_run(&shape, restore_body, NULL);
+	return emu_run(&shape, restore_body, NULL);
 }
 REGISTER_TEST(power_restore, test_power_restore);
 
@@ -406,7 +439,7 @@ daemon_child(enum way_out out, int ready)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	if (sandbox_eal_init() < 0 || power_mgr_create(NULL, &pm) < 0 ||
+	if (emu_eal_init() < 0 || power_mgr_create(NULL, &pm) < 0 ||
 			cpu_list_init(&all, 4) < 0)
 		_exit(1);
 	for (sig = 0; sig < 4; sig++)
@@ -455,6 +488,7 @@ static int
 exit_body(void *arg)
 {
 	RTE_SET_USED(arg);
+	TEST_RUN(restore_setup());
 	printf("way out: exit()\n");
 	TEST_RUN(way_out(OUT_EXIT, SIGUSR1));
 	printf("way out: rte_exit() on a fatal error\n");
@@ -468,10 +502,8 @@ exit_body(void *arg)
 static int
 test_power_restore_exit(void)
 {
-	struct sandbox_shape shape = {
-		.nb_cpus = 4, .governor = "ondemand", .start_khz = START,
-	};
+	struct emu_shape shape = { .nb_cpus = 4, .governor = "ondemand" };
 
-	return sandbox_run(&shape, exit_body, NULL);
+	return emu_run(&shape, exit_body, NULL);
 }
 REGISTER_TEST(power_restore_exit, test_power_restore_exit);

@@ -254,6 +254,8 @@ read_channel(struct monitor *mon, struct chan_state *s, int hup)
 		got += (size_t)n;
 		pkt_stream_feed(&s->rx, mon->buf, (size_t)n, feed_packet, &ctx);
 	}
+	if (got > 0 && s->rx.rx_len > 0)
+		mon->st.partial++;
 	touch(mon, s);
 }
 

@@ -69,6 +69,8 @@ struct monitor;
 /** Daemon-wide counters. */
 struct monitor_stats {
 	uint64_t packets;	/**< whole packets read */
+	/** channel reads that ended inside a packet, its start kept */
+	uint64_t partial;
 	uint64_t requests;	/**< CPU_POWER requests */
 	uint64_t queries;
 	uint64_t acks;

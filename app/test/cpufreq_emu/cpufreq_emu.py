@@ -306,6 +306,8 @@ def parse_args(argv):
     p.add_argument('--no-hwp', action='store_true', default=None)
     p.add_argument('--offline', help='CPU list offline at start')
     p.add_argument('--no-cpufreq', help='CPU list without cpufreq')
+    p.add_argument('--priority', help='intel HWP: CPU list with a base '
+                   'frequency 100 MHz higher (SST-BF)')
     p.add_argument('--cpu0-hotplug', action='store_true', default=None)
     p.add_argument('--hotplug', choices=('kernel', 'reset'))
     p.add_argument('--packages', type=int)
@@ -328,8 +330,8 @@ def shape_from_args(a):
     for key in ('cpus', 'driver', 'governor', 'governors', 'policy_size',
                 'policies', 'freqs', 'min_khz', 'base_khz', 'max_khz',
                 'start_khz', 'no_turbo', 'no_boost', 'no_hwp', 'offline',
-                'no_cpufreq', 'cpu0_hotplug', 'hotplug', 'packages',
-                'uncore'):
+                'no_cpufreq', 'priority', 'cpu0_hotplug', 'hotplug',
+                'packages', 'uncore'):
         val = getattr(a, key)
         if val is not None:
             shape[key] = val

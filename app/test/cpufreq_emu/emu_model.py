@@ -22,6 +22,8 @@ DRIVERS = {
     'amd-pstate-guided': ('amd', False, 'guided'),
     'amd-pstate-epp': ('amd', True, 'active'),
     'cppc_cpufreq': ('cppc', False, None),
+    # A table driver vmpower does not drive (Arm SoCs): acpi's files.
+    'cpufreq-dt': ('acpi', False, None),
 }
 STATUS = {'intel': {'active': 'intel_pstate', 'passive': 'intel_cpufreq',
                     'off': None},
@@ -54,6 +56,7 @@ class Model(PolicyMixin, UncoreMixin):
                 self.present = parse_list(cpus)
             self.offline = set(parse_list(s.get('offline', '')))
             no_freq = set(parse_list(s.get('no_cpufreq', '')))
+            self.priority = set(parse_list(s.get('priority', '')))
             pol = s.get('policies', '')
             pol = pol if isinstance(pol, list) else str(pol).split(';')
             groups = [parse_list(g) for g in pol if str(g).strip()]

@@ -215,7 +215,10 @@ class PolicyMixin:
             f['boost'] = (0o644, lambda p: '%d\n' % p.boost,
                           self.store_local_boost)
         if fam == 'intel' and self.hwp:
-            f['base_frequency'] = ro(lambda p: '%d\n' % self.base_khz)
+            # SST-BF: priority cores have a base 100 MHz higher.
+            f['base_frequency'] = ro(lambda p: '%d\n' % (
+                self.base_khz + (STEP if set(rel(p)) & self.priority
+                                 else 0)))
         if fam == 'amd':
             f['amd_pstate_max_freq'] = ro(lambda p: '%d\n' % self.max_khz)
             f['amd_pstate_lowest_nonlinear_freq'] = ro(
