@@ -193,6 +193,7 @@ def build_docs(out):
 
 def program(name):
     env = {'vm_power_mgr': 'VM_POWER_MGR', 'guest_cli': 'GUEST_CLI',
+           'vmpowerctl': 'VMPOWERCTL',
            'l3fwd-power': 'L3FWD_POWER', 'vmp_sandbox': 'VMP_SANDBOX'}[name]
     return os.environ[env]
 
@@ -850,33 +851,40 @@ def check_systemd(b, opts_cache):
 
 
 def systemd_smoke(b):
-    """Run the unit's commands (not under systemd) and stop it via quit."""
+    """Run the unit's command (not under systemd, in a sandbox, its own
+    state directory), ask it through vmpowerctl, stop it with quit."""
     unit = systemd_unit(b)
     for c in unit.get('ExecStartPre', []):
         subprocess.run(c, shell=True, check=True)
-    cmd = shlex.split(unit['ExecStart'][0])[2]
-    cmd = cmd.replace('exec /usr/local/bin/vm_power_mgr',
+    state = tempfile.mkdtemp(prefix='vmp_docs_unit.')
+    ctl = [program('vmpowerctl'), '--socket', state + '/control']
+    cmd = unit['ExecStart'][0]
+    cmd = cmd.replace('/usr/local/bin/vm_power_mgr',
                       'exec %s --cpus 2 -- %s' % (program('vmp_sandbox'),
                                                   program('vm_power_mgr')))
-    cmd = cmd.replace(' -- --', ' --file-prefix systemd -- --')
+    cmd = cmd.replace(' -- --', ' --file-prefix systemd -- --state-dir %s --'
+                      % state, 1)
     p = Proc('/bin/sh -c %s' % shlex.quote(cmd))
     where = b.where() + ' (ExecStart)'
-    if not p.wait_for(lambda: b'ready:' in p.err, 10):
-        fail(where, 'did not start:\n' + p.err.decode(errors='replace'))
-    subprocess.run("echo 'list_vms' > /run/vmpower/cli", shell=True)
-    if not p.wait_for(lambda: b'no VMs added' in p.out, 10):
-        fail(where, 'no answer through the pipe: ' +
-             p.out.decode(errors='replace'))
-    subprocess.run("echo 'quit' > /run/vmpower/cli", shell=True)
     try:
-        rc = p.p.wait(10)
-    except subprocess.TimeoutExpired:
-        rc = -1
-    p.pump(0)
-    if rc != 0 or b'restoring cores' not in p.err:
-        fail(where, 'did not stop cleanly on quit (exit %s)' % rc)
-    p.stop()
-    os.unlink('/run/vmpower/cli')
+        if not p.wait_for(lambda: b'ready:' in p.err, 10):
+            fail(where, 'did not start:\n' + p.err.decode(errors='replace'))
+        r = subprocess.run(ctl + ['list_vms'], capture_output=True,
+                           text=True, timeout=10)
+        if r.returncode != 0 or 'no VMs' not in r.stdout:
+            fail(where, 'vmpowerctl list_vms: exit %d: %s%s' %
+                 (r.returncode, r.stdout, r.stderr))
+        subprocess.run(ctl + ['quit'], capture_output=True, timeout=10)
+        try:
+            rc = p.p.wait(10)
+        except subprocess.TimeoutExpired:
+            rc = -1
+        p.pump(0)
+        if rc != 0 or b'restoring cores' not in p.err:
+            fail(where, 'did not stop cleanly on quit (exit %s)' % rc)
+    finally:
+        p.stop()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 # --- main ------------------------------------------------------------------

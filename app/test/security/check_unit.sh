@@ -5,7 +5,7 @@
 # check_unit.sh UNIT DAEMON: systemd accepts the shipped unit (with the
 # build's daemon in its command), and it is the service it says it is.
 set -eu
-unit=$1 daemon=$2
+unit=$1 daemon=$(readlink -f "$2")
 if ! command -v systemd-analyze >/dev/null; then
 	echo "SKIP: no systemd-analyze here (package systemd)"
 	exit 77
