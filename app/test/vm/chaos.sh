@@ -29,17 +29,10 @@ MGR=${VMP_MGR:-$BUILD/examples/vm_power_manager/vm_power_mgr}
 NVMS=${VMP_CHAOS_VMS:-2}
 
 vmt_init vmp-chaos-
-[ "$VMP_VM_CPUS" = 0,1 ] || { echo "SKIP: needs host CPUs 0 and 1"; exit 77; }
+vmt_need_cpus01
 [[ "$NVMS" =~ ^[1-3]$ ]] || vmt_fail "VMP_CHAOS_VMS must be 1, 2 or 3"
 
-images=("$GUEST")
-IFS=: read -r -a extra <<<"$BINS"
-for b in "${extra[@]}"; do
-	[ -x "$b" ] && images+=("$b")
-done
-[[ " ${images[*]##*/} " == *" guest_cli "* ]] || vmt_fail "no guest_cli in VMP_VM_BINS"
-vmt_image "${images[@]}"
-vmt_libvirtd
+vmt_guest_image
 
 EAL="-l 0 --no-huge --no-pci -m 64 --no-shconf --no-telemetry --log-level=lib.eal:error"
 # Every boot: a marker, then both lcores' requests once a second, for ever.

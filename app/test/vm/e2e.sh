@@ -44,7 +44,7 @@ MGR=${VMP_MGR:-$BUILD/examples/vm_power_manager/vm_power_mgr}
 URI=qemu:///system
 
 vmt_init vmp-e2e-
-[ "$VMP_VM_CPUS" = 0,1 ] || { echo "SKIP: needs host CPUs 0 and 1"; exit 77; }
+vmt_need_cpus01
 NAME2=vmp-e2eb-$$
 vmt_on_exit 'stop_daemon'
 vmt_on_exit '"$DEV/vm.sh" undefine "$NAME2"'

@@ -88,14 +88,7 @@ fi
 [ ${#RUNS[@]} -gt 0 ] || { echo "SKIP: no release to run: ${MISSING[*]}"; exit 77; }
 
 # --- the guest: e2e.sh's image (the same programs: one cached image)
-images=("$GUEST")
-IFS=: read -r -a extra <<<"$BINS"
-for b in "${extra[@]}"; do
-	[ -x "$b" ] && images+=("$b")
-done
-[[ " ${images[*]##*/} " == *" guest_cli "* ]] || vmt_fail "no guest_cli in VMP_VM_BINS"
-vmt_image "${images[@]}"
-vmt_libvirtd
+vmt_guest_image
 
 EAL="-l 0 --no-huge --no-pci -m 64 --no-shconf --no-telemetry --log-level=lib.eal:error"
 # DPDK's daemon answers a query only when it names the VM (--vm-name).

@@ -38,17 +38,10 @@ MGR=${VMP_MGR:-$BUILD/examples/vm_power_manager/vm_power_mgr}
 URI=qemu:///system
 
 vmt_init vmp-life-
-[ "$VMP_VM_CPUS" = 0,1 ] || { echo "SKIP: needs host CPUs 0 and 1"; exit 77; }
+vmt_need_cpus01
 vmt_on_exit 'stop_daemon'
 
-images=("$GUEST")
-IFS=: read -r -a extra <<<"$BINS"
-for b in "${extra[@]}"; do
-	[ -x "$b" ] && images+=("$b")
-done
-[[ " ${images[*]##*/} " == *" guest_cli "* ]] || vmt_fail "no guest_cli in VMP_VM_BINS"
-vmt_image "${images[@]}"
-vmt_libvirtd
+vmt_guest_image
 
 EAL="-l 0 --no-huge --no-pci -m 64 --no-shconf --no-telemetry --log-level=lib.eal:error"
 # Every boot: a marker, then "lcore 0 min" once a second, for ever.

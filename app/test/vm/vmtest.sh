@@ -13,6 +13,10 @@
 #                         its own, or the tests would rebuild each other's);
 #                         guest-image.sh options may be mixed in
 #   vmt_libvirtd          a libvirtd, ours only if none runs
+#   vmt_guest_image       vmt_image of $GUEST and the binaries of $BINS
+#                         (colon-separated, those that exist; guest_cli
+#                         required), then vmt_libvirtd
+#   vmt_need_cpus01       skip (77) unless the vCPUs go to host CPUs 0,1
 #   vmt_define ARGS...    define $NAME: the image, channels in $RUN, vCPUs
 #                         pinned to $VMP_VM_CPUS; ARGS go to devtools/vm.sh
 #                         (--run CMD, --channels N, ...)
@@ -105,6 +109,22 @@ vmt_image() {
 	*"up to date"*) vmt_step "guest image (cached)" "$t" ;;
 	*) vmt_step "guest image (built)" "$t" ;;
 	esac
+}
+
+vmt_guest_image() {
+	local images=("$GUEST") extra b
+	IFS=: read -r -a extra <<<"$BINS"
+	for b in "${extra[@]}"; do
+		[ -x "$b" ] && images+=("$b")
+	done
+	[[ " ${images[*]##*/} " == *" guest_cli "* ]] ||
+		vmt_fail "no guest_cli in VMP_VM_BINS"
+	vmt_image "${images[@]}"
+	vmt_libvirtd
+}
+
+vmt_need_cpus01() {
+	[ "$VMP_VM_CPUS" = 0,1 ] || { echo "SKIP: needs host CPUs 0 and 1"; exit 77; }
 }
 
 vmt_libvirtd() {
