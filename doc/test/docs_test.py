@@ -859,7 +859,7 @@ def systemd_smoke(b):
     state = tempfile.mkdtemp(prefix='vmp_docs_unit.')
     ctl = [program('vmpowerctl'), '--socket', state + '/control']
     cmd = unit['ExecStart'][0]
-    cmd = cmd.replace('/usr/local/bin/vm_power_mgr',
+    cmd = cmd.replace('/usr/local/sbin/vm_power_mgr',
                       'exec %s --cpus 2 -- %s' % (program('vmp_sandbox'),
                                                   program('vm_power_mgr')))
     cmd = cmd.replace(' -- --', ' --file-prefix systemd -- --state-dir %s --'
