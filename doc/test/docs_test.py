@@ -282,7 +282,7 @@ def check_coverage(texts):
                                'power_telemetry.c')).read()):
         if '``%s' % tel not in host:
             fail('telemetry', '%s is not in the host guide' % tel)
-    for man in ('vm_power_mgr.8', 'guest_cli.1'):
+    for man in ('vm_power_mgr.8', 'guest_cli.1', 'l3fwd-power.1'):
         r = subprocess.run(['groff', '-man', '-ww', '-z', '-Tutf8',
                             os.path.join(ARGS.source, 'doc', 'man', man)],
                            capture_output=True, text=True)
