@@ -35,6 +35,11 @@
 #                 convergence (app/test/vm/chaos.py); --asan runs the
 #                 daemon of the ASan/UBSan build. `./run.sh test` runs a
 #                 short one (vm_chaos, 2 VMs, 2 minutes).
+# ./run.sh packages [R...]  build the Debian packages (debian/) for DPDK
+#                 22.11 (this host) and 24.11 (Debian 13 chroot), lintian
+#                 them, and test each set in a fresh chroot of its release
+#                 (devtools/packages.sh says how); last line
+#                 "packages: N passed, M failed"
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
@@ -49,6 +54,9 @@ PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
 
 # Static analysers for the security checks (sanitizers come with gcc).
 PACKAGES+=(cppcheck clang-tidy)
+
+# What ./run.sh packages needs besides (devtools/packages.sh).
+PACKAGING=(debhelper dpkg-dev fakeroot lintian debootstrap systemd)
 
 log() { printf '==> %s\n' "$*"; }
 
@@ -496,6 +504,12 @@ chaos)
 	build
 	chaos "$@"
 	;;
+packages)
+	shift
+	PACKAGES+=("${PACKAGING[@]}")
+	install_deps
+	devtools/packages.sh "$@"
+	;;
 bench)
 	shift
 	install_deps
@@ -503,7 +517,7 @@ bench)
 	bench "$@"
 	;;
 *)
-	echo "usage: $0 demo|test|fuzz|bench|chaos" >&2
+	echo "usage: $0 demo|test|packages|fuzz|bench|chaos" >&2
 	exit 2
 	;;
 esac

@@ -208,7 +208,8 @@ def main():
                                    args.build], capture_output=True,
                                   text=True, check=True).stdout
             opts = {o['name']: o['value'] for o in json.loads(info)}
-            if opts.get('b_sanitize', 'none') != 'none':
+            # 'none' up to meson 1.7, a list ([] for none) since 1.8.
+            if opts.get('b_sanitize', 'none') not in ('none', '', []):
                 # Its library needs the sanitizer's runtime: not what a
                 # user installs. Skipped, as meson counts it.
                 print('skipped: a -Db_sanitize build')
