@@ -217,8 +217,10 @@ sanitized() {
 }
 
 # Leg deb12, on this host: every test; then, unless VMP_SANITIZE=0, every
-# test again under ASan, UBSan and LeakSanitizer (but the docs and real-VM
-# suites), and the threaded ones under TSan (app/test/security/tsan.tests).
+# test again under ASan, UBSan and LeakSanitizer (but the docs, real-VM
+# and install suites: an installed library that needs the sanitizer's
+# runtime is no user's), and the threaded ones under TSan
+# (app/test/security/tsan.tests).
 # The real-VM suite 'vm', the static analysers and the sanitizer builds
 # run in this leg only (devtools/chroot-test.sh says why).
 run_tests() {
@@ -236,7 +238,8 @@ run_tests() {
 		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:print_summary=1 \
 		UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
 			sanitized "$BUILD-asan" address,undefined \
-			--no-suite docs --no-suite vm "$@" || rc=$?
+			--no-suite docs --no-suite vm --no-suite install \
+			"$@" || rc=$?
 		if [ $# -gt 0 ]; then
 			tsan_tests=("$@")
 		else

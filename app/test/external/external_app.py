@@ -42,8 +42,9 @@ HEADERS = ['vmp_abi.h', 'vmp_protocol.h', 'vmp_guest_channel.h',
            'vmp_guest_power.h']
 # Relative to the prefix; lib/ARCH/ is libdir.
 INSTALLED = [
-    'sbin/vm_power_mgr', 'bin/vmpower-guest-cli', 'bin/vmpower-l3fwd-power',
-    'share/man/man8/vm_power_mgr.8', 'share/man/man1/vmpower-guest-cli.1',
+    'sbin/vm_power_mgr', 'bin/vmpowerctl', 'bin/vmpower-guest-cli',
+    'bin/vmpower-l3fwd-power', 'share/man/man8/vm_power_mgr.8',
+    'share/man/man8/vmpowerctl.8', 'share/man/man1/vmpower-guest-cli.1',
     'share/man/man1/vmpower-l3fwd-power.1',
     'lib/systemd/system/vm_power_mgr.service',
     'LIB/libvmpower-guest.so', 'LIB/libvmpower-guest.so.0',
