@@ -35,6 +35,11 @@
 #                 convergence (app/test/vm/chaos.py); --asan runs the
 #                 daemon of the ASan/UBSan build. `./run.sh test` runs a
 #                 short one (vm_chaos, 2 VMs, 2 minutes).
+# ./run.sh packages [R...]  build the Debian packages (debian/) for DPDK
+#                 22.11 (this host) and 24.11 (Debian 13 chroot), lintian
+#                 them, and test each set in a fresh chroot of its release
+#                 (devtools/packages.sh says how); last line
+#                 "packages: N passed, M failed"
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
@@ -49,6 +54,9 @@ PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
 
 # Static analysers for the security checks (sanitizers come with gcc).
 PACKAGES+=(cppcheck clang-tidy)
+
+# What ./run.sh packages needs besides (devtools/packages.sh).
+PACKAGING=(debhelper dpkg-dev fakeroot lintian debootstrap systemd)
 
 log() { printf '==> %s\n' "$*"; }
 
@@ -209,8 +217,10 @@ sanitized() {
 }
 
 # Leg deb12, on this host: every test; then, unless VMP_SANITIZE=0, every
-# test again under ASan, UBSan and LeakSanitizer (but the docs and real-VM
-# suites), and the threaded ones under TSan (app/test/security/tsan.tests).
+# test again under ASan, UBSan and LeakSanitizer (but the docs, real-VM
+# and install suites: an installed library that needs the sanitizer's
+# runtime is no user's), and the threaded ones under TSan
+# (app/test/security/tsan.tests).
 # The real-VM suite 'vm', the static analysers and the sanitizer builds
 # run in this leg only (devtools/chroot-test.sh says why).
 run_tests() {
@@ -228,7 +238,8 @@ run_tests() {
 		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:print_summary=1 \
 		UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
 			sanitized "$BUILD-asan" address,undefined \
-			--no-suite docs --no-suite vm "$@" || rc=$?
+			--no-suite docs --no-suite vm --no-suite install \
+			"$@" || rc=$?
 		if [ $# -gt 0 ]; then
 			tsan_tests=("$@")
 		else
@@ -496,6 +507,12 @@ chaos)
 	build
 	chaos "$@"
 	;;
+packages)
+	shift
+	PACKAGES+=("${PACKAGING[@]}")
+	install_deps
+	devtools/packages.sh "$@"
+	;;
 bench)
 	shift
 	install_deps
@@ -503,7 +520,7 @@ bench)
 	bench "$@"
 	;;
 *)
-	echo "usage: $0 demo|test|fuzz|bench|chaos" >&2
+	echo "usage: $0 demo|test|packages|fuzz|bench|chaos" >&2
 	exit 2
 	;;
 esac

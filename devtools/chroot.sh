@@ -39,6 +39,9 @@ PACKAGES+=(dpdk)
 # release's own vm_power_mgr from them with their Makefile
 # (app/test/vm/build_interop.sh).
 PACKAGES+=(dpdk-doc make)
+# devtools/packages.sh builds the Debian packages in the Debian 13 chroot
+# (their install test uses fresh chroots of its own, not this one).
+PACKAGES+=(build-essential debhelper dpkg-dev fakeroot lintian systemd-dev)
 
 log() { printf 'chroot.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -160,6 +163,9 @@ path)
 	;;
 releases)
 	printf '%s\n' "24.11 trixie" "25.11 sid"
+	;;
+mirror)
+	mirror
 	;;
 *)
 	usage

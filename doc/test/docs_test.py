@@ -282,7 +282,7 @@ def check_coverage(texts):
                                'power_telemetry.c')).read()):
         if '``%s' % tel not in host:
             fail('telemetry', '%s is not in the host guide' % tel)
-    for man in ('vm_power_mgr.8', 'guest_cli.1'):
+    for man in ('vm_power_mgr.8', 'guest_cli.1', 'l3fwd-power.1'):
         r = subprocess.run(['groff', '-man', '-ww', '-z', '-Tutf8',
                             os.path.join(ARGS.source, 'doc', 'man', man)],
                            capture_output=True, text=True)
@@ -859,7 +859,7 @@ def systemd_smoke(b):
     state = tempfile.mkdtemp(prefix='vmp_docs_unit.')
     ctl = [program('vmpowerctl'), '--socket', state + '/control']
     cmd = unit['ExecStart'][0]
-    cmd = cmd.replace('/usr/local/bin/vm_power_mgr',
+    cmd = cmd.replace('/usr/local/sbin/vm_power_mgr',
                       'exec %s --cpus 2 -- %s' % (program('vmp_sandbox'),
                                                   program('vm_power_mgr')))
     cmd = cmd.replace(' -- --', ' --file-prefix systemd -- --state-dir %s --'

@@ -27,6 +27,7 @@
 
 #include <stdint.h>
 
+#include <vmp_abi.h>
 #include <vmp_protocol.h>
 
 #ifdef __cplusplus
@@ -173,6 +174,7 @@ int vmp_guest_channel_query(unsigned int lcore_id, uint32_t command,
  * @param pkt       the packet, with a known command
  * @return 0 when the whole packet was written, or a negative errno
  */
+__vmp_experimental
 int vmp_guest_channel_send_packet(unsigned int lcore_id,
 		const struct vmp_proto_packet *pkt);
 
@@ -189,6 +191,7 @@ int vmp_guest_channel_send_packet(unsigned int lcore_id,
  * @param lcore_id  the lcore, whose channel is open
  * @return how many were read, or a negative errno
  */
+__vmp_experimental
 int vmp_guest_channel_poll(unsigned int lcore_id);
 
 /**

@@ -303,7 +303,7 @@ vmp_guest_power_init(unsigned int lcore_id)
 		GUEST_LOG(ERR, "lcore %u: another VM power backend answers "
 			"the rte_power API (DPDK's own kvm_vm driver was "
 			"registered first: a program linked with "
-			"librte_power_kvm_vm before libvmp_guest_channel)",
+			"librte_power_kvm_vm before libvmpower-guest)",
 			lcore_id);
 		vmp_guest_channel_close(lcore_id);
 		return -EBUSY;

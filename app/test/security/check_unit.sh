@@ -12,7 +12,7 @@ if ! command -v systemd-analyze >/dev/null; then
 fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-sed "s|/usr/local/bin/vm_power_mgr|$daemon|" "$unit" \
+sed "s|/usr/local/sbin/vm_power_mgr|$daemon|" "$unit" \
 	>"$dir/vm_power_mgr.service"
 systemd-analyze verify --man=no "$dir/vm_power_mgr.service"
 for want in Type=notify WatchdogSec= RuntimeDirectoryPreserve=yes \
