@@ -47,6 +47,7 @@ INSTALLED = [
     'share/man/man8/vmpowerctl.8', 'share/man/man1/vmpower-guest-cli.1',
     'share/man/man1/vmpower-l3fwd-power.1',
     'lib/systemd/system/vm_power_mgr.service',
+    'etc/vmpower/vm_power_mgr.conf',
     'LIB/libvmpower-guest.so', 'LIB/libvmpower-guest.so.0',
     'LIB/libvmpower-guest.a', 'LIB/pkgconfig/libvmpower-guest.pc',
     'LIB/pkgconfig/libvmpower-guest-libs.pc',
