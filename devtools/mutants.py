@@ -24,19 +24,24 @@ ARBITRATION = ["power_arbitration", "power_manual", "power_shared_policy",
                "monitor_shared"]
 PINNING = ["monitor_requests", "monitor_repin", "monitor_refusals_host"]
 RATE = ["monitor_rate_limit", "monitor_connect_limited"]
+POLICIES = ["policy_workload", "policy_refusals", "policy_time",
+            "policy_decisions"]
 
 PROTO = "lib/protocol/vmp_protocol.c"
 PM = "examples/vm_power_manager/power_manager.c"
 REQ = "examples/vm_power_manager/channel_requests.c"
+POL = "examples/vm_power_manager/policy.c"
+MON = "examples/vm_power_manager/channel_monitor.c"
 
 # name, file, the text (unique in the file), its replacement, tests
 MUTANTS = [
     ("vcpu-bound", PROTO, "if (pkt->resource_id >= nb_vcpus)",
      "if (pkt->resource_id > nb_vcpus)", VALIDATION),
     ("power-physical-ok", PROTO,
+     "\t\t\treturn VMP_PROTO_BAD_UNIT;\n"
      "\t\tif (pkt->core_type != VMP_PROTO_CORE_VIRTUAL)\n"
      "\t\t\treturn VMP_PROTO_PHYSICAL_CORE;\n\t\tif (own_name",
-     "\t\tif (own_name", VALIDATION),
+     "\t\t\treturn VMP_PROTO_BAD_UNIT;\n\t\tif (own_name", VALIDATION),
     ("query-physical-ok", PROTO,
      "\tcase VMP_PROTO_QUERY_FREQ_AVAIL:\n"
      "\t\tif (pkt->core_type != VMP_PROTO_CORE_VIRTUAL)",
@@ -48,9 +53,16 @@ MUTANTS = [
     ("unit-unchecked", PROTO,
      "if (vmp_proto_unit_str(pkt->unit) == NULL)",
      "if (0 && vmp_proto_unit_str(pkt->unit) == NULL)", VALIDATION),
-    ("policy-valid", PROTO,
-     "\t\treturn VMP_PROTO_POLICY_UNSUPPORTED;",
+    ("policy-fields-unchecked", PROTO,
+     "\t\treturn vmp_proto_policy_check(pkt, nb_vcpus, NULL, 0);",
      "\t\treturn VMP_PROTO_VALID;", VALIDATION),
+    ("policy-hours-unchecked", PROTO,
+     "if (h != VMP_PROTO_HOUR_UNUSED && (h < 0 || h > 23))",
+     "if (h != VMP_PROTO_HOUR_UNUSED && (h < 0 || h > 24))", VALIDATION),
+    ("policy-name-unchecked", PROTO,
+     "\t\t\treturn VMP_PROTO_FOREIGN_VM;\n"
+     "\t\t/* resource_id is unused",
+     "\t\t\t;\n\t\t/* resource_id is unused", VALIDATION),
     ("manual-ignored", PM, "if (c->has_manual)",
      "if (0 && c->has_manual)", ARBITRATION),
     ("vote-threshold", PM, "if (c->hist[i] > 0)",
@@ -83,6 +95,21 @@ MUTANTS = [
     ("rate-half-cost", REQ, "s->tokens -= 1000;", "s->tokens -= 500;", RATE),
     ("rate-off-refuses", REQ, "if (mon->rate == 0)\n\t\treturn 1;",
      "if (mon->rate == 0)\n\t\treturn 0;", RATE + ["monitor_requests"]),
+    ("policy-no-hour-timer", POL, "\tif (!need) {\n\t\ttimer_close(ps);",
+     "\tif (1) {\n\t\ttimer_close(ps);", POLICIES),
+    ("policy-override-ignored", REQ,
+     "\tpolicy_override(mon->pol, vm, (uint32_t)req->resource_id);\n", "",
+     POLICIES),
+    ("policy-medium-next", POL, "POWER_MGR_INDEX, info.nb_freqs / 2);",
+     "POWER_MGR_INDEX, info.nb_freqs / 2 + 1);", POLICIES),
+    ("policy-kept-with-vm", MON, "\tpolicy_vm_down(mon->pol, vm);\n", "",
+     POLICIES),
+    ("policy-hostdev-counted", POL, "\t\tif (nic->hostdev) {",
+     "\t\tif (0) {", POLICIES),
+    ("policy-quiet-is-busy", POL,
+     "if (t[VMP_PROTO_QUIET_HOURS + x] == hour)\n\t\t\treturn POLICY_MIN;",
+     "if (t[VMP_PROTO_QUIET_HOURS + x] == hour)\n\t\t\treturn POLICY_MAX;",
+     POLICIES),
 ]
 
 

@@ -430,8 +430,8 @@ refusals(void *arg)
 	vmp_proto_request(&p, 99, 1, 0, NULL);
 	TEST_RUN(refused(fd, &p, "command 99 refused: unknown command"));
 	vmp_proto_request(&p, VMP_PROTO_POLICY, 0, 0, NULL);
-	TEST_RUN(refused(fd, &p, "POLICY vCPU 0 refused: policies not "
-		"supported"));
+	TEST_RUN(refused(fd, &p, "POLICY vCPU 0 refused: num_vcpu 0: 1 "
+		"to 8"));
 	mfx_stats(&f, &st);
 	TEST_ASSERT_EQUAL(st.rejected, 6, "");
 	TEST_ASSERT_EQUAL(st.nacks, 6, "");

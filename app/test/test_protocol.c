@@ -145,9 +145,15 @@ test_protocol_check(void)
 	TEST_ASSERT_EQUAL(check(VMP_PROTO_CPU_POWER, 1, 0, "vm00", 0),
 		VMP_PROTO_FOREIGN_VM, "prefix of another name");
 	TEST_ASSERT_EQUAL(check(VMP_PROTO_POLICY, 0, 0, NULL, 0),
-		VMP_PROTO_POLICY_UNSUPPORTED, "policy");
+		VMP_PROTO_BAD_POLICY, "policy with no vCPU");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_POLICY, 0, 0, "vm1", 0),
+		VMP_PROTO_FOREIGN_VM, "policy of another VM");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_POLICY, 0, 0, NULL, 1),
+		VMP_PROTO_PHYSICAL_CORE, "policy on host cores");
 	TEST_ASSERT_EQUAL(check(VMP_PROTO_POLICY_REMOVE, 0, 0, NULL, 0),
-		VMP_PROTO_POLICY_UNSUPPORTED, "policy remove");
+		VMP_PROTO_VALID, "policy remove");
+	TEST_ASSERT_EQUAL(check(VMP_PROTO_POLICY_REMOVE, 0, 0, "vm1", 0),
+		VMP_PROTO_FOREIGN_VM, "policy remove of another VM");
 	TEST_ASSERT_EQUAL(check(0, 1, 0, NULL, 0), VMP_PROTO_BAD_COMMAND, "");
 	TEST_ASSERT_EQUAL(check(5, 1, 0, NULL, 0), VMP_PROTO_BAD_COMMAND, "");
 	TEST_ASSERT_EQUAL(check(VMP_PROTO_QUERY_FREQ, 0, 9, NULL, 0),
@@ -206,22 +212,64 @@ struct check_rule {
 	uint8_t virt;		/* core_type must be virtual */
 	uint8_t name;		/* vm_name, if set, must be the sender's */
 	uint8_t vcpu;		/* resource_id must be one of its vCPUs */
+	uint8_t policy;		/* the policy fields are checked */
 	enum vmp_proto_verdict ok;	/* when every check passes */
 };
 
 static const struct check_rule check_rules[] = {
-	{ RTE_POWER_CPU_POWER_CONNECT, 0, 0, 0, 0, VMP_PROTO_VALID },
-	{ RTE_POWER_PKT_POLICY, 0, 0, 0, 0, VMP_PROTO_POLICY_UNSUPPORTED },
-	{ RTE_POWER_PKT_POLICY_REMOVE, 0, 0, 0, 0,
-		VMP_PROTO_POLICY_UNSUPPORTED },
-	{ RTE_POWER_CPU_POWER, 1, 1, 1, 1, VMP_PROTO_VALID },
-	{ RTE_POWER_QUERY_FREQ_LIST, 0, 0, 0, 0, VMP_PROTO_VALID },
-	{ RTE_POWER_QUERY_CAPS_LIST, 0, 0, 0, 0, VMP_PROTO_VALID },
-	{ RTE_POWER_QUERY_FREQ, 0, 1, 0, 1, VMP_PROTO_VALID },
-	{ RTE_POWER_QUERY_CAPS, 0, 1, 0, 1, VMP_PROTO_VALID },
+	{ RTE_POWER_CPU_POWER_CONNECT, 0, 0, 0, 0, 0, VMP_PROTO_VALID },
+	{ RTE_POWER_PKT_POLICY, 0, 1, 1, 0, 1, VMP_PROTO_VALID },
+	{ RTE_POWER_PKT_POLICY_REMOVE, 0, 1, 1, 0, 0, VMP_PROTO_VALID },
+	{ RTE_POWER_CPU_POWER, 1, 1, 1, 1, 0, VMP_PROTO_VALID },
+	{ RTE_POWER_QUERY_FREQ_LIST, 0, 0, 0, 0, 0, VMP_PROTO_VALID },
+	{ RTE_POWER_QUERY_CAPS_LIST, 0, 0, 0, 0, 0, VMP_PROTO_VALID },
+	{ RTE_POWER_QUERY_FREQ, 0, 1, 0, 1, 0, VMP_PROTO_VALID },
+	{ RTE_POWER_QUERY_CAPS, 0, 1, 0, 1, 0, VMP_PROTO_VALID },
 	/* vmpower's extension (protocol.rst), not in DPDK's header. */
-	{ 256, 0, 1, 0, 1, VMP_PROTO_VALID },
+	{ 256, 0, 1, 0, 1, 0, VMP_PROTO_VALID },
 };
+
+/* A policy's fields, on DPDK's struct (protocol.rst's policy rules). */
+static enum vmp_proto_verdict
+policy_oracle(const struct rte_power_channel_packet *d, uint32_t nb_vcpus)
+{
+	const int *lists[3] = { d->timer_policy.busy_hours,
+		d->timer_policy.quiet_hours,
+		d->timer_policy.hours_to_use_traffic_profile };
+	unsigned int i, j;
+	uint32_t pol, wl;
+
+	if (d->num_vcpu < 1 || d->num_vcpu > RTE_POWER_MAX_VCPU_PER_VM)
+		return VMP_PROTO_BAD_POLICY;
+	for (i = 0; i < d->num_vcpu; i++) {
+		if (d->vcpu_to_control[i] >= nb_vcpus)
+			return VMP_PROTO_BAD_VCPU;
+		for (j = 0; j < i; j++)
+			if (d->vcpu_to_control[j] == d->vcpu_to_control[i])
+				return VMP_PROTO_BAD_POLICY;
+	}
+	memcpy(&pol, &d->policy_to_use, sizeof(pol));
+	memcpy(&wl, &d->workload, sizeof(wl));
+	if (pol > RTE_POWER_POLICY_BRANCH_RATIO)
+		return VMP_PROTO_BAD_POLICY;
+	if (pol == RTE_POWER_POLICY_WORKLOAD && wl > RTE_POWER_WL_LOW)
+		return VMP_PROTO_BAD_POLICY;
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < RTE_POWER_HOURS_PER_DAY; j++)
+			if (lists[i][j] < -1 || lists[i][j] > 23)
+				return VMP_PROTO_BAD_POLICY;
+	if (d->traffic_policy.min_packet_thresh >
+			d->traffic_policy.avg_max_packet_thresh ||
+			d->traffic_policy.avg_max_packet_thresh >
+			d->traffic_policy.max_max_packet_thresh)
+		return VMP_PROTO_BAD_POLICY;
+	if (d->nb_mac_to_monitor < 0 ||
+			d->nb_mac_to_monitor > RTE_POWER_MAX_VFS ||
+			(pol == RTE_POWER_POLICY_TRAFFIC &&
+			d->nb_mac_to_monitor == 0))
+		return VMP_PROTO_BAD_POLICY;
+	return VMP_PROTO_VALID;
+}
 
 static enum vmp_proto_verdict
 check_oracle(const uint8_t *b, uint32_t nb_vcpus, const char *own)
@@ -249,7 +297,36 @@ check_oracle(const uint8_t *b, uint32_t nb_vcpus, const char *own)
 		return VMP_PROTO_FOREIGN_VM;
 	if (r->vcpu && d->resource_id >= nb_vcpus)
 		return VMP_PROTO_BAD_VCPU;
+	if (r->policy)
+		return policy_oracle(d, nb_vcpus);
 	return r->ok;
+}
+
+/* A policy with each field in or near its range, so that every rule is
+ * reached (random bytes fail the first one). */
+static void
+near_policy(struct vmp_proto_packet *p, unsigned int *seed, unsigned int i)
+{
+	unsigned int j;
+
+	p->num_vcpu = (uint8_t)(rand_r(seed) % 10);
+	for (j = 0; j < VMP_PROTO_POLICY_VCPUS; j++)
+		p->vcpu_to_control[j] = (uint8_t)(rand_r(seed) % 5);
+	if (i & 0x200)
+		for (j = 0; j < VMP_PROTO_POLICY_VCPUS; j++)
+			p->vcpu_to_control[j] = (uint8_t)(j % 4);
+	p->policy_to_use = (uint32_t)rand_r(seed) % 5;
+	p->workload = (uint32_t)rand_r(seed) % 4;
+	for (j = 0; j < 3 * VMP_PROTO_HOURS; j++)
+		p->timer_policy[j] = rand_r(seed) % 25 - 1;
+	if (i & 0x400)
+		p->timer_policy[rand_r(seed) % 72] = rand_r(seed) % 30 - 3;
+	p->traffic_policy[0] = (uint32_t)rand_r(seed) % 3;
+	p->traffic_policy[1] = p->traffic_policy[0] + (uint32_t)rand_r(seed) % 3;
+	p->traffic_policy[2] = p->traffic_policy[1] + (uint32_t)rand_r(seed) % 3;
+	if (i & 0x800)
+		p->traffic_policy[rand_r(seed) % 3] = (uint32_t)rand_r(seed);
+	p->nb_mac_to_monitor = rand_r(seed) % 13 - 1;
 }
 
 /* 200,000 random packets, biased towards real commands, names and vCPUs
@@ -283,6 +360,8 @@ test_protocol_random(void)
 			memset(p.vm_name, 0, sizeof(p.vm_name));
 			strcpy(p.vm_name, names[rand_r(&seed) % RTE_DIM(names)]);
 		}
+		if ((i & 0x100) && p.command == VMP_PROTO_POLICY)
+			near_policy(&p, &seed, i);
 		v = vmp_proto_check(&p, 4, own);
 		want = check_oracle(b, 4, own);
 		TEST_ASSERT_EQUAL(v, want, "packet %u: command %u unit %u "

@@ -114,6 +114,7 @@ free_vm(struct chmgr *m, struct vm *vm)
 	for (i = 0; i < vm->nb_xml; i++)
 		free(vm->xml[i].path);
 	free(vm->xml);
+	free(vm->nics);
 	free(vm->pcpus);
 	free(vm->channels);
 	free(vm->name);
@@ -175,10 +176,14 @@ take_snapshot(struct chmgr *m, struct vm *vm, const struct virt_vm *snap)
 		sizeof(*pcpus));
 	struct virt_channel *xml = calloc(snap->nb_channels ?
 		snap->nb_channels : 1, sizeof(*xml));
+	struct virt_nic *nics = calloc(snap->nb_nics ? snap->nb_nics : 1,
+		sizeof(*nics));
 	uint32_t i;
 
-	if (pcpus == NULL || xml == NULL)
+	if (pcpus == NULL || xml == NULL || nics == NULL)
 		goto nomem;
+	if (snap->nb_nics > 0)
+		memcpy(nics, snap->nics, snap->nb_nics * sizeof(*nics));
 	for (i = 0; i < snap->nb_vcpus; i++)
 		if (cpu_list_copy(&pcpus[i], &snap->pcpus[i]) < 0)
 			goto nomem;
@@ -204,6 +209,9 @@ take_snapshot(struct chmgr *m, struct vm *vm, const struct virt_vm *snap)
 		free(vm->xml[i].path);
 	free(vm->pcpus);
 	free(vm->xml);
+	free(vm->nics);
+	vm->nics = nics;
+	vm->nb_nics = snap->nb_nics;
 	vm->pcpus = pcpus;
 	vm->nb_vcpus = snap->nb_vcpus;
 	vm->xml = xml;
@@ -220,6 +228,7 @@ nomem:
 			free(xml[i].path);
 	free(pcpus);
 	free(xml);
+	free(nics);
 	return -ENOMEM;
 }
 

@@ -72,6 +72,9 @@ struct vm {
 	struct vm_channel **channels;	/**< sorted by index; stable pointers */
 	uint32_t nb_xml;
 	struct virt_channel *xml;	/**< channels the domain XML declares */
+	uint32_t nb_nics;
+	struct virt_nic *nics;		/**< NICs of the domain XML */
+	int queries_off;	/**< set_query disable: its queries get NACK */
 };
 
 /**

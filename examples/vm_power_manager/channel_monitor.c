@@ -375,6 +375,8 @@ monitor_run(struct monitor *mon)
 			} else if (s == (void *)&mon->hp) {
 				if (cpu_hotplug_read(mon->hp) < 0)
 					mon->st.errors++;
+			} else if (policy_event(mon->pol, s)) {
+				continue;
 			} else if (s == (void *)&mon->sigfd) {
 				MON_LOG(INFO, "signal received: stopping");
 				__atomic_store_n(&mon->quit, 1,
@@ -481,6 +483,7 @@ hook_vm_down(struct vm *vm, void *opaque)
 	struct monitor *mon = opaque;
 
 	monitor_resync_forget(mon, vm);
+	policy_vm_down(mon->pol, vm);
 	if (mon->pm != NULL)
 		power_mgr_drop(mon->pm, POWER_MGR_VCPU(vm->id, 0),
 			POWER_MGR_VM_MASK);
@@ -505,6 +508,7 @@ hook_vcpu_moved(struct vm *vm, uint32_t vcpu, void *opaque)
 	if (mon->pm != NULL)
 		power_mgr_drop(mon->pm, POWER_MGR_VCPU(vm->id, vcpu),
 			POWER_MGR_ONE_MASK);
+	policy_vcpu_moved(mon->pol, vm, vcpu);
 }
 
 int
@@ -520,6 +524,7 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 		.vcpu_moved = hook_vcpu_moved,
 	};
 	struct epoll_event ev = { .events = EPOLLIN };
+	struct policy_conf pc = { 0 };
 	sigset_t sigs;
 	int ret = -ENOMEM;
 
@@ -574,6 +579,13 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 				cpu_hotplug_fd(mon->hp), &ev) < 0)
 			goto fail_errno;
 	}
+	pc.pm = conf->pm;
+	pc.epfd = mon->epfd;
+	pc.max_pin_set = mon->max_pin_set;
+	pc.time_offset_s = conf->policy_time_offset_s;
+	ret = policy_set_create(&pc, &mon->pol);
+	if (ret < 0)
+		goto fail;
 	ret = chmgr_create(&cc, &mon->chmgr);
 	if (ret < 0)
 		goto fail;
@@ -596,6 +608,7 @@ monitor_destroy(struct monitor *mon)
 	 * what they own) while the state they use exists. */
 	monitor_jobs_close(mon);
 	chmgr_destroy(mon->chmgr);
+	policy_set_destroy(mon->pol);
 	cpu_hotplug_close(mon->hp);
 	if (mon->sigfd >= 0)
 		close(mon->sigfd);
@@ -609,6 +622,12 @@ monitor_destroy(struct monitor *mon)
 	free(mon->pending);
 	free(mon->state_dir);
 	free(mon);
+}
+
+struct policy_set *
+monitor_policies(struct monitor *mon)
+{
+	return mon->pol;
 }
 
 struct chmgr *

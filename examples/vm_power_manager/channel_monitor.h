@@ -127,6 +127,9 @@ struct monitor_conf {
 	 */
 	uint64_t (*clock_ms)(void *arg);
 	void *clock_arg;	/**< for clock_ms */
+	/** Seconds added to the wall clock that TIME policies read (tests
+	 * and the daemon's --policy-time-offset); 0: the real time. */
+	int64_t policy_time_offset_s;
 };
 
 /** Larger pCPU sets than this are a vCPU left unpinned, not a choice. */
@@ -187,6 +190,9 @@ int monitor_post(struct monitor *mon, monitor_fn fn, void *arg);
 void monitor_flush(struct monitor *mon);
 
 /** For functions run on the loop: the state they may use. */
+/** The guests' policies (policy.h): on the loop only. */
+struct policy_set *monitor_policies(struct monitor *mon);
+
 struct chmgr *monitor_chmgr(struct monitor *mon);
 struct power_mgr *monitor_power(struct monitor *mon);
 void monitor_get_stats(const struct monitor *mon, struct monitor_stats *st);

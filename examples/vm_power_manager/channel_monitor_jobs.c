@@ -58,6 +58,9 @@ monitor_jobs_run(struct monitor *mon)
 		 * hears back. */
 		monitor_defer(mon);
 		j->fn(mon, j->arg);
+		/* Policies of vCPUs the job re-pinned vote on the new set. */
+		if (mon->pol != NULL)
+			policy_revote(mon->pol);
 		monitor_commit(mon);
 		if (j->done != NULL)
 			sem_post(j->done);

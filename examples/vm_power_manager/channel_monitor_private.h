@@ -21,6 +21,7 @@
 
 #include "channel_monitor.h"
 #include "packet_stream.h"
+#include "policy.h"
 
 extern int vmp_monitor_logtype;
 
@@ -79,6 +80,7 @@ struct monitor {
 	pid_t tid;
 	struct chmgr *chmgr;
 	struct power_mgr *pm;
+	struct policy_set *pol;	/* guests' policies (policy.h) */
 	size_t tx_cap;
 	uint64_t rate;		/* packets a second a channel, 0: no limit */
 	uint64_t (*clock_ms)(void *arg);	/* the rate limiter's clock */

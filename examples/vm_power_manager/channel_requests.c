@@ -154,6 +154,8 @@ handle_power(struct monitor *mon, struct chan_state *s,
 		return;
 	}
 	cpu_list_add(&s->voted, (unsigned int)req->resource_id);
+	/* The guest's own request outvotes its policy (policy.h). */
+	policy_override(mon->pol, vm, (uint32_t)req->resource_id);
 	mon->pass_requests++;
 	/* Its ACK waits for the write, at the commit. A channel whose
 	 * peer is gone (drained) has nobody to answer. */
@@ -239,6 +241,10 @@ handle_query(struct monitor *mon, struct chan_state *s,
 		req->command == VMP_PROTO_QUERY_CAPS_LIST;
 
 	mon->st.queries++;
+	if (vm->queries_off) {
+		refuse(mon, s, req, "queries disabled for this VM (set_query)");
+		return;
+	}
 	/* Answer from what is written, not what this pass has pending. */
 	monitor_commit(mon);
 	monitor_defer(mon);
@@ -283,6 +289,33 @@ handle_query(struct monitor *mon, struct chan_state *s,
 	monitor_queue_reply(mon, s, &r);
 }
 
+/* POLICY replaces the named vCPUs' policies; POLICY_REMOVE ends all of
+ * the VM's. Both are answered at once: a policy votes like CPU_POWER,
+ * its writes are the commit's. */
+static void
+handle_policy(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req)
+{
+	struct vm *vm = s->ch->vm;
+	char why[192];
+
+	mon->st.requests++;
+	if (req->command == VMP_PROTO_POLICY_REMOVE) {
+		CHAN_LOG(s, INFO, "POLICY_REMOVE: %d vCPU policies removed",
+			policy_remove(mon->pol, vm, -1));
+		answer(mon, s, req, VMP_PROTO_ACK);
+		return;
+	}
+	if (policy_apply(mon->pol, vm, req, why, sizeof(why)) < 0) {
+		refuse(mon, s, req, why);
+		return;
+	}
+	CHAN_LOG(s, INFO, "%s policy for %u vCPUs accepted",
+		policy_type_str(req->policy_to_use), req->num_vcpu);
+	mon->pass_requests++;
+	answer(mon, s, req, VMP_PROTO_ACK);
+}
+
 /* Token bucket: rate a second, as many in a burst. */
 static int
 within_rate(struct monitor *mon, struct chan_state *s)
@@ -323,11 +356,20 @@ monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 	}
 	v = vmp_proto_check(req, ch->vm->nb_vcpus, ch->vm->name);
 	if (v != VMP_PROTO_VALID) {
+		char why[160];
+
 		mon->st.rejected++;
 		ch->stats.errors++;
-		refuse(mon, s, req, vmp_proto_verdict_str(v));
-		if (v != VMP_PROTO_POLICY_UNSUPPORTED &&
-				++s->garbage == MONITOR_GARBAGE_LIMIT &&
+		/* A policy's refusal names the field. */
+		if (req->command == VMP_PROTO_POLICY &&
+				(v == VMP_PROTO_BAD_POLICY ||
+				v == VMP_PROTO_BAD_VCPU) &&
+				vmp_proto_policy_check(req, ch->vm->nb_vcpus,
+				why, sizeof(why)) != VMP_PROTO_VALID)
+			refuse(mon, s, req, why);
+		else
+			refuse(mon, s, req, vmp_proto_verdict_str(v));
+		if (++s->garbage == MONITOR_GARBAGE_LIMIT &&
 				ch->enabled) {
 			ch->enabled = 0;
 			MON_LOG(WARNING, "VM %s channel %u: %d invalid packets "
@@ -348,6 +390,9 @@ monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 	}
 	if (req->command == VMP_PROTO_CPU_POWER)
 		handle_power(mon, s, req);
+	else if (req->command == VMP_PROTO_POLICY ||
+			req->command == VMP_PROTO_POLICY_REMOVE)
+		handle_policy(mon, s, req);
 	else
 		handle_query(mon, s, req);
 }

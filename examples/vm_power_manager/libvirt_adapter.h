@@ -31,6 +31,13 @@ struct virt_channel {
 	char *path;		/**< host side: the unix socket QEMU binds */
 };
 
+/** A NIC of a domain, from its XML (<interface>): what a policy names. */
+struct virt_nic {
+	uint8_t mac[6];		/**< <mac address=...> */
+	uint8_t hostdev;	/**< a passed-through VF: libvirt counts nothing */
+	char dev[16];		/**< <target dev=...> on the host, or "" */
+};
+
 /** What the daemon needs to know of a domain, at one moment. */
 struct virt_vm {
 	char *name;
@@ -41,6 +48,8 @@ struct virt_vm {
 	struct cpu_list *pcpus;	/**< nb_vcpus pin sets, vCPU order */
 	uint32_t nb_channels;
 	struct virt_channel *channels;	/**< sorted by index */
+	uint32_t nb_nics;
+	struct virt_nic *nics;		/**< XML order */
 };
 
 /**
@@ -160,6 +169,13 @@ void virt_vm_free(struct virt_vm *vm);
  */
 int virt_parse_channels(const char *xml, struct virt_channel **out,
 		uint32_t *nb);
+
+/**
+ * The <interface> elements of a domain XML that have a MAC address.
+ * @return 0 with @p out (the caller frees it) and @p nb, -EINVAL (the XML
+ *   does not parse) or -ENOMEM
+ */
+int virt_parse_nics(const char *xml, struct virt_nic **out, uint32_t *nb);
 
 /**
  * What a libvirt lifecycle event (VIR_DOMAIN_EVENT_* type and detail)

@@ -62,6 +62,7 @@ virt_vm_free(struct virt_vm *vm)
 		free(vm->channels[i].path);
 	free(vm->pcpus);
 	free(vm->channels);
+	free(vm->nics);
 	free(vm->name);
 	memset(vm, 0, sizeof(*vm));
 }
@@ -165,6 +166,8 @@ virt_adapter_get_vm(struct virt_adapter *va, const char *name,
 		goto out;
 	}
 	ret = virt_parse_channels(xml, &vm->channels, &vm->nb_channels);
+	if (ret == 0)
+		ret = virt_parse_nics(xml, &vm->nics, &vm->nb_nics);
 	if (ret < 0)
 		VIRT_LOG(ERR, "VM %s: domain XML does not parse", name);
 out:
@@ -332,6 +335,85 @@ out:
 	if (n > 1)
 		qsort(ch, n, sizeof(*ch), cmp_channel);
 	*out = ch;
+	*nb = n;
+	return 0;
+}
+
+/* One <interface>: its MAC, whether it is a VF, its host device. */
+static int
+parse_nic(xmlNodePtr node, struct virt_nic *nic)
+{
+	xmlChar *type = xmlGetProp(node, BAD_CAST "type"), *v;
+	xmlNodePtr c;
+	unsigned int b[6];
+	int found = 0, i;
+
+	memset(nic, 0, sizeof(*nic));
+	nic->hostdev = type != NULL && xmlStrEqual(type, BAD_CAST "hostdev");
+	xmlFree(type);
+	for (c = node->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrEqual(c->name, BAD_CAST "mac") && !found) {
+			v = xmlGetProp(c, BAD_CAST "address");
+			found = v != NULL && sscanf((const char *)v,
+				"%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2],
+				&b[3], &b[4], &b[5]) == 6;
+			xmlFree(v);
+		} else if (xmlStrEqual(c->name, BAD_CAST "target")) {
+			v = xmlGetProp(c, BAD_CAST "dev");
+			if (v != NULL)
+				snprintf(nic->dev, sizeof(nic->dev), "%s",
+					(const char *)v);
+			xmlFree(v);
+		}
+	}
+	for (i = 0; found && i < 6; i++)
+		nic->mac[i] = (uint8_t)b[i];
+	return found;
+}
+
+int
+virt_parse_nics(const char *xml, struct virt_nic **out, uint32_t *nb)
+{
+	xmlDocPtr doc;
+	xmlXPathContextPtr xp = NULL;
+	xmlXPathObjectPtr res = NULL;
+	struct virt_nic *nics = NULL;
+	uint32_t n = 0;
+	int i, ret = 0;
+
+	*out = NULL;
+	*nb = 0;
+	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL)
+		return -EINVAL;
+	xp = xmlXPathNewContext(doc);
+	if (xp != NULL)
+		res = xmlXPathEvalExpression((const xmlChar *)
+			"/domain/devices/interface", xp);
+	if (res == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (res->nodesetval != NULL && res->nodesetval->nodeNr > 0) {
+		nics = calloc((size_t)res->nodesetval->nodeNr, sizeof(*nics));
+		if (nics == NULL)
+			ret = -ENOMEM;
+	}
+	for (i = 0; nics != NULL && i < res->nodesetval->nodeNr; i++)
+		if (parse_nic(res->nodesetval->nodeTab[i], &nics[n]))
+			n++;
+out:
+	xmlXPathFreeObject(res);
+	xmlXPathFreeContext(xp);
+	xmlFreeDoc(doc);
+	if (ret < 0 || n == 0) {
+		free(nics);
+		return ret;
+	}
+	*out = nics;
 	*nb = n;
 	return 0;
 }

@@ -60,9 +60,13 @@ extern "C" {
  * the guest must never get an unasked packet.
  */
 #define VMP_PROTO_CONNECT_VMPOWER	0x766d7031u
-/** DPDK policy request: always refused with NACK. */
+/**
+ * DPDK policy request: the host manages the vCPUs of vcpu_to_control by
+ * itself, by policy_to_use, until the next policy or CPU_POWER of such a
+ * vCPU (see vmp_proto_policy_check() for the fields). ACK or NACK.
+ */
 #define VMP_PROTO_POLICY		3
-/** DPDK policy removal: always refused with NACK. */
+/** DPDK policy removal: every policy of the sender goes. ACK. */
 #define VMP_PROTO_POLICY_REMOVE		4
 /** Current frequency of vCPUs 0-7 of the sender: a FREQ_LIST reply. */
 #define VMP_PROTO_QUERY_FREQ_LIST	7
@@ -122,6 +126,38 @@ extern "C" {
 /** resource_id is a host CPU: always refused. */
 #define VMP_PROTO_CORE_PHYSICAL		1
 
+/* POLICY: policy_to_use, DPDK's enum rte_power_policy. */
+/** Packets/s of the VM's NICs named by vfid[] against traffic_policy[]. */
+#define VMP_PROTO_POLICY_TRAFFIC	0
+/** Busy hours max, quiet hours min, traffic hours by TRAFFIC. */
+#define VMP_PROTO_POLICY_TIME		1
+/** workload HIGH/MEDIUM/LOW: max/medium/min. */
+#define VMP_PROTO_POLICY_WORKLOAD	2
+/** Branch misses over branches on the vCPUs' pCPUs. */
+#define VMP_PROTO_POLICY_BRANCH_RATIO	3
+
+/* POLICY: workload, DPDK's enum rte_power_workload_level. */
+#define VMP_PROTO_WL_HIGH		0	/**< the highest frequency */
+#define VMP_PROTO_WL_MEDIUM		1	/**< the middle of the list */
+#define VMP_PROTO_WL_LOW		2	/**< the lowest frequency */
+
+/** POLICY: vCPUs one policy packet may name (vcpu_to_control). */
+#define VMP_PROTO_POLICY_VCPUS		8
+/** POLICY: MACs one policy packet may name (vfid). */
+#define VMP_PROTO_POLICY_MACS		10
+/** POLICY: entries of each hour list of timer_policy. */
+#define VMP_PROTO_HOURS			24
+/** timer_policy[]: where each hour list starts. */
+#define VMP_PROTO_BUSY_HOURS		0
+#define VMP_PROTO_QUIET_HOURS		24
+#define VMP_PROTO_TRAFFIC_HOURS		48
+/** An unused entry of an hour list (stock DPDK guests leave 0 there). */
+#define VMP_PROTO_HOUR_UNUSED		(-1)
+/** traffic_policy[]: packets/s thresholds, in this order. */
+#define VMP_PROTO_TRAFFIC_MIN		0
+#define VMP_PROTO_TRAFFIC_AVG_MAX	1
+#define VMP_PROTO_TRAFFIC_MAX_MAX	2
+
 /** A request, and the ACK/NACK reply: DPDK's rte_power_channel_packet. */
 struct vmp_proto_packet {
 	uint64_t resource_id;		/**< the guest's vCPU index */
@@ -129,18 +165,23 @@ struct vmp_proto_packet {
 	uint32_t command;		/**< VMP_PROTO_CPU_POWER etc. */
 	/** Sender's VM name, optional; not NUL-terminated when 32 bytes */
 	char vm_name[VMP_PROTO_NAME_SZ];
-	/* Policy fields: carried for layout, not interpreted. */
-	uint64_t vfid[10];		/**< policy: VF ids (not interpreted) */
-	int32_t nb_mac_to_monitor;	/**< policy (not interpreted) */
-	uint32_t traffic_policy[3];	/**< policy (not interpreted) */
-	uint8_t vcpu_to_control[8];	/**< policy (not interpreted) */
-	uint8_t num_vcpu;		/**< policy (not interpreted) */
+	/** POLICY: MACs of the VM's NICs, each in the low 6 bytes (wire
+	 * order, byte 0 first in memory); the top 2 bytes are ignored */
+	uint64_t vfid[VMP_PROTO_POLICY_MACS];
+	int32_t nb_mac_to_monitor;	/**< POLICY: entries of vfid used */
+	/** POLICY: packets/s, VMP_PROTO_TRAFFIC_MIN etc.: min <= avg <= max */
+	uint32_t traffic_policy[3];
+	/** POLICY: the sender's vCPUs the policy manages */
+	uint8_t vcpu_to_control[VMP_PROTO_POLICY_VCPUS];
+	uint8_t num_vcpu;		/**< POLICY: entries used, 1 to 8 */
 	uint8_t pad0[3];		/**< padding, zero */
-	int32_t timer_policy[3 * 24];	/**< policy (not interpreted) */
+	/** POLICY: busy, quiet and traffic hour lists, 24 entries each
+	 * (VMP_PROTO_BUSY_HOURS etc.): 0-23 or VMP_PROTO_HOUR_UNUSED */
+	int32_t timer_policy[3 * VMP_PROTO_HOURS];
 	uint8_t core_type;		/**< VMP_PROTO_CORE_*; a C bool in DPDK */
 	uint8_t pad1[3];		/**< padding, zero */
-	uint32_t workload;		/**< C enums in DPDK */
-	uint32_t policy_to_use;		/**< policy (not interpreted) */
+	uint32_t workload;		/**< POLICY: VMP_PROTO_WL_* */
+	uint32_t policy_to_use;		/**< POLICY: VMP_PROTO_POLICY_* */
 	uint8_t turbo_status;		/**< C bool in DPDK */
 	uint8_t pad2[7];		/**< padding, zero */
 };
@@ -188,7 +229,9 @@ enum vmp_proto_verdict {
 	VMP_PROTO_BAD_VCPU,		/**< resource_id >= the VM's vCPUs */
 	VMP_PROTO_PHYSICAL_CORE,	/**< core_type asks for a host core */
 	VMP_PROTO_FOREIGN_VM,		/**< vm_name names another VM */
-	VMP_PROTO_POLICY_UNSUPPORTED,	/**< POLICY/POLICY_REMOVE */
+	/** POLICY with a field out of range: vmp_proto_policy_check()
+	 * says which */
+	VMP_PROTO_BAD_POLICY,
 	VMP_PROTO_VERDICT_MAX		/**< number of verdicts */
 };
 
@@ -197,8 +240,10 @@ enum vmp_proto_verdict {
  *
  * Never reads outside @p pkt and never crashes, whatever its 464 bytes.
  * CONNECT is accepted on its command alone (stock guests leave the other
- * fields uninitialised). For CPU_POWER, a non-empty vm_name must equal
- * @p own_name; queries ignore vm_name, they are always about the sender.
+ * fields uninitialised). For CPU_POWER, POLICY and POLICY_REMOVE, a
+ * non-empty vm_name must equal @p own_name and core_type be virtual;
+ * queries ignore vm_name, they are always about the sender. A POLICY's
+ * fields are checked by vmp_proto_policy_check().
  *
  * @param pkt       the received packet
  * @param nb_vcpus  vCPUs of the sending VM
@@ -207,6 +252,31 @@ enum vmp_proto_verdict {
  */
 enum vmp_proto_verdict vmp_proto_check(const struct vmp_proto_packet *pkt,
 		uint32_t nb_vcpus, const char *own_name);
+
+/**
+ * Check a POLICY's own fields (not its command, name or core type).
+ * - num_vcpu 1 to VMP_PROTO_POLICY_VCPUS, each vcpu_to_control below
+ *   @p nb_vcpus (VMP_PROTO_BAD_VCPU), none twice;
+ * - policy_to_use one of VMP_PROTO_POLICY_*, workload one of
+ *   VMP_PROTO_WL_* (for WORKLOAD);
+ * - every hour entry 0-23 or VMP_PROTO_HOUR_UNUSED;
+ * - traffic_policy min <= avg_max <= max_max;
+ * - nb_mac_to_monitor 0 to VMP_PROTO_POLICY_MACS, at least 1 for
+ *   TRAFFIC.
+ * Whether the MACs are the VM's, and whether the host can measure what
+ * the policy needs, is for the host to decide.
+ * @param pkt       a POLICY packet
+ * @param nb_vcpus  vCPUs of the sending VM
+ * @param why       if not NULL, the first field found wrong, for a log
+ * @param len       size of @p why
+ * @return VMP_PROTO_VALID, VMP_PROTO_BAD_VCPU or VMP_PROTO_BAD_POLICY
+ */
+enum vmp_proto_verdict vmp_proto_policy_check(
+		const struct vmp_proto_packet *pkt, uint32_t nb_vcpus,
+		char *why, size_t len);
+
+/** Whether a policy watches traffic: TRAFFIC, or TIME with traffic hours. */
+int vmp_proto_policy_uses_traffic(const struct vmp_proto_packet *pkt);
 
 /**
  * Short text for a verdict.

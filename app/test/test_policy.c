@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * Host-side policies (PKT_POLICY) end to end: the real librte_power on a
+ * sandboxed cpufreq tree, libvirt's test driver for pinning and NICs, and
+ * real sockets where the test plays QEMU. The decisions are also driven
+ * directly (pure functions) with recorded inputs.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+
+#include <channel_monitor.h>
+#include <libvirt_adapter.h>
+#include <policy.h>
+#include <power_manager.h>
+#include <vmp_protocol.h>
+
+#include "cpufreq_sandbox.h"
+#include "test.h"
+#include "test_virt.h"
+
+/* Host CPUs 0-3. vm0: vCPU 0 on CPU 1, vCPU 1 on CPUs 2-3, a virtio NIC
+ * and a VF. vm1: vCPU 0 on CPU 1, shared with vm0. */
+static const char node_xml[] =
+"<node>\n"
+" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
+" <domain type='test'><name>vm0</name><memory>65536</memory>"
+"<vcpu>2</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+"<vcpupin vcpu='1' cpuset='2-3'/></cputune><os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <interface type='network'><mac address='52:54:00:aa:bb:01'/>"
+"<source network='default'/><target dev='vnet7'/>"
+"<model type='virtio'/></interface>\n"
+"   <interface type='hostdev'><mac address='52:54:00:aa:bb:02'/>"
+"<source><address type='pci' domain='0' bus='3' slot='0' function='1'/>"
+"</source></interface>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"  </devices></domain>\n"
+" <domain type='test'><name>vm1</name><memory>65536</memory>"
+"<vcpu>1</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
+"<os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm1.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"  </devices></domain>\n"
+"</node>\n";
+
+enum { VM0, VM1, NB_PEERS };
+static const char * const peer_paths[NB_PEERS] = { "qemu/vm0.0",
+	"qemu/vm1.0" };
+
+/* Sandbox frequencies: 2401000 (turbo), 2400000, 2000000, 1600000,
+ * 1200000: medium is index 5 / 2 = 2. */
+#define KHZ_MAX		2400000u
+#define KHZ_MEDIUM	2000000u
+#define KHZ_MIN		1200000u
+
+struct pfx {
+	struct test_virt v;
+	struct power_mgr *pm;
+	struct monitor *mon;
+	struct virt_adapter *va;
+	pthread_t loop;
+	int peer[NB_PEERS];
+};
+
+static void *
+loop_main(void *arg)
+{
+	monitor_run(arg);
+	return NULL;
+}
+
+static int
+pfx_start(struct pfx *f, int64_t time_offset)
+{
+	struct power_mgr_conf pconf = { 0 };
+	struct monitor_conf conf = { 0 };
+	struct virt_vm snap;
+	char err[256];
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	TEST_ASSERT_EQUAL(test_virt_init(&f->v, node_xml), 0, "");
+	TEST_ASSERT_EQUAL(sandbox_eal_init(), 0, "");
+	TEST_ASSERT_EQUAL(power_mgr_create(&pconf, &f->pm), 0, "");
+	conf.pm = f->pm;
+	conf.channel_dir = f->v.chdir;
+	conf.rate_limit = -1;
+	conf.policy_time_offset_s = time_offset;
+	TEST_ASSERT_EQUAL(monitor_create(&conf, &f->mon), 0, "");
+	f->va = virt_adapter_create(f->v.uri, NULL, NULL);
+	TEST_ASSERT(f->va != NULL, "");
+	for (i = 0; i < NB_PEERS; i++)
+		TEST_ASSERT(test_virt_listen(&f->v, peer_paths[i]) >= 0, "");
+	for (i = 0; i < NB_PEERS; i++) {
+		const char *vm = i == 0 ? "vm0" : "vm1";
+
+		TEST_ASSERT_EQUAL(virt_adapter_get_vm(f->va, vm, &snap), 0, "");
+		TEST_ASSERT_EQUAL(chmgr_add_vm(monitor_chmgr(f->mon), &snap),
+			0, "");
+		virt_vm_free(&snap);
+		TEST_ASSERT(chmgr_add_channels(monitor_chmgr(f->mon), vm,
+			"all", err, sizeof(err)) > 0, "%s", err);
+	}
+	for (i = 0; i < NB_PEERS; i++) {
+		f->peer[i] = test_virt_accept(f->v.listeners[i]);
+		TEST_ASSERT(f->peer[i] >= 0, "channel %s", peer_paths[i]);
+	}
+	TEST_ASSERT_EQUAL(pthread_create(&f->loop, NULL, loop_main, f->mon),
+		0, "");
+	return TEST_SUCCESS;
+}
+
+static void
+pfx_stop(struct pfx *f)
+{
+	unsigned int i;
+
+	monitor_stop(f->mon);
+	pthread_join(f->loop, NULL);
+	for (i = 0; i < NB_PEERS; i++)
+		if (f->peer[i] >= 0)
+			close(f->peer[i]);
+	monitor_destroy(f->mon);
+	virt_adapter_destroy(f->va);
+	power_mgr_destroy(f->pm);
+	test_virt_fini(&f->v);
+}
+
+static uint32_t
+setspeed(unsigned int cpu)
+{
+	uint32_t v = 0;
+
+	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
+	return v;
+}
+
+/* Wait for @cpu to reach @khz: the hour timer's effect. */
+static uint32_t
+wait_speed(unsigned int cpu, uint32_t khz, int ms)
+{
+	int i;
+
+	for (i = 0; i < ms / 10 && setspeed(cpu) != khz; i++)
+		usleep(10000);
+	return setspeed(cpu);
+}
+
+static int
+wait_governor_back(unsigned int cpu)
+{
+	const char *g;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		g = sandbox_governor(cpu);
+		if (g != NULL && strcmp(g, "powersave") == 0)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static int
+read_exact(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 3000) <= 0)
+			return -ETIMEDOUT;
+		n = read(fd, (uint8_t *)buf + got, len - got);
+		if (n <= 0)
+			return n == 0 ? -EPIPE : -errno;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* Send @p, return its answer's command (ACK or NACK). */
+static int
+send_policy(int fd, const struct vmp_proto_packet *p)
+{
+	struct vmp_proto_packet r;
+
+	if (write(fd, p, sizeof(*p)) != sizeof(*p))
+		return -EIO;
+	if (read_exact(fd, &r, sizeof(r)) < 0)
+		return -ETIMEDOUT;
+	return (int)r.command;
+}
+
+/* A policy for vCPUs @vcpus (up to 8, -1 ends), nothing else set. */
+static void
+policy_pkt(struct vmp_proto_packet *p, uint32_t type, const int *vcpus)
+{
+	unsigned int i;
+
+	vmp_proto_request(p, VMP_PROTO_POLICY, 0, 0, NULL);
+	p->policy_to_use = type;
+	for (i = 0; i < VMP_PROTO_POLICY_VCPUS && vcpus[i] >= 0; i++)
+		p->vcpu_to_control[i] = (uint8_t)vcpus[i];
+	p->num_vcpu = (uint8_t)i;
+	for (i = 0; i < 3 * VMP_PROTO_HOURS; i++)
+		p->timer_policy[i] = VMP_PROTO_HOUR_UNUSED;
+}
+
+static void
+set_mac(struct vmp_proto_packet *p, unsigned int i, uint8_t last)
+{
+	uint8_t m[8] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, last, 0xde, 0xad };
+
+	memcpy(&p->vfid[i], m, sizeof(m));
+	p->nb_mac_to_monitor = (int32_t)i + 1;
+}
+
+struct count_arg {
+	uint32_t n;
+	int armed;
+};
+
+static void
+read_policies(struct monitor *mon, void *arg)
+{
+	struct count_arg *c = arg;
+
+	c->n = policy_count(monitor_policies(mon));
+	c->armed = policy_timer_armed(monitor_policies(mon));
+}
+
+static struct count_arg
+policies(struct pfx *f)
+{
+	struct count_arg c = { 0, 0 };
+
+	monitor_call(f->mon, read_policies, &c);
+	return c;
+}
+
+static const struct sandbox_shape shape = { .nb_cpus = 4 };
+
+#define POLICY_TEST(name, fn)						\
+	static int							\
+	test_##name(void)						\
+	{								\
+		return sandbox_run(&shape, fn, NULL);			\
+	}								\
+	REGISTER_TEST(name, test_##name)
+
+/*
+ * WORKLOAD: HIGH, MEDIUM, LOW are max, the middle of the list, min, on
+ * every pCPU of each vCPU named; a CPU_POWER of the vCPU outvotes it
+ * until the next policy; clear removes it and its vote.
+ */
+static int
+workload(void *arg)
+{
+	static const int both[] = { 0, 1, -1 };
+	struct vmp_proto_packet p;
+	struct pfx f;
+	int fd;
+
+	(void)arg;
+	TEST_RUN(pfx_start(&f, 0));
+	fd = f.peer[VM0];
+	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, both);
+	p.workload = VMP_PROTO_WL_LOW;
+	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MIN, "");
+	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MIN, "");
+	TEST_ASSERT_EQUAL(setspeed(3), KHZ_MIN, "");
+	TEST_ASSERT_EQUAL(policies(&f).n, 2, "one policy a vCPU");
+	TEST_ASSERT_EQUAL(policies(&f).armed, 0, "WORKLOAD needs no timer");
+	p.workload = VMP_PROTO_WL_MEDIUM;
+	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MEDIUM, "");
+	TEST_ASSERT_EQUAL(setspeed(3), KHZ_MEDIUM, "");
+	TEST_ASSERT_EQUAL(policies(&f).n, 2, "replaced, not added");
+	p.workload = VMP_PROTO_WL_HIGH;
+	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MAX, "");
+	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MAX, "");
+	/* The vCPU's own request outvotes its policy. */
+	p.workload = VMP_PROTO_WL_LOW;
+	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
+	{
+		struct vmp_proto_packet q, r;
+
+		vmp_proto_request(&q, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_UP,
+			0, NULL);
+		TEST_ASSERT_EQUAL(write(fd, &q, sizeof(q)), sizeof(q), "");
+		TEST_ASSERT_EQUAL(read_exact(fd, &r, sizeof(r)), 0, "");
+		TEST_ASSERT_EQUAL(r.command, VMP_PROTO_ACK, "");
+	}
+	TEST_ASSERT_EQUAL(setspeed(1), 1600000u, "CPU_POWER decides");
+	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MIN, "vCPU 1's policy stands");
+	/* The next policy takes over again. */
+	p.workload = VMP_PROTO_WL_HIGH;
+	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MAX, "");
+	/* vm1 shares CPU 1: the highest vote wins; LOW of vm1 changes
+	 * nothing while vm0's HIGH stands. */
+	{
+		static const int zero[] = { 0, -1 };
+		struct vmp_proto_packet q;
+
+		policy_pkt(&q, VMP_PROTO_POLICY_WORKLOAD, zero);
+		q.workload = VMP_PROTO_WL_LOW;
+		TEST_ASSERT_EQUAL(send_policy(f.peer[VM1], &q),
+			VMP_PROTO_ACK, "");
+		TEST_ASSERT_EQUAL(setspeed(1), KHZ_MAX, "shared: highest");
+	}
+	/* POLICY_REMOVE ends vm0's policies: vm1's LOW alone on CPU 1. */
+	vmp_proto_request(&p, VMP_PROTO_POLICY_REMOVE, 0, 0, NULL);
+	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MIN, "");
+	TEST_ASSERT_EQUAL(policies(&f).n, 1, "vm1's stays");
+	pfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+POLICY_TEST(policy_workload, workload);
+
+static int
+nack(int fd, struct vmp_proto_packet *p, const char *log)
+{
+	char why[192] = "";
+
+	TEST_ASSERT_EQUAL(send_policy(fd, p), VMP_PROTO_NACK, "%s", log);
+	/* A channel logs 8 lines in a burst, then one a second: the
+	 * daemon's own reasons are read in its log, the fields' from the
+	 * one function that checks them for the daemon. */
+	if (vmp_proto_policy_check(p, 2, why, sizeof(why)) !=
+			VMP_PROTO_VALID && strstr(why, log) != NULL)
+		return TEST_SUCCESS;
+	TEST_ASSERT_LOG(log);
+	return TEST_SUCCESS;
+}
+
+/*
+ * Policies that must be refused, each with its reason in the log: the
+ * vCPUs of another VM, fields out of range, MACs that are not the VM's
+ * or have no counters, a policy this host cannot measure.
+ */
+static int
+refusals(void *arg)
+{
+	static const int zero[] = { 0, -1 }, two[] = { 2, -1 };
+	static const int nine[] = { 0, 1, 0, 1, 0, 1, 0, 1, -1 };
+	struct vmp_proto_packet p;
+	struct pfx f;
+	int fd;
+
+	(void)arg;
+	TEST_RUN(pfx_start(&f, 0));
+	fd = f.peer[VM0];
+	test_log_capture();
+	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, two);
+	TEST_RUN(nack(fd, &p, "VM vm0 channel 0: POLICY vCPU 0 refused: "
+		"vCPU 2: the VM has 2"));
+	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, zero);
+	strcpy(p.vm_name, "vm1");
+	TEST_RUN(nack(fd, &p, "refused: vm_name names another VM"));
+	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, zero);
+	p.core_type = VMP_PROTO_CORE_PHYSICAL;
+	TEST_RUN(nack(fd, &p, "physical core type refused"));
+	/* No hardware PMU in this VM: BRANCH_RATIO is refused, saying so. */
+	policy_pkt(&p, VMP_PROTO_POLICY_BRANCH_RATIO, zero);
+	TEST_RUN(nack(fd, &p, "BRANCH_RATIO needs a hardware PMU: pCPU 1"));
+	policy_pkt(&p, VMP_PROTO_POLICY_TRAFFIC, zero);
+	set_mac(&p, 0, 0x01);
+	p.traffic_policy[0] = 10;
+	p.traffic_policy[1] = 5;
+	p.traffic_policy[2] = 20;
+	TEST_RUN(nack(fd, &p, "traffic thresholds out of order: min 10, "
+		"avg_max 5, max_max 20"));
+	policy_pkt(&p, VMP_PROTO_POLICY_TRAFFIC, zero);
+	TEST_RUN(nack(fd, &p, "TRAFFIC names no MAC"));
+	set_mac(&p, 0, 0x01);
+	set_mac(&p, 1, 0x77);
+	TEST_RUN(nack(fd, &p, "MAC 52:54:00:aa:bb:77 is not a NIC of this "
+		"VM"));
+	policy_pkt(&p, VMP_PROTO_POLICY_TRAFFIC, zero);
+	set_mac(&p, 0, 0x02);
+	TEST_RUN(nack(fd, &p, "MAC 52:54:00:aa:bb:02 is a passed-through VF "
+		"(hostdev): libvirt has no packet counters"));
+	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, zero);
+	p.nb_mac_to_monitor = 11;
+	TEST_RUN(nack(fd, &p, "nb_mac_to_monitor 11: 0 to 10"));
+	/* Fields out of range (their reasons: vmp_proto_policy_check). */
+	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, nine);
+	TEST_RUN(nack(fd, &p, "vCPU 0 named twice"));
+	p.num_vcpu = 9;
+	TEST_RUN(nack(fd, &p, "num_vcpu 9: 1 to 8"));
+	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, zero);
+	p.workload = 3;
+	TEST_RUN(nack(fd, &p, "unknown workload 3"));
+	policy_pkt(&p, 4, zero);
+	TEST_RUN(nack(fd, &p, "unknown policy_to_use 4"));
+	policy_pkt(&p, VMP_PROTO_POLICY_TIME, zero);
+	p.timer_policy[VMP_PROTO_QUIET_HOURS + 3] = 24;
+	TEST_RUN(nack(fd, &p, "quiet hour 24: 0 to 23"));
+	policy_pkt(&p, VMP_PROTO_POLICY_TIME, zero);
+	p.timer_policy[VMP_PROTO_BUSY_HOURS] = -7;
+	TEST_RUN(nack(fd, &p, "busy hour -7"));
+	TEST_ASSERT_EQUAL(policies(&f).n, 0, "nothing kept");
+	TEST_ASSERT_STR(sandbox_governor(1), "powersave");	/* untaken */
+	/* A WORKLOAD policy with a stray MAC (stock guests send their port
+	 * 0's) is fine: only traffic is measured by MAC. */
+	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, zero);
+	set_mac(&p, 0, 0x99);
+	p.workload = VMP_PROTO_WL_LOW;
+	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MIN, "");
+	test_log_release();
+	pfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+POLICY_TEST(policy_refusals, refusals);
+
+static void
+rm_vm0(struct monitor *mon, void *arg)
+{
+	(void)arg;
+	chmgr_rm_vm(monitor_chmgr(mon), "vm0");
+}
+
+/*
+ * TIME, on a shifted wall clock (monitor_conf.policy_time_offset_s, the
+ * daemon's --policy-time-offset) in UTC: one second before an hour
+ * boundary, a policy busy this hour and quiet the next goes from max to
+ * min when the hour timer fires; no timer without a TIME policy. A VM
+ * that goes away loses its policy and the timer.
+ */
+static int
+time_policy(void *arg)
+{
+	static const int both[] = { 0, 1, -1 };
+	struct vmp_proto_packet p;
+	time_t now = time(NULL);
+	int64_t offset;
+	struct tm tm;
+	struct pfx f;
+	int hour;
+
+	(void)arg;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	/* The shifted clock reads HH:59:57 now: setup takes far less. */
+	offset = 3600 - (int64_t)(now % 3600) - 3;
+	now += (time_t)offset;
+	gmtime_r(&now, &tm);
+	hour = tm.tm_hour;
+	TEST_RUN(pfx_start(&f, offset));
+	TEST_ASSERT_EQUAL(policies(&f).armed, 0, "idle: no timer");
+	policy_pkt(&p, VMP_PROTO_POLICY_TIME, both);
+	p.timer_policy[VMP_PROTO_BUSY_HOURS + 5] = hour;
+	p.timer_policy[VMP_PROTO_QUIET_HOURS + 0] = (hour + 1) % 24;
+	p.timer_policy[VMP_PROTO_TRAFFIC_HOURS + 0] = (hour + 2) % 24;
+	TEST_ASSERT_EQUAL(send_policy(f.peer[VM0], &p), VMP_PROTO_ACK, "");
+	TEST_ASSERT_EQUAL(policies(&f).armed, 1, "");
+	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MAX, "busy hour %d: max", hour);
+	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MAX, "");
+	/* vCPU 1's own request outvotes its policy, at the hour too. */
+	{
+		struct vmp_proto_packet q;
+
+		vmp_proto_request(&q, VMP_PROTO_CPU_POWER,
+			VMP_PROTO_SCALE_DOWN, 1, NULL);
+		TEST_ASSERT_EQUAL(send_policy(f.peer[VM0], &q),
+			VMP_PROTO_ACK, "");
+	}
+	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MEDIUM, "");
+	TEST_ASSERT_EQUAL(wait_speed(1, KHZ_MIN, test_slow_ms(6000)),
+		KHZ_MIN, "quiet hour %d: min", (hour + 1) % 24);
+	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MEDIUM, "CPU_POWER still decides");
+	TEST_ASSERT_EQUAL(setspeed(3), KHZ_MEDIUM, "");
+	TEST_ASSERT_EQUAL(policies(&f).armed, 1, "armed for the next hour");
+	monitor_call(f.mon, rm_vm0, NULL);
+	TEST_ASSERT_EQUAL(policies(&f).n, 0, "gone with its VM");
+	TEST_ASSERT_EQUAL(policies(&f).armed, 0, "no timer left");
+	TEST_ASSERT(wait_governor_back(1), "no vote left: CPU 1 given back");
+	TEST_ASSERT(wait_governor_back(2), "");
+	pfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+POLICY_TEST(policy_time, time_policy);
+
+/* The decisions, on recorded inputs. */
+static int
+test_policy_decisions(void)
+{
+	struct vmp_proto_packet p;
+	/* Cumulative counters of a pCPU every 100 us: idle, then a
+	 * mispredicting burst (0.5 %), then a well predicted one (0.05 %). */
+	static const struct policy_branch_sample idle[] = {
+		{ 1000, 10 }, { 3000, 60 }, { 5000, 110 }, { 9000, 200 },
+	};
+	static const struct policy_branch_sample burst[] = {
+		{ 0, 0 }, { 100000, 50 }, { 300000, 1050 }, { 400000, 1100 },
+	};
+	static const struct policy_branch_sample calm[] = {
+		{ 0, 0 }, { 100000, 50 }, { 200000, 100 }, { 300000, 150 },
+	};
+	static const struct policy_branch_sample wrapped[] = {
+		{ 500000, 5000 }, { 100, 90 }, { 200000, 150 },
+	};
+	unsigned int i;
+
+	TEST_ASSERT_EQUAL(policy_workload_level(VMP_PROTO_WL_HIGH), POLICY_MAX,
+		"");
+	TEST_ASSERT_EQUAL(policy_workload_level(VMP_PROTO_WL_MEDIUM),
+		POLICY_MEDIUM, "");
+	TEST_ASSERT_EQUAL(policy_workload_level(VMP_PROTO_WL_LOW), POLICY_MIN,
+		"");
+	TEST_ASSERT_EQUAL(policy_workload_level(3), POLICY_NONE, "");
+	/* DPDK 22.11's guest_cli defaults: busy 3-5, quiet 11-13, traffic
+	 * 8 and 10, every other entry 0 -- hour 0 is traffic (index 2). */
+	memset(&p, 0, sizeof(p));
+	p.timer_policy[0] = 3;
+	p.timer_policy[1] = 4;
+	p.timer_policy[2] = 5;
+	p.timer_policy[24] = 11;
+	p.timer_policy[25] = 12;
+	p.timer_policy[26] = 13;
+	p.timer_policy[48] = 8;
+	p.timer_policy[49] = 10;
+	TEST_ASSERT_EQUAL(policy_time_level(&p, 4), POLICY_MAX, "");
+	TEST_ASSERT_EQUAL(policy_time_level(&p, 12), POLICY_MIN, "");
+	TEST_ASSERT_EQUAL(policy_time_level(&p, 10), POLICY_TRAFFIC_HOUR, "");
+	TEST_ASSERT_EQUAL(policy_time_level(&p, 0), POLICY_TRAFFIC_HOUR,
+		"DPDK's scan: traffic[2] = 0 before busy[3] = 0");
+	for (i = 0; i < 3 * VMP_PROTO_HOURS; i++)
+		if (p.timer_policy[i] == 0)
+			p.timer_policy[i] = VMP_PROTO_HOUR_UNUSED;
+	TEST_ASSERT_EQUAL(policy_time_level(&p, 0), POLICY_NONE,
+		"-1: unused, hour 0 in no list");
+	TEST_ASSERT_EQUAL(policy_time_level(&p, 20), POLICY_NONE, "");
+	p.traffic_policy[0] = 96000;
+	p.traffic_policy[1] = 1800000;
+	p.traffic_policy[2] = 2000000;
+	TEST_ASSERT_EQUAL(policy_traffic_level(&p, 0), POLICY_MIN, "");
+	TEST_ASSERT_EQUAL(policy_traffic_level(&p, 1799999), POLICY_MIN, "");
+	TEST_ASSERT_EQUAL(policy_traffic_level(&p, 1800000), POLICY_MEDIUM,
+		"");
+	TEST_ASSERT_EQUAL(policy_traffic_level(&p, 2000000), POLICY_MAX, "");
+	TEST_ASSERT_EQUAL(policy_branch_level(idle, RTE_DIM(idle),
+		POLICY_BRANCH_THRESHOLD), POLICY_MIN,
+		"idle intervals count as 0 whatever their misses");
+	TEST_ASSERT_EQUAL(policy_branch_level(burst, RTE_DIM(burst),
+		POLICY_BRANCH_THRESHOLD), POLICY_MAX, "one interval above");
+	TEST_ASSERT_EQUAL(policy_branch_level(calm, RTE_DIM(calm),
+		POLICY_BRANCH_THRESHOLD), POLICY_MIN, "0.05 %% < 0.1 %%");
+	TEST_ASSERT_EQUAL(policy_branch_level(calm, RTE_DIM(calm), 0.04),
+		POLICY_MAX, "");
+	TEST_ASSERT_EQUAL(policy_branch_level(wrapped, RTE_DIM(wrapped),
+		POLICY_BRANCH_THRESHOLD), POLICY_MIN,
+		"a counter going back counts for nothing");
+	TEST_ASSERT_EQUAL(policy_branch_level(calm, 1,
+		POLICY_BRANCH_THRESHOLD), POLICY_NONE, "");
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(policy_decisions, test_policy_decisions);

@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * Host-side power policies: see policy.h. Runs on the monitor's loop.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+
+#include "channel_manager.h"
+#include "policy.h"
+#include "power_manager.h"
+
+RTE_LOG_REGISTER(vmp_policy_logtype, vmpower.policy, INFO);
+
+#define POL_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vmp_policy_logtype, \
+		"POLICY: " fmt "\n", ##__VA_ARGS__)
+
+struct policy {
+	struct vm *vm;
+	uint32_t vcpu;
+	struct vmp_proto_packet pkt;
+	enum policy_level level;	/* what it votes now */
+	int overridden;			/* a CPU_POWER of the vCPU votes */
+	int pending;			/* re-pinned: vote again */
+	int hour;			/* TIME: last hour decided on */
+	uint64_t pps;
+};
+
+struct policy_set {
+	struct policy_conf conf;
+	struct policy *pol;
+	uint32_t n, cap;
+	int tfd;		/* the hour timer, -1: none (no TIME policy) */
+	int npending;
+};
+
+int
+policy_set_create(const struct policy_conf *conf, struct policy_set **out)
+{
+	struct policy_set *ps = calloc(1, sizeof(*ps));
+
+	if (ps == NULL)
+		return -ENOMEM;
+	ps->conf = *conf;
+	ps->tfd = -1;
+	*out = ps;
+	return 0;
+}
+
+static void
+timer_close(struct policy_set *ps)
+{
+	if (ps->tfd < 0)
+		return;
+	epoll_ctl(ps->conf.epfd, EPOLL_CTL_DEL, ps->tfd, NULL);
+	close(ps->tfd);
+	ps->tfd = -1;
+}
+
+void
+policy_set_destroy(struct policy_set *ps)
+{
+	if (ps == NULL)
+		return;
+	timer_close(ps);
+	free(ps->pol);
+	free(ps);
+}
+
+const char *
+policy_type_str(uint32_t type)
+{
+	switch (type) {
+	case VMP_PROTO_POLICY_TRAFFIC: return "TRAFFIC";
+	case VMP_PROTO_POLICY_TIME: return "TIME";
+	case VMP_PROTO_POLICY_WORKLOAD: return "WORKLOAD";
+	case VMP_PROTO_POLICY_BRANCH_RATIO: return "BRANCH_RATIO";
+	default: return "unknown";
+	}
+}
+
+const char *
+policy_level_str(enum policy_level level)
+{
+	switch (level) {
+	case POLICY_MIN: return "min";
+	case POLICY_MEDIUM: return "medium";
+	case POLICY_MAX: return "max";
+	default: return "none";
+	}
+}
+
+enum policy_level
+policy_workload_level(uint32_t workload)
+{
+	switch (workload) {
+	case VMP_PROTO_WL_HIGH: return POLICY_MAX;
+	case VMP_PROTO_WL_MEDIUM: return POLICY_MEDIUM;
+	case VMP_PROTO_WL_LOW: return POLICY_MIN;
+	default: return POLICY_NONE;
+	}
+}
+
+enum policy_level
+policy_time_level(const struct vmp_proto_packet *pkt, int hour)
+{
+	const int32_t *t = pkt->timer_policy;
+	unsigned int x;
+
+	for (x = 0; x < VMP_PROTO_HOURS; x++) {
+		if (t[VMP_PROTO_BUSY_HOURS + x] == hour)
+			return POLICY_MAX;
+		if (t[VMP_PROTO_QUIET_HOURS + x] == hour)
+			return POLICY_MIN;
+		if (t[VMP_PROTO_TRAFFIC_HOURS + x] == hour)
+			return POLICY_TRAFFIC_HOUR;
+	}
+	return POLICY_NONE;
+}
+
+enum policy_level
+policy_traffic_level(const struct vmp_proto_packet *pkt, uint64_t pps)
+{
+	if (pps >= pkt->traffic_policy[VMP_PROTO_TRAFFIC_MAX_MAX])
+		return POLICY_MAX;
+	if (pps >= pkt->traffic_policy[VMP_PROTO_TRAFFIC_AVG_MAX])
+		return POLICY_MEDIUM;
+	return POLICY_MIN;
+}
+
+enum policy_level
+policy_branch_level(const struct policy_branch_sample *s, unsigned int n,
+		double threshold)
+{
+	unsigned int i;
+
+	if (n < 2)
+		return POLICY_NONE;
+	for (i = 1; i < n; i++) {
+		uint64_t b, m;
+
+		if (s[i].branches < s[i - 1].branches ||
+				s[i].misses < s[i - 1].misses)
+			continue;	/* reset or wrapped: no measure */
+		b = s[i].branches - s[i - 1].branches;
+		m = s[i].misses - s[i - 1].misses;
+		if (b < POLICY_BRANCH_IDLE)
+			continue;	/* idle: ratio 0 */
+		if ((double)m * 100.0 / (double)b > threshold)
+			return POLICY_MAX;
+	}
+	return POLICY_MIN;
+}
+
+/* The hour of the (possibly shifted) local wall clock. */
+static int
+local_hour(const struct policy_set *ps, time_t *now)
+{
+	struct tm tm;
+
+	*now = time(NULL) + (time_t)ps->conf.time_offset_s;
+	if (localtime_r(now, &tm) == NULL)
+		return -1;
+	return tm.tm_hour;
+}
+
+static enum policy_level
+decide(const struct policy_set *ps, struct policy *p)
+{
+	time_t now;
+
+	switch (p->pkt.policy_to_use) {
+	case VMP_PROTO_POLICY_WORKLOAD:
+		return policy_workload_level(p->pkt.workload);
+	case VMP_PROTO_POLICY_TIME: {
+		enum policy_level lv;
+
+		p->hour = local_hour(ps, &now);
+		lv = policy_time_level(&p->pkt, p->hour);
+		/* Traffic hours of a policy with no NIC: no packets. */
+		return lv == POLICY_TRAFFIC_HOUR ?
+			policy_traffic_level(&p->pkt, 0) : lv;
+	}
+	default:
+		return POLICY_NONE;
+	}
+}
+
+/* Vote @lv for the policy's vCPU on each of its pCPUs. */
+static int
+vote(struct policy_set *ps, struct policy *p, enum policy_level lv)
+{
+	struct power_mgr *pm = ps->conf.pm;
+	uint64_t req = POWER_MGR_VCPU(p->vm->id, p->vcpu);
+	const struct cpu_list *pcpus = &p->vm->pcpus[p->vcpu];
+	struct power_mgr_core_info info;
+	int cpu, ret = 0, r;
+
+	p->level = lv;
+	switch (lv) {
+	case POLICY_MAX:
+		return power_mgr_request_set(pm, req, pcpus, POWER_MGR_MAX, 0);
+	case POLICY_MIN:
+		return power_mgr_request_set(pm, req, pcpus, POWER_MGR_MIN, 0);
+	case POLICY_MEDIUM:
+		for (cpu = cpu_list_next(pcpus, 0); cpu >= 0;
+				cpu = cpu_list_next(pcpus, (unsigned int)cpu + 1)) {
+			r = power_mgr_core_info(pm, (unsigned int)cpu, &info);
+			if (r == 0)
+				r = power_mgr_request(pm, req, (unsigned int)cpu,
+					POWER_MGR_INDEX, info.nb_freqs / 2);
+			if (r < 0 && ret == 0)
+				ret = r;
+		}
+		return ret;
+	default:
+		r = power_mgr_drop(pm, req, POWER_MGR_ONE_MASK);
+		return r < 0 ? r : 0;
+	}
+}
+
+static struct policy *
+find(struct policy_set *ps, const struct vm *vm, uint32_t vcpu)
+{
+	uint32_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->pol[i].vm == vm && ps->pol[i].vcpu == vcpu)
+			return &ps->pol[i];
+	return NULL;
+}
+
+/* The real time at which the shifted wall clock reads @target_wall. */
+static time_t
+wall_to_real(time_t target_wall, int64_t offset)
+{
+	return target_wall - (time_t)offset;
+}
+
+/* The next local hour boundary after @now (DST-safe: mktime decides). */
+static time_t
+next_hour(time_t now)
+{
+	struct tm tm;
+	time_t b;
+
+	if (localtime_r(&now, &tm) == NULL)
+		return now + 3600 - now % 3600;
+	tm.tm_min = 0;
+	tm.tm_sec = 0;
+	tm.tm_hour++;
+	tm.tm_isdst = -1;
+	b = mktime(&tm);
+	return b > now ? b : now + 3600 - now % 3600;
+}
+
+/* The hour timer exists while a TIME policy votes, and only then. */
+static void
+timer_update(struct policy_set *ps)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &ps->tfd };
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	uint32_t i;
+	time_t now;
+	int need = 0;
+
+	for (i = 0; i < ps->n && !need; i++)
+		need = ps->pol[i].pkt.policy_to_use == VMP_PROTO_POLICY_TIME &&
+			!ps->pol[i].overridden;
+	if (!need) {
+		timer_close(ps);
+		return;
+	}
+	if (ps->tfd < 0) {
+		ps->tfd = timerfd_create(CLOCK_REALTIME,
+			TFD_NONBLOCK | TFD_CLOEXEC);
+		if (ps->tfd < 0 || epoll_ctl(ps->conf.epfd, EPOLL_CTL_ADD,
+				ps->tfd, &ev) < 0) {
+			POL_LOG(ERR, "hour timer: %s: TIME policies keep "
+				"their current decision", strerror(errno));
+			if (ps->tfd >= 0)
+				close(ps->tfd);
+			ps->tfd = -1;
+			return;
+		}
+	}
+	local_hour(ps, &now);
+	its.it_value.tv_sec = wall_to_real(next_hour(now),
+		ps->conf.time_offset_s);
+	if (timerfd_settime(ps->tfd, TFD_TIMER_ABSTIME |
+			TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
+		POL_LOG(ERR, "hour timer: %s", strerror(errno));
+}
+
+int
+policy_timer_armed(const struct policy_set *ps)
+{
+	return ps->tfd >= 0;
+}
+
+/* Decide and vote; a failed write is logged by the power manager. */
+static void
+redecide(struct policy_set *ps, struct policy *p)
+{
+	enum policy_level lv = decide(ps, p);
+
+	if (lv != p->level || p->pending)
+		vote(ps, p, lv);
+	p->pending = 0;
+}
+
+int
+policy_event(struct policy_set *ps, void *tag)
+{
+	uint64_t v;
+	uint32_t i;
+
+	if (tag != (void *)&ps->tfd)
+		return 0;
+	/* ECANCELED: the clock was set; the hour is read again anyway. */
+	if (read(ps->tfd, &v, sizeof(v)) < 0 && errno != EAGAIN &&
+			errno != ECANCELED)
+		POL_LOG(ERR, "hour timer: %s", strerror(errno));
+	for (i = 0; i < ps->n; i++)
+		if (ps->pol[i].pkt.policy_to_use == VMP_PROTO_POLICY_TIME &&
+				!ps->pol[i].overridden)
+			redecide(ps, &ps->pol[i]);
+	timer_update(ps);
+	return 1;
+}
+
+static void
+format_mac(const uint64_t *vfid, char *buf, size_t len)
+{
+	uint8_t m[8];
+
+	memcpy(m, vfid, sizeof(m));
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+		m[3], m[4], m[5]);
+}
+
+/* The policy's MACs must be NICs of this VM with counters. */
+static int
+check_macs(const struct vm *vm, const struct vmp_proto_packet *pkt,
+		char *why, size_t len)
+{
+	char mac[24];
+	int32_t i;
+	uint32_t j;
+
+	for (i = 0; i < pkt->nb_mac_to_monitor; i++) {
+		const struct virt_nic *nic = NULL;
+
+		for (j = 0; j < vm->nb_nics && nic == NULL; j++)
+			if (memcmp(vm->nics[j].mac, &pkt->vfid[i], 6) == 0)
+				nic = &vm->nics[j];
+		format_mac(&pkt->vfid[i], mac, sizeof(mac));
+		if (nic == NULL) {
+			snprintf(why, len, "MAC %s is not a NIC of this VM "
+				"(its domain XML)", mac);
+			return -EACCES;
+		}
+		if (nic->hostdev) {
+			snprintf(why, len, "MAC %s is a passed-through VF "
+				"(hostdev): libvirt has no packet counters for "
+				"it", mac);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+/* What the host must have for this policy: pinning, controllable pCPUs,
+ * and the inputs the type measures. */
+static int
+check_host(struct policy_set *ps, const struct vm *vm,
+		const struct vmp_proto_packet *pkt, char *why, size_t len)
+{
+	struct power_mgr_core_info info;
+	unsigned int i, n;
+	int cpu, ret;
+
+	for (i = 0; i < pkt->num_vcpu; i++) {
+		uint32_t v = pkt->vcpu_to_control[i];
+		const struct cpu_list *pcpus = &vm->pcpus[v];
+
+		n = cpu_list_count(pcpus);
+		if (n == 0 || n > ps->conf.max_pin_set) {
+			snprintf(why, len, "vCPU %u must be pinned to 1 to %u "
+				"pCPUs (--max-pin-set), it has %u", v,
+				ps->conf.max_pin_set, n);
+			return -EINVAL;
+		}
+		for (cpu = cpu_list_next(pcpus, 0); cpu >= 0;
+				cpu = cpu_list_next(pcpus, (unsigned int)cpu + 1)) {
+			if (power_mgr_core_info(ps->conf.pm, (unsigned int)cpu,
+					&info) < 0 ||
+					info.state != POWER_MGR_CORE_READY) {
+				snprintf(why, len, "vCPU %u: pCPU %d is not "
+					"under frequency control", v, cpu);
+				return -ENODEV;
+			}
+			if (pkt->policy_to_use ==
+					VMP_PROTO_POLICY_BRANCH_RATIO) {
+				ret = policy_branch_probe((unsigned int)cpu,
+					why, len);
+				if (ret < 0)
+					return ret;
+			}
+		}
+	}
+	if (pkt->policy_to_use == VMP_PROTO_POLICY_BRANCH_RATIO) {
+		snprintf(why, len, "BRANCH_RATIO sampling is not "
+			"implemented by this daemon yet");
+		return -ENOTSUP;
+	}
+	if (vmp_proto_policy_uses_traffic(pkt) && pkt->nb_mac_to_monitor > 0) {
+		ret = check_macs(vm, pkt, why, len);
+		if (ret < 0)
+			return ret;
+		snprintf(why, len, "packet counters are not sampled by this "
+			"daemon yet: TRAFFIC and TIME with traffic hours need "
+			"nb_mac_to_monitor 0");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static struct policy *
+add(struct policy_set *ps, struct vm *vm, uint32_t vcpu)
+{
+	struct policy *p = find(ps, vm, vcpu);
+
+	if (p != NULL)
+		return p;
+	if (ps->n == ps->cap) {
+		uint32_t cap = ps->cap ? ps->cap * 2 : 8;
+		struct policy *grown = realloc(ps->pol, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return NULL;
+		ps->pol = grown;
+		ps->cap = cap;
+	}
+	p = &ps->pol[ps->n++];
+	memset(p, 0, sizeof(*p));
+	p->vm = vm;
+	p->vcpu = vcpu;
+	p->level = POLICY_NONE;
+	p->hour = -1;
+	return p;
+}
+
+int
+policy_apply(struct policy_set *ps, struct vm *vm,
+		const struct vmp_proto_packet *pkt, char *why, size_t len)
+{
+	unsigned int i;
+	int ret;
+
+	if (ps->conf.pm == NULL) {
+		snprintf(why, len, "no frequency control on this host");
+		return -ENODEV;
+	}
+	if (vmp_proto_policy_check(pkt, vm->nb_vcpus, why, len) !=
+			VMP_PROTO_VALID)
+		return -EINVAL;
+	ret = check_host(ps, vm, pkt, why, len);
+	if (ret < 0)
+		return ret;
+	/* Room first: a policy is all of its vCPUs or none. */
+	if (ps->cap - ps->n < pkt->num_vcpu) {
+		uint32_t cap = RTE_MAX(ps->cap * 2, ps->n + pkt->num_vcpu);
+		struct policy *grown = realloc(ps->pol, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			snprintf(why, len, "out of memory");
+			return -ENOMEM;
+		}
+		ps->pol = grown;
+		ps->cap = cap;
+	}
+	for (i = 0; i < pkt->num_vcpu; i++) {
+		struct policy *p = add(ps, vm, pkt->vcpu_to_control[i]);
+
+		p->pkt = *pkt;
+		p->overridden = 0;
+		p->pending = 0;
+		ret = vote(ps, p, decide(ps, p));
+		if (ret < 0 && ret != -EIO) {
+			snprintf(why, len, "vCPU %u: %s", p->vcpu,
+				strerror(-ret));
+			policy_remove(ps, vm, p->vcpu);
+			break;
+		}
+		ret = 0;
+	}
+	timer_update(ps);
+	return ret;
+}
+
+static void
+remove_at(struct policy_set *ps, uint32_t i, int drop)
+{
+	struct policy *p = &ps->pol[i];
+
+	if (drop && !p->overridden && ps->conf.pm != NULL)
+		power_mgr_drop(ps->conf.pm, POWER_MGR_VCPU(p->vm->id, p->vcpu),
+			POWER_MGR_ONE_MASK);
+	ps->pol[i] = ps->pol[--ps->n];
+}
+
+int
+policy_remove(struct policy_set *ps, struct vm *vm, int64_t vcpu)
+{
+	uint32_t i = 0;
+	int n = 0;
+
+	while (i < ps->n) {
+		if (ps->pol[i].vm == vm && (vcpu < 0 ||
+				ps->pol[i].vcpu == (uint64_t)vcpu)) {
+			remove_at(ps, i, 1);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	timer_update(ps);
+	return n;
+}
+
+void
+policy_vm_down(struct policy_set *ps, struct vm *vm)
+{
+	uint32_t i = 0;
+	int n = 0;
+
+	while (i < ps->n) {
+		if (ps->pol[i].vm == vm) {
+			remove_at(ps, i, 0);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	if (n > 0)
+		POL_LOG(INFO, "VM %s: %d policies dropped with the VM",
+			vm->name, n);
+	timer_update(ps);
+}
+
+void
+policy_override(struct policy_set *ps, struct vm *vm, uint32_t vcpu)
+{
+	struct policy *p = find(ps, vm, vcpu);
+
+	if (p == NULL || p->overridden)
+		return;
+	p->overridden = 1;
+	p->level = POLICY_NONE;
+	timer_update(ps);
+}
+
+void
+policy_vcpu_moved(struct policy_set *ps, struct vm *vm, uint32_t vcpu)
+{
+	struct policy *p = find(ps, vm, vcpu);
+
+	if (p == NULL || p->overridden)
+		return;
+	p->pending = 1;
+	ps->npending++;
+}
+
+void
+policy_revote(struct policy_set *ps)
+{
+	uint32_t i = 0;
+
+	if (ps->npending == 0)
+		return;
+	ps->npending = 0;
+	while (i < ps->n) {
+		struct policy *p = &ps->pol[i];
+
+		if (!p->pending) {
+			i++;
+			continue;
+		}
+		/* Unplugged, or its new pin set is too wide: it goes. */
+		if (p->vcpu >= p->vm->nb_vcpus ||
+				cpu_list_count(&p->vm->pcpus[p->vcpu]) == 0 ||
+				cpu_list_count(&p->vm->pcpus[p->vcpu]) >
+				ps->conf.max_pin_set) {
+			POL_LOG(NOTICE, "VM %s vCPU %u: policy dropped: the "
+				"vCPU is unplugged or no longer pinned",
+				p->vm->name, p->vcpu);
+			remove_at(ps, i, 0);
+			continue;
+		}
+		redecide(ps, p);
+		i++;
+	}
+	timer_update(ps);
+}
+
+uint32_t
+policy_count(const struct policy_set *ps)
+{
+	return ps->n;
+}
+
+int
+policy_get(const struct policy_set *ps, const struct vm *vm, uint32_t i,
+		struct policy_info *info)
+{
+	uint32_t k, seen = 0;
+
+	for (k = 0; k < ps->n; k++) {
+		const struct policy *p = &ps->pol[k];
+
+		if (vm != NULL && p->vm != vm)
+			continue;
+		if (seen++ != i)
+			continue;
+		info->vm = p->vm;
+		info->vcpu = p->vcpu;
+		info->type = p->pkt.policy_to_use;
+		info->workload = p->pkt.workload;
+		info->decision = p->level;
+		info->overridden = p->overridden;
+		info->hour = p->hour;
+		info->pps = p->pps;
+		return 0;
+	}
+	return -ENOENT;
+}

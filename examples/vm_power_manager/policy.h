@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+#ifndef VMP_POLICY_H
+#define VMP_POLICY_H
+
+/**
+ * @file
+ * Host-side power policies (PKT_POLICY): a guest sends one, the host then
+ * manages the named vCPUs by itself.
+ * Owns: the policies (one a vCPU), their decisions, their votes in the
+ * power manager, and the hour timer that re-decides TIME policies.
+ * Callers: the monitor's loop only (channel_requests.c, channel_monitor.c,
+ * the CLI's jobs): there are no locks.
+ *
+ * Rules.
+ * - A policy comes from one of the VM's own channels and names only that
+ *   VM's vCPUs (8 a packet at most: a VM with more sends several).
+ * - A policy is a vote like any other: requester POWER_MGR_VCPU(vm, vcpu),
+ *   the vCPU's own; shared pCPUs take the highest vote, a manual
+ *   set_cpu_freq overrides it.
+ * - A new policy for a vCPU replaces the old one. A CPU_POWER from the
+ *   vCPU overrides its policy (the guest's request is the vote) until the
+ *   next POLICY packet, which takes over again.
+ * - A VM that stops or is removed loses its policies; a channel that
+ *   closes does not (upstream's guest_cli sends and exits).
+ * - Levels: max is POWER_MGR_MAX, min POWER_MGR_MIN, medium the index
+ *   nb_freqs / 2 of each pCPU's list, as DPDK's vm_power_manager has it.
+ *   A TIME policy in an hour of none of its lists has no vote.
+ *
+ * Cost. With no TIME policy there is no timer at all; TIME policies share
+ * one timerfd, armed for the next local hour boundary (CLOCK_REALTIME,
+ * cancelled when the clock is set: the hour is read again).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vmp_protocol.h>
+
+struct power_mgr;
+struct vm;
+
+/** A policy's decision. */
+enum policy_level {
+	POLICY_NONE = -1,	/**< no vote */
+	POLICY_MIN = 0,
+	POLICY_MEDIUM,
+	POLICY_MAX,
+};
+
+struct policy_conf {
+	struct power_mgr *pm;	/**< NULL: every policy is refused */
+	int epfd;		/**< the loop's epoll set, for the hour timer */
+	unsigned int max_pin_set;	/**< as the monitor's */
+	/** Seconds added to the wall clock (a test option); 0 for real. */
+	int64_t time_offset_s;
+};
+
+struct policy_set;
+
+/** @return 0 and @p out, or -ENOMEM. */
+int policy_set_create(const struct policy_conf *conf,
+		struct policy_set **out);
+/** Free every policy (votes are the power manager's to drop). */
+void policy_set_destroy(struct policy_set *ps);
+
+/**
+ * A POLICY from @p vm, vmp_proto_check()ed: check what only the host
+ * knows (the VM's MACs, pinning, what it can measure), then replace the
+ * named vCPUs' policies and vote.
+ * @return 0, or a negative errno with @p why for the NACK's log line.
+ */
+int policy_apply(struct policy_set *ps, struct vm *vm,
+		const struct vmp_proto_packet *pkt, char *why, size_t len);
+
+/**
+ * Remove the policy of vCPU @p vcpu of @p vm, or all of the VM's when
+ * @p vcpu is negative, with their votes. @return how many were removed.
+ */
+int policy_remove(struct policy_set *ps, struct vm *vm, int64_t vcpu);
+
+/** The VM stopped or goes away: forget its policies (votes dropped by
+ * the caller). */
+void policy_vm_down(struct policy_set *ps, struct vm *vm);
+
+/** A CPU_POWER from vCPU @p vcpu: its policy stops voting. */
+void policy_override(struct policy_set *ps, struct vm *vm, uint32_t vcpu);
+
+/** vCPU @p vcpu is re-pinned (its vote was dropped): vote again at
+ * policy_revote(), once vm->pcpus holds the new set. */
+void policy_vcpu_moved(struct policy_set *ps, struct vm *vm, uint32_t vcpu);
+/** Cast the votes policy_vcpu_moved() left pending. */
+void policy_revote(struct policy_set *ps);
+
+/** If @p tag is the epoll tag of the hour timer, handle it: return 1. */
+int policy_event(struct policy_set *ps, void *tag);
+
+/** Whether the hour timer is armed (tests: idle means none). */
+int policy_timer_armed(const struct policy_set *ps);
+
+/** One policy, for show_vm and telemetry. */
+struct policy_info {
+	const struct vm *vm;
+	uint32_t vcpu;
+	uint32_t type;			/**< VMP_PROTO_POLICY_* */
+	uint32_t workload;		/**< WORKLOAD's level */
+	enum policy_level decision;	/**< what it votes */
+	int overridden;			/**< by a CPU_POWER of the vCPU */
+	int hour;			/**< TIME: the hour decided on, or -1 */
+	uint64_t pps;			/**< TRAFFIC: last packets/s */
+};
+
+/** Number of policies. */
+uint32_t policy_count(const struct policy_set *ps);
+/** The i-th policy (@p vm NULL) or the i-th of @p vm. @return 0, -ENOENT */
+int policy_get(const struct policy_set *ps, const struct vm *vm, uint32_t i,
+		struct policy_info *info);
+
+/** Names: "TRAFFIC"..., "max"/"medium"/"min"/"none". */
+const char *policy_type_str(uint32_t type);
+const char *policy_level_str(enum policy_level level);
+
+/* The decisions, pure functions (tests drive them directly). */
+
+/** WORKLOAD: HIGH max, MEDIUM medium, LOW min; unknown none. */
+enum policy_level policy_workload_level(uint32_t workload);
+
+/**
+ * TIME at @p hour (0-23), as DPDK scans its lists: the first index whose
+ * busy, quiet or traffic entry is @p hour decides, busy first. @return
+ * POLICY_MAX, POLICY_MIN, POLICY_NONE, or POLICY_MEDIUM + 1 meaning "the
+ * traffic policy decides" (POLICY_TRAFFIC_HOUR).
+ */
+#define POLICY_TRAFFIC_HOUR	((enum policy_level)(POLICY_MAX + 1))
+enum policy_level policy_time_level(const struct vmp_proto_packet *pkt,
+		int hour);
+
+/** TRAFFIC: @p pps >= max_max: max; >= avg_max: medium; else min. */
+enum policy_level policy_traffic_level(const struct vmp_proto_packet *pkt,
+		uint64_t pps);
+
+/** One sample of a pCPU's branch counters (cumulative, as read). */
+struct policy_branch_sample {
+	uint64_t branches;
+	uint64_t misses;
+};
+
+/**
+ * BRANCH_RATIO over a window of cumulative samples, as DPDK decides it:
+ * each interval's ratio is 100 * misses / branches (percent), 0 when it
+ * has fewer than POLICY_BRANCH_IDLE branches (nothing runs there); max
+ * if any interval is above @p threshold, else min. A counter that went
+ * back (reset, overflow) makes that interval count for nothing. Fewer
+ * than two samples: none.
+ */
+enum policy_level policy_branch_level(const struct policy_branch_sample *s,
+		unsigned int n, double threshold);
+
+/** DPDK's default BRANCH_RATIO threshold, in percent. */
+#define POLICY_BRANCH_THRESHOLD	0.1
+/** Branches an interval needs to count (DPDK: 100 per us of 100 us). */
+#define POLICY_BRANCH_IDLE	10000
+/** Samples in a decision window, and their period (DPDK's). */
+#define POLICY_BRANCH_WINDOW	32
+#define POLICY_BRANCH_PERIOD_US	100
+
+/**
+ * Whether this host can count branches on @p cpu (perf_event_open of
+ * grouped hardware branches and branch-misses). @return 0, or a negative
+ * errno (-ENOENT: no hardware PMU) with @p why.
+ */
+int policy_branch_probe(unsigned int cpu, char *why, size_t len);
+
+#endif /* VMP_POLICY_H */
