@@ -3,7 +3,8 @@
  */
 
 /*
- * Channel discovery from a domain's XML, virt_parse_channels(), on any
+ * Channel and NIC discovery from a domain's XML, virt_parse_channels()
+ * and virt_parse_nics(), on any
  * text (libvirt hands us the XML of domains others may define).
  * Invariants: it parses or says -EINVAL/-ENOMEM, and what it returns is
  * sorted by index with a non-empty path each.
@@ -37,6 +38,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(ch[i].path);
 	}
 	free(ch);
+	/* The NICs a policy may name: a MAC each, a bounded device name. */
+	{
+		struct virt_nic *nics = (struct virt_nic *)1;
+
+		ret = virt_parse_nics(xml, &nics, &nb);
+		FUZZ_CHECK(ret == 0 || ret == -EINVAL || ret == -ENOMEM);
+		FUZZ_CHECK(ret == 0 || (nics == NULL && nb == 0));
+		FUZZ_CHECK((nb == 0) == (nics == NULL));
+		for (i = 0; i < nb; i++)
+			FUZZ_CHECK(memchr(nics[i].dev, '\0',
+				sizeof(nics[i].dev)) != NULL);
+		free(nics);
+	}
 	free(xml);
 	return 0;
 }

@@ -59,8 +59,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(pkt.core_type == VMP_PROTO_CORE_VIRTUAL);
 			FUZZ_CHECK(pkt.resource_id < nb_vcpus);
 		}
-		FUZZ_CHECK(pkt.command != VMP_PROTO_POLICY &&
-			pkt.command != VMP_PROTO_POLICY_REMOVE);
+		if (pkt.command == VMP_PROTO_POLICY) {
+			char why[160];
+			unsigned int k;
+
+			/* A valid policy names 1-8 of the sender's vCPUs. */
+			FUZZ_CHECK(pkt.num_vcpu >= 1 &&
+				pkt.num_vcpu <= VMP_PROTO_POLICY_VCPUS);
+			for (k = 0; k < pkt.num_vcpu; k++)
+				FUZZ_CHECK(pkt.vcpu_to_control[k] < nb_vcpus);
+			FUZZ_CHECK(pkt.core_type == VMP_PROTO_CORE_VIRTUAL);
+			FUZZ_CHECK(vmp_proto_policy_check(&pkt, nb_vcpus, why,
+				sizeof(why)) == VMP_PROTO_VALID);
+		}
 	}
 	/* The other parsers of wire values never fail either. */
 	(void)vmp_proto_unit_str(pkt.unit);

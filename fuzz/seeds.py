@@ -29,6 +29,29 @@ QUERIES = (7, 8, 9, 10, 256)
 requests = [packet(CPU_POWER, u, 1, b"vm0") for u in range(1, 7)]
 requests += [packet(CONNECT), packet(POLICY), packet(4)]
 requests += [packet(q, 0, 1) for q in QUERIES]
+
+
+def policy(kind, vcpus=(0, 1), workload=0, busy=(), quiet=(), traffic=(),
+           macs=(), thresh=(96000, 1800000, 2000000), filler=-1):
+    """A POLICY packet (DPDK's layout): offsets of vmp_protocol.h."""
+    p = bytearray(packet(POLICY, 0, 0, b"vm0"))
+    for i, mac in enumerate(macs):
+        p[48 + 8 * i:54 + 8 * i] = mac
+    struct.pack_into("<i3I", p, 128, len(macs), *thresh)
+    p[144:144 + len(vcpus)] = bytes(vcpus)
+    p[152] = len(vcpus)
+    hours = []
+    for lst in (busy, quiet, traffic):
+        hours += list(lst) + [filler] * (24 - len(lst))
+    struct.pack_into("<72i", p, 156, *hours)
+    struct.pack_into("<II", p, 448, workload, kind)
+    return bytes(p)
+
+
+requests += [policy(2, workload=1), policy(1, busy=(3, 4, 5),
+                                             quiet=(11, 12, 13),
+                                             traffic=(8, 10), filler=0),
+             policy(0, macs=(b"\x52\x54\x00\xaa\xbb\x01",))]
 refused = [packet(CPU_POWER, 9), packet(CPU_POWER, 1, 7),
            packet(CPU_POWER, 1, 0, b"vm1"), packet(CPU_POWER, 1, 0, b"", 1),
            packet(8, 0, 0, b"", 1), packet(99), packet(CPU_POWER, 1, 0,
@@ -102,6 +125,12 @@ seeds["domain_xml"].update({
              b"<channel type='unix'><source path='/d'/>"
              b"<target name='virtio.serial.port.poweragent.x'/></channel>"
              b"</devices></domain>",
+    "nics": b"<domain><devices><interface type='network'>"
+            b"<mac address='52:54:00:aa:bb:01'/><target dev='vnet0'/>"
+            b"</interface><interface type='hostdev'>"
+            b"<mac address='52:54:00:aa:bb:02'/></interface>"
+            b"<interface type='user'><mac address='zz'/></interface>"
+            b"</devices></domain>",
     "broken": b"<domain><devices>",
     "empty": b"<domain/>",
     "entity": b"<!DOCTYPE domain [<!ENTITY p '/x'>]><domain><devices>"

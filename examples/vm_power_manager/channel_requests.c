@@ -300,6 +300,10 @@ handle_policy(struct monitor *mon, struct chan_state *s,
 	char why[192];
 
 	mon->st.requests++;
+	if (mon->pm == NULL) {
+		refuse(mon, s, req, "no frequency control on this host");
+		return;
+	}
 	if (req->command == VMP_PROTO_POLICY_REMOVE) {
 		CHAN_LOG(s, INFO, "POLICY_REMOVE: %d vCPU policies removed",
 			policy_remove(mon->pol, vm, -1));
