@@ -180,6 +180,21 @@ cmd_channels_parsed(void *parsed, struct cmdline *cl, void *data)
 }
 
 static void
+cmd_policy_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_res *r = parsed;
+	struct cli_job j = { .vm = r->a, .vcpu = -1 };
+
+	(void)cl;
+	if (data == (void *)cli_job_set_query)
+		j.enabled = strcmp(r->b, "enable") == 0;
+	else if (data != NULL)
+		j.vcpu = r->n;
+	ask_loop(data == (void *)cli_job_set_query ? cli_job_set_query :
+		cli_job_clear_policy, &j);
+}
+
+static void
 cmd_set_pcpu_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_res *r = parsed;
@@ -333,12 +348,15 @@ TOK_CMD(t_show_freq, "show_cpu_freq");
 TOK_CMD(t_show_freq_mask, "show_cpu_freq_mask");
 TOK_CMD(t_set_freq, "set_cpu_freq");
 TOK_CMD(t_set_freq_mask, "set_cpu_freq_mask");
+TOK_CMD(t_set_query, "set_query");
+TOK_CMD(t_clear_policy, "clear_policy");
 TOK_CMD(t_help, "help");
 TOK_CMD(t_quit, "quit");
 TOK_A(t_any_a, NULL);
 TOK_B(t_any_b, NULL);
 TOK_B(t_unit, "up#down#min#max#enable_turbo#disable_turbo#auto");
 TOK_C(t_status, "enabled#disabled");
+TOK_B(t_query, "enable#disable");
 static cmdline_parse_token_num_t t_vcpu =
 	TOKEN_NUM_INITIALIZER(struct cmd_res, n, RTE_UINT32);
 
@@ -371,6 +389,12 @@ INST(c_set_freq, cmd_set_freq_parsed, NULL, "set_cpu_freq",
 	(void *)&t_set_freq, (void *)&t_any_a, (void *)&t_unit);
 INST(c_set_freq_mask, cmd_set_freq_parsed, NULL, "set_cpu_freq_mask",
 	(void *)&t_set_freq_mask, (void *)&t_any_a, (void *)&t_unit);
+INST(c_set_query, cmd_policy_parsed, cli_job_set_query, "set_query",
+	(void *)&t_set_query, (void *)&t_any_a, (void *)&t_query);
+INST(c_clear_policy, cmd_policy_parsed, NULL, "clear_policy",
+	(void *)&t_clear_policy, (void *)&t_any_a);
+INST(c_clear_policy_vcpu, cmd_policy_parsed, (void *)1, "clear_policy",
+	(void *)&t_clear_policy, (void *)&t_any_a, (void *)&t_vcpu);
 INST(c_help, cmd_help_parsed, NULL, "help", (void *)&t_help);
 INST(c_help_cmd, cmd_help_parsed, (void *)1, "help",
 	(void *)&t_help, (void *)&t_any_a);
@@ -379,7 +403,8 @@ INST(c_quit, cmd_quit_parsed, NULL, "quit", (void *)&t_quit);
 static cmdline_parse_ctx_t commands[] = {
 	&c_add_vm, &c_rm_vm, &c_show_vm, &c_list_vms, &c_add_ch, &c_set_ch,
 	&c_set_pcpu, &c_show_freq, &c_show_freq_mask, &c_set_freq,
-	&c_set_freq_mask, &c_help, &c_help_cmd, &c_quit, NULL,
+	&c_set_freq_mask, &c_set_query, &c_clear_policy, &c_clear_policy_vcpu,
+	&c_help, &c_help_cmd, &c_quit, NULL,
 };
 
 void

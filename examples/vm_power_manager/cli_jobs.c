@@ -124,8 +124,11 @@ cli_job_show_vm(struct monitor *mon, void *arg)
 
 	j->ret = 0;
 	if (j->vm == NULL) {
-		for (i = 0; i < chmgr_nb_vms(m); i++)
+		for (i = 0; i < chmgr_nb_vms(m); i++) {
 			print_vm(j->out, m, chmgr_vm_at(m, i), 0);
+			cli_print_policies(j->out, monitor_policies(mon),
+				chmgr_vm_at(m, i));
+		}
 		if (chmgr_nb_vms(m) == 0)
 			fprintf(j->out, "no VMs added\n");
 		return;
@@ -136,6 +139,8 @@ cli_job_show_vm(struct monitor *mon, void *arg)
 		return;
 	}
 	print_vm(j->out, m, chmgr_find_vm(m, j->vm), 1);
+	cli_print_policies(j->out, monitor_policies(mon),
+		chmgr_find_vm(m, j->vm));
 }
 
 /* Each channel's outcome, under the summary (kept in memory till then). */

@@ -32,6 +32,7 @@ struct cli_job {
 	int op;			/**< enum power_mgr_op, or -1: release */
 	int enabled;		/**< channels: 1/0 to set, -1 to add */
 	uint32_t nb_vcpus;
+	int64_t vcpu;		/**< clear_policy: one vCPU, -1: all */
 	FILE *out;		/**< the answer, in words */
 	int ret;		/**< 0 or a negative errno */
 };
@@ -52,5 +53,16 @@ void cli_job_channels(struct monitor *mon, void *arg);
 void cli_job_check_pcpus(struct monitor *mon, void *arg);
 void cli_job_show_cores(struct monitor *mon, void *arg);
 void cli_job_set_cores(struct monitor *mon, void *arg);
+
+/* cli_policies.c */
+struct policy_set;
+struct vm;
+/** show_vm's lines for @p vm's policies and its query switch. */
+void cli_print_policies(FILE *out, struct policy_set *ps,
+		const struct vm *vm);
+/** set_query: enabled 1 or 0 for VM vm. */
+void cli_job_set_query(struct monitor *mon, void *arg);
+/** clear_policy: vCPU vcpu of VM vm, or all (-1). */
+void cli_job_clear_policy(struct monitor *mon, void *arg);
 
 #endif /* VMP_CLI_JOBS_H */

@@ -67,6 +67,15 @@ static const struct syntax table[] = {
 	{ "set_cpu_freq_mask", "the same for a list of cores",
 		{ { "<cpu-list>", "CPU list", ARG_WORD, NULL },
 		  { "<unit>", "unit", ARG_CHOICE, UNITS } }, 2, 2 },
+	{ "set_query", "disable: the VM's queries get NACK (DPDK's "
+		"vm_power_manager has it); enable: answered again",
+		{ { "<vm>", "VM name", ARG_WORD, NULL },
+		  { "enable|disable", "setting", ARG_CHOICE,
+			"enable|disable" } }, 2, 2 },
+	{ "clear_policy", "remove the VM's policies (PKT_POLICY), or one "
+		"vCPU's, with their votes",
+		{ { "<vm>", "VM name", ARG_WORD, NULL },
+		  { "[<vcpu>]", "vCPU number", ARG_NUM, NULL } }, 2, 1 },
 	{ "help", "the commands, or one command's syntax",
 		{ { "[<command>]", "command", ARG_WORD, NULL } }, 1, 0 },
 	{ "quit", "stop the daemon, giving every core back", { { 0 } }, 0,

@@ -14,6 +14,7 @@
 #include "channel_manager.h"
 #include "channel_monitor.h"
 #include "power_manager.h"
+#include "policy.h"
 #include "power_telemetry.h"
 
 /*
@@ -336,6 +337,66 @@ job_stats(struct monitor *mon, void *arg)
 	j->ret = 0;
 }
 
+/*
+ * Policies, a dict each under "<n>" (telemetry nests one level): its VM,
+ * vCPU, type, inputs and decision. Pages of 64 from the index given;
+ * "next" is where the following page starts (-1: none).
+ */
+#define POLICY_PAGE	64
+
+static void
+job_policies(struct monitor *mon, void *arg)
+{
+	struct tel_job *j = arg;
+	struct policy_set *ps = monitor_policies(mon);
+	char key[16], name[RTE_TEL_MAX_STRING_LEN];
+	struct policy_info in;
+	uint32_t i, first = 0;
+
+	if (j->params != NULL && j->params[0] != '\0')
+		first = (uint32_t)strtoul(j->params, NULL, 10);
+	rte_tel_data_start_dict(j->d);
+	rte_tel_data_add_dict_uint(j->d, "count", policy_count(ps));
+	for (i = first; i < first + POLICY_PAGE &&
+			policy_get(ps, NULL, i, &in) == 0; i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL) {
+			j->ret = -ENOMEM;
+			return;
+		}
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "vm", tel_name(in.vm->name,
+			name, sizeof(name)));
+		rte_tel_data_add_dict_uint(c, "vcpu", in.vcpu);
+		rte_tel_data_add_dict_string(c, "type",
+			policy_type_str(in.type));
+		if (in.type == VMP_PROTO_POLICY_WORKLOAD)
+			rte_tel_data_add_dict_uint(c, "workload", in.workload);
+		if (in.type == VMP_PROTO_POLICY_TIME)
+			rte_tel_data_add_dict_int(c, "hour", in.hour);
+		if (in.type == VMP_PROTO_POLICY_TRAFFIC)
+			rte_tel_data_add_dict_uint(c, "pps", in.pps);
+		rte_tel_data_add_dict_string(c, "decision", in.overridden ?
+			"overridden" : policy_level_str(in.decision));
+		snprintf(key, sizeof(key), "%u", i);
+		rte_tel_data_add_dict_container(j->d, key, c, 0);
+	}
+	rte_tel_data_add_dict_int(j->d, "next",
+		i < policy_count(ps) ? (int)i : -1);
+	j->ret = 0;
+}
+
+static int
+tel_policies(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	if (params != NULL && params[0] != '\0' &&
+			strspn(params, "0123456789") != strlen(params))
+		return -EINVAL;
+	return ask(job_policies, params, d);
+}
+
 static int
 tel_vms(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -394,7 +455,11 @@ power_telemetry_init(struct monitor *mon)
 			"A core's frequency, writes and votes. Parameter: "
 			"cpu") < 0 ||
 			rte_telemetry_register_cmd("/vmpower/stats", tel_stats,
-			"Daemon-wide request counters. No parameters") < 0)
+			"Daemon-wide request counters. No parameters") < 0 ||
+			rte_telemetry_register_cmd("/vmpower/policies",
+			tel_policies, "Guests' policies: VM, vCPU, type, "
+			"inputs, decision; 64 a page. Parameter: first (0)")
+			< 0)
 		return -EINVAL;
 	return 0;
 }

@@ -353,6 +353,66 @@ vmp_guest_channel_send_packet(unsigned int lcore_id,
 	return ret;
 }
 
+/* Hours of a bit mask into a DPDK hour list, unused entries -1. */
+static void
+hour_list(uint32_t mask, int32_t *list)
+{
+	unsigned int h, n = 0;
+
+	for (h = 0; h < VMP_PROTO_HOURS; h++)
+		list[h] = VMP_PROTO_HOUR_UNUSED;
+	for (h = 0; h < VMP_PROTO_HOURS; h++)
+		if (mask & (UINT32_C(1) << h))
+			list[n++] = (int32_t)h;
+}
+
+int
+vmp_guest_channel_send_policy(unsigned int lcore_id,
+		const struct vmp_guest_policy *pol)
+{
+	struct vmp_proto_packet pkt;
+	union vmp_guest_reply reply;
+	char why[160];
+	unsigned int i;
+	int ret = 0;
+	struct channel *ch = lookup(lcore_id, &ret);
+
+	if (ch == NULL)
+		return ret;
+	if (pol == NULL || pol->nb_vcpus > VMP_PROTO_POLICY_VCPUS ||
+			pol->nb_macs > VMP_PROTO_POLICY_MACS ||
+			((pol->busy_hours | pol->quiet_hours |
+			pol->traffic_hours) >> VMP_PROTO_HOURS) != 0) {
+		GUEST_LOG(ERR, "%s: policy: a count or hour out of range",
+			ch->path);
+		return -EINVAL;
+	}
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.command = VMP_PROTO_POLICY;
+	memcpy(pkt.vm_name, ch->req.vm_name, sizeof(pkt.vm_name));
+	pkt.policy_to_use = pol->type;
+	pkt.workload = pol->workload;
+	pkt.num_vcpu = (uint8_t)pol->nb_vcpus;
+	memcpy(pkt.vcpu_to_control, pol->vcpus, pol->nb_vcpus);
+	hour_list(pol->busy_hours, pkt.timer_policy + VMP_PROTO_BUSY_HOURS);
+	hour_list(pol->quiet_hours, pkt.timer_policy + VMP_PROTO_QUIET_HOURS);
+	hour_list(pol->traffic_hours,
+		pkt.timer_policy + VMP_PROTO_TRAFFIC_HOURS);
+	pkt.traffic_policy[VMP_PROTO_TRAFFIC_MIN] = pol->min_pps;
+	pkt.traffic_policy[VMP_PROTO_TRAFFIC_AVG_MAX] = pol->avg_max_pps;
+	pkt.traffic_policy[VMP_PROTO_TRAFFIC_MAX_MAX] = pol->max_max_pps;
+	pkt.nb_mac_to_monitor = (int32_t)pol->nb_macs;
+	for (i = 0; i < pol->nb_macs; i++)
+		memcpy(&pkt.vfid[i], pol->macs[i], 6);
+	/* The guest does not know its vCPU count: the host checks it. */
+	if (vmp_proto_policy_check(&pkt, 256, why, sizeof(why)) !=
+			VMP_PROTO_VALID) {
+		GUEST_LOG(ERR, "%s: policy not sent: %s", ch->path, why);
+		return -EINVAL;
+	}
+	return gc_transact(ch, &pkt, &reply, ctx.reply_timeout_ms);
+}
+
 int
 vmp_guest_channel_poll(unsigned int lcore_id)
 {

@@ -179,6 +179,42 @@ int vmp_guest_channel_send_packet(unsigned int lcore_id,
 		const struct vmp_proto_packet *pkt);
 
 /**
+ * A host-side power policy (PKT_POLICY), filled by the application: the
+ * host then manages the named vCPUs by itself until the next policy, or
+ * until one of them sends CPU_POWER (which outvotes its policy).
+ */
+struct vmp_guest_policy {
+	uint32_t type;		/**< VMP_PROTO_POLICY_TRAFFIC, _TIME, ... */
+	uint32_t nb_vcpus;	/**< 1 to VMP_PROTO_POLICY_VCPUS */
+	/** This VM's vCPUs the policy manages (a VM with more than 8
+	 * sends several policies) */
+	uint8_t vcpus[VMP_PROTO_POLICY_VCPUS];
+	uint32_t workload;	/**< WORKLOAD: VMP_PROTO_WL_HIGH, ... */
+	uint32_t busy_hours;	/**< TIME: bit h set, hour h is max */
+	uint32_t quiet_hours;	/**< TIME: bit h set, hour h is min */
+	uint32_t traffic_hours;	/**< TIME: bit h set, TRAFFIC decides */
+	/** TRAFFIC: packets/s; min <= avg_max <= max_max. At max_max and
+	 * above: max; at avg_max and above: medium; below: min. */
+	uint32_t min_pps, avg_max_pps, max_max_pps;
+	uint32_t nb_macs;	/**< 0 to VMP_PROTO_POLICY_MACS */
+	/** TRAFFIC: MACs of this VM's NICs whose packets count */
+	uint8_t macs[VMP_PROTO_POLICY_MACS][6];
+};
+
+/**
+ * Send a policy on @p lcore_id's channel and wait for its ACK or NACK.
+ * The packet carries the configured vm_name; a policy the host would
+ * refuse for its own fields (hours, thresholds, counts) is not sent.
+ * The host's reason for a NACK is in its log.
+ * @param lcore_id  the lcore, whose channel is open
+ * @param pol       the policy
+ * @return VMP_PROTO_ACK or VMP_PROTO_NACK, or a negative errno (-EINVAL:
+ *   a field out of range, logged).
+ */
+int vmp_guest_channel_send_policy(unsigned int lcore_id,
+		const struct vmp_guest_policy *pol);
+
+/**
  * Read waiting replies without blocking, and push out the rest of a
  * packet that a full port took only in part.
  *

@@ -536,6 +536,7 @@ cmdline_parse_ctx_t cli_ctx[] = {
 	&inst_channel_open,
 	&inst_channel_close,
 	&inst_channels,
+	&cli_inst_send_policy,
 	&inst_help,
 	&inst_quit,
 	NULL,

@@ -63,6 +63,24 @@ usage(const char *prog)
 		"                         lcore); others open with "
 		"channel_open\n"
 		"  -h, --help             this text\n"
+		"The policy 'send_policy now' sends (DPDK guest_cli's "
+		"options):\n"
+		"  --policy TRAFFIC|TIME|WORKLOAD|BRANCH_RATIO  (default "
+		"TIME)\n"
+		"  --vcpu-list LIST       this VM's vCPUs it manages, 8 at "
+		"most (default 0,1)\n"
+		"  --busy-hours LIST      TIME: hours at max (default 3-5)\n"
+		"  --quiet-hours LIST     TIME: hours at min (default 11-13)\n"
+		"  --traffic-hours LIST   TIME: hours TRAFFIC decides "
+		"(default 8,10)\n"
+		"  --workload HIGH|MEDIUM|LOW  WORKLOAD: max, medium, min\n"
+		"  --thresholds MIN,AVG_MAX,MAX_MAX  TRAFFIC: packets/s "
+		"(default\n"
+		"                         96000,1800000,2000000)\n"
+		"  --port-list LIST       TRAFFIC: the MACs of these ethdev "
+		"ports\n"
+		"  --macs MAC,...         TRAFFIC: these MACs (10 at most in "
+		"all)\n"
 		"Commands come from stdin, one a line: from a terminal with "
 		"line editing\nand TAB completion, or from a pipe or file "
 		"('#' starts a comment).\nEach answer is printed at once; "
@@ -135,15 +153,30 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "channels", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		/* The policy, with DPDK guest_cli's names (policy.c). */
+		{ "vcpu-list", required_argument, NULL, 'P' },
+		{ "busy-hours", required_argument, NULL, 'P' },
+		{ "quiet-hours", required_argument, NULL, 'P' },
+		{ "traffic-hours", required_argument, NULL, 'P' },
+		{ "port-list", required_argument, NULL, 'P' },
+		{ "macs", required_argument, NULL, 'P' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "workload", required_argument, NULL, 'P' },
+		{ "thresholds", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int idx = 0;
 	unsigned long v;
 	int opt;
 
 	/* The EAL ran getopt first: start over. */
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
 		switch (opt) {
+		case 'P':
+			if (cli_policy_option(longopts[idx].name, optarg) < 0)
+				return -EINVAL;
+			break;
 		case 'p':
 			cli.prefix = optarg;
 			break;

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The vmpower authors
+ */
+
+/*
+ * Policies through the real programs: guest_cli's send_policy (DPDK's
+ * options) to vm_power_mgr, show_vm, set_query, clear_policy and
+ * telemetry's /vmpower/policies.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <rte_common.h>
+
+#include "cpufreq_sandbox.h"
+#include "test.h"
+#include "test_daemon_run.h"
+#include "test_virt.h"
+
+static const char node_xml[] =
+"<node>\n"
+" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
+" <domain type='test'><name>vm0</name><memory>65536</memory>"
+"<vcpu>2</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+"<vcpupin vcpu='1' cpuset='2-3'/></cputune><os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"  </devices></domain>\n"
+"</node>\n";
+
+static uint32_t
+setspeed(unsigned int cpu)
+{
+	uint32_t v = 0;
+
+	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
+	return v;
+}
+
+/* guest_cli with @policy options; it sends and quits. */
+static int
+send_policy(const char *port, const char *const *policy, const char *answer)
+{
+	const char *extra[24] = { "--channel-path", port, "--channels", "0",
+		"--timeout", "3000", "--vm-name", "vm0" };
+	unsigned int i, n = 8;
+	struct daemon g;
+
+	for (i = 0; policy[i] != NULL && n < RTE_DIM(extra) - 1; i++)
+		extra[n++] = policy[i];
+	extra[n] = NULL;
+	TEST_ASSERT_EQUAL(guest_cli_start(&g, extra), 0, "");
+	CMD(&g, "send_policy now", answer);
+	CMD(&g, "quit", "");
+	daemon_wait(&g);
+	daemon_close(&g);
+	return TEST_SUCCESS;
+}
+
+static int
+session(void *arg)
+{
+	static const char *const high[] = { "--policy", "WORKLOAD",
+		"--workload", "HIGH", "--vcpu-list", "0-1", NULL };
+	static const char *const medium[] = { "--policy", "WORKLOAD",
+		"--workload", "MEDIUM", "--vcpu-list", "1", NULL };
+	static const char *const foreign[] = { "--policy", "WORKLOAD",
+		"--vcpu-list", "0,5", NULL };
+	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
+		NULL };
+	const char *gextra[] = { "--channel-path", NULL, "--channels", "0",
+		"--timeout", "3000", NULL };
+	struct test_virt v;
+	struct daemon d, g;
+	char path[160], port[160], json[4096];
+	pid_t socat;
+
+	(void)arg;
+	TEST_ASSERT_EQUAL(test_virt_init(&v, node_xml), 0, "");
+	extra[1] = v.uri;
+	extra[3] = v.chdir;
+	socat = test_socat_bridge(v.dir, "vm0.0", "port.0");
+	snprintf(path, sizeof(path), "%s/qemu/vm0.0", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
+	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
+	CMD(&d, "add_vm vm0", "VM vm0 added");
+	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channel connected");
+	snprintf(port, sizeof(port), "%s/port.0", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(port), 0, "");
+	snprintf(port, sizeof(port), "%s/port", v.dir);
+
+	TEST_RUN(send_policy(port, high, "ACK"));
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(setspeed(3), 2400000, "");
+	TEST_RUN(send_policy(port, medium, "ACK"));
+	TEST_ASSERT_EQUAL(setspeed(2), 2000000, "the middle of 5");
+	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "vCPU 0 keeps HIGH");
+	CMD(&d, "show_vm vm0", "vCPU 1 policy: WORKLOAD MEDIUM: medium");
+	TEST_RUN(send_policy(port, foreign, "NACK"));
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "refused: vCPU 5: the VM has 2",
+		3000), 0, "");
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/policies", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"count\":2") != NULL, "%s", json);
+	TEST_ASSERT(strstr(json, "\"vm\":\"vm0\",\"vcpu\":1,\"type\":"
+		"\"WORKLOAD\",\"workload\":1,\"decision\":\"medium\"") != NULL,
+		"%s", json);
+
+	/* set_query disable: the VM's queries get NACK; requests do not. */
+	gextra[1] = port;
+	TEST_ASSERT_EQUAL(guest_cli_start(&g, gextra), 0, "");
+	CMD(&d, "set_query vm0 disable", "VM vm0: queries disabled");
+	CMD(&g, "query_cpu_freq 0", "NACK");
+	CMD(&d, "show_vm vm0", "queries: disabled");
+	CMD(&d, "set_query vm0 enable", "VM vm0: queries enabled");
+	CMD(&g, "query_cpu_freq 0", "vCPU 0: 2400000 kHz");
+	CMD(&g, "quit", "");
+	daemon_wait(&g);
+	daemon_close(&g);
+
+	CMD(&d, "clear_policy vm0 1", "VM vm0: 1 policy cleared");
+	CMD(&d, "clear_policy vm0 7", "VM vm0 has 2 vCPUs: no vCPU 7");
+	CMD(&d, "clear_policy vm0", "VM vm0: 1 policy cleared");
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/policies", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"count\":0") != NULL, "%s", json);
+	CMD(&d, "help clear_policy", "clear_policy <vm> [<vcpu>]");
+	CMD(&d, "quit", "restoring cores");
+	/* clear_policy of vCPU 7 failed, on purpose: exit status 3. */
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 3, "daemon exit");
+	daemon_close(&d);
+	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
+	kill(socat, SIGTERM);
+	waitpid(socat, NULL, 0);
+	test_virt_fini(&v);
+	return TEST_SUCCESS;
+}
+
+static int
+test_daemon_policy(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 4 };
+
+	return sandbox_run(&shape, session, NULL);
+}
+REGISTER_TEST(daemon_policy, test_daemon_policy);
