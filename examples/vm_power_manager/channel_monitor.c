@@ -583,6 +583,9 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 	pc.epfd = mon->epfd;
 	pc.max_pin_set = mon->max_pin_set;
 	pc.time_offset_s = conf->policy_time_offset_s;
+	pc.libvirt_uri = conf->libvirt_uri;
+	pc.traffic_period_ms = conf->traffic_period_ms;
+	pc.mon = mon;
 	ret = policy_set_create(&pc, &mon->pol);
 	if (ret < 0)
 		goto fail;

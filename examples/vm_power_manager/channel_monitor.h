@@ -130,6 +130,11 @@ struct monitor_conf {
 	/** Seconds added to the wall clock that TIME policies read (tests
 	 * and the daemon's --policy-time-offset); 0: the real time. */
 	int64_t policy_time_offset_s;
+	/** libvirt URI the TRAFFIC sampler opens (its own connection, on
+	 * its own thread); NULL: libvirt's default. */
+	const char *libvirt_uri;
+	/** TRAFFIC policies' sampling period in ms; 0: 100. */
+	unsigned int traffic_period_ms;
 };
 
 /** Larger pCPU sets than this are a vCPU left unpinned, not a choice. */

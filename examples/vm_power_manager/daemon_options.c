@@ -27,7 +27,7 @@
 enum opt_id {
 	O_URI = 1, O_CHDIR, O_DRIVER, O_BACKLOG, O_RATE, O_CPUS, O_PIN,
 	O_STATE, O_NO_CLI, O_AUTO, O_NO_AUTO, O_VM, O_PATTERN, O_CONTROL,
-	O_CONFIG, O_HELP,
+	O_CONFIG, O_TRAFFIC, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -46,6 +46,7 @@ static const struct option longopts[] = {
 	{ "vm-pattern", required_argument, NULL, O_PATTERN },
 	{ "control", required_argument, NULL, O_CONTROL },
 	{ "config", required_argument, NULL, O_CONFIG },
+	{ "traffic-period", required_argument, NULL, O_TRAFFIC },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -98,6 +99,9 @@ daemon_options_usage(FILE *f, const char *prog)
 		"  --control PATH      the control socket for vmpowerctl, "
 		"or none\n"
 		"                      (default <state-dir>/control)\n"
+		"  --traffic-period MS TRAFFIC policies read their NICs' "
+		"counters every MS\n"
+		"                      (default 100)\n"
 		"  --no-cli            no interactive CLI: stop on SIGINT, "
 		"SIGTERM,\n"
 		"                      SIGHUP or SIGQUIT\n"
@@ -107,7 +111,7 @@ daemon_options_usage(FILE *f, const char *prog)
 		"--file-prefix %s, --no-shconf, --lcores 0@(the CPUs it may "
 		"run on).\n"
 		"Log types: vmpower.main, .monitor, .channel_manager, "
-		".libvirt, .sync, .power_manager,\n.hotplug "
+		".libvirt, .sync, .power_manager,\n.hotplug, .policy "
 		"(e.g. --log-level=vmpower.monitor:debug among EAL options).\n",
 		prog, DAEMON_DEFAULT_CONFIG, CHMGR_DEFAULT_DIR,
 		MONITOR_DEFAULT_PIN_SET, DAEMON_DEFAULT_STATE_DIR,
@@ -239,6 +243,14 @@ apply(struct daemon_opts *o, int id, const char *v, enum dopt_src src,
 			o->backlog = (unsigned int)n;
 		else
 			o->max_pin_set = (unsigned int)n;
+		return 0;
+	case O_TRAFFIC:
+		if (parse_number(v, 1, 60000, &n) < 0) {
+			snprintf(why, len, "'%s' is not a number of ms from 1 "
+				"to 60000", v);
+			return -EINVAL;
+		}
+		o->traffic_period_ms = (unsigned int)n;
 		return 0;
 	case O_RATE:
 		if (parse_number(v, 0, INT_MAX, &n) < 0) {

@@ -49,6 +49,7 @@ struct daemon_opts {
 	unsigned int max_pin_set;	/* 0: the monitor's default */
 	unsigned int backlog;		/* 0: the monitor's default */
 	int rate_limit;			/* 0: default, <0: no limit */
+	unsigned int traffic_period_ms;	/* TRAFFIC policies; 0: default */
 	int no_cli;
 	int service;			/* --no-cli or under systemd */
 	int auto_serve;			/* serve VMs with power channels */

@@ -143,6 +143,16 @@ int virt_adapter_pin(struct virt_adapter *va, const char *name,
 		uint32_t vcpu, const struct cpu_list *pcpus);
 
 /**
+ * Packets through NIC @p dev (its MAC "52:54:00:..", or its host device)
+ * of domain @p name, both directions, as libvirt counts them
+ * (virDomainInterfaceStats). Blocks on libvirt: never on the loop.
+ * @return 0, -ENOTCONN, -ENOENT (no such domain), -ENODATA (no counters:
+ *   a passed-through VF, or no such NIC)
+ */
+int virt_adapter_iface_packets(struct virt_adapter *va, const char *name,
+		const char *dev, uint64_t *packets);
+
+/**
  * The names of every domain libvirt has (running or not) in @p names,
  * NULL-terminated; each and the array are the caller's to free (an
  * entry may be NULL when out of memory).

@@ -419,6 +419,34 @@ out:
 }
 
 int
+virt_adapter_iface_packets(struct virt_adapter *va, const char *name,
+		const char *dev, uint64_t *packets)
+{
+	virDomainInterfaceStatsStruct st;
+	virConnectPtr c = NULL;
+	virDomainPtr dom;
+	int ret = 0;
+
+	dom = find_domain(va, name, &c, &ret);
+	if (dom != NULL) {
+		if (virDomainInterfaceStats(dom, dev, &st, sizeof(st)) < 0) {
+			VIRT_LOG(DEBUG, "VM %s NIC %s: no counters: %s", name,
+				dev, virGetLastErrorMessage());
+			ret = -ENODATA;
+		} else if (st.rx_packets < 0 || st.tx_packets < 0) {
+			ret = -ENODATA;
+		} else {
+			*packets = (uint64_t)st.rx_packets +
+				(uint64_t)st.tx_packets;
+		}
+		virDomainFree(dom);
+	}
+	if (c != NULL)
+		virConnectClose(c);
+	return ret;
+}
+
+int
 virt_adapter_list_names(struct virt_adapter *va, char ***names)
 {
 	virConnectPtr c = virt_adapter_get_conn(va);

@@ -154,6 +154,8 @@ main(int argc, char **argv)
 	serve.nb_patterns = d.o.nb_patterns;
 	mconf.auto_serve = &serve;
 	mconf.state_dir = pconf.state_dir;
+	mconf.libvirt_uri = d.o.uri;
+	mconf.traffic_period_ms = d.o.traffic_period_ms;
 	ret = monitor_create(&mconf, &d.mon);
 	if (ret < 0) {
 		power_mgr_destroy(d.pm);

@@ -20,7 +20,9 @@
 #include <rte_log.h>
 
 #include "channel_manager.h"
+#include "channel_monitor.h"
 #include "policy.h"
+#include "policy_sources.h"
 #include "power_manager.h"
 
 RTE_LOG_REGISTER(vmp_policy_logtype, vmpower.policy, INFO);
@@ -37,7 +39,13 @@ struct policy {
 	int overridden;			/* a CPU_POWER of the vCPU votes */
 	int pending;			/* re-pinned: vote again */
 	int hour;			/* TIME: last hour decided on */
-	uint64_t pps;
+	uint64_t pps;			/* TRAFFIC: the last rate */
+	int have_rate;			/* pps was measured */
+	int counted;			/* its NICs are watched */
+	uint64_t prev[VMP_PROTO_POLICY_MACS];	/* last counters */
+	uint64_t prev_ns[VMP_PROTO_POLICY_MACS];
+	uint8_t have_prev[VMP_PROTO_POLICY_MACS];
+	uint8_t no_counter_said;
 };
 
 struct policy_set {
@@ -46,6 +54,8 @@ struct policy_set {
 	uint32_t n, cap;
 	int tfd;		/* the hour timer, -1: none (no TIME policy) */
 	int npending;
+	struct traffic_sampler *ts;	/* from the first counted policy */
+	unsigned int nb_watched;
 };
 
 int
@@ -77,6 +87,7 @@ policy_set_destroy(struct policy_set *ps)
 	if (ps == NULL)
 		return;
 	timer_close(ps);
+	traffic_sampler_destroy(ps->ts);
 	free(ps->pol);
 	free(ps);
 }
@@ -191,10 +202,17 @@ decide(const struct policy_set *ps, struct policy *p)
 
 		p->hour = local_hour(ps, &now);
 		lv = policy_time_level(&p->pkt, p->hour);
+		if (lv != POLICY_TRAFFIC_HOUR)
+			return lv;
 		/* Traffic hours of a policy with no NIC: no packets. */
-		return lv == POLICY_TRAFFIC_HOUR ?
-			policy_traffic_level(&p->pkt, 0) : lv;
+		if (p->pkt.nb_mac_to_monitor == 0)
+			return policy_traffic_level(&p->pkt, 0);
+		return p->have_rate ? policy_traffic_level(&p->pkt, p->pps) :
+			POLICY_NONE;
 	}
+	case VMP_PROTO_POLICY_TRAFFIC:
+		return p->have_rate ? policy_traffic_level(&p->pkt, p->pps) :
+			POLICY_NONE;
 	default:
 		return POLICY_NONE;
 	}
@@ -268,6 +286,66 @@ next_hour(time_t now)
 	return b > now ? b : now + 3600 - now % 3600;
 }
 
+static int
+counts_packets(const struct policy *p)
+{
+	return !p->overridden && p->pkt.nb_mac_to_monitor > 0 &&
+		vmp_proto_policy_uses_traffic(&p->pkt);
+}
+
+static void traffic_deliver(struct traffic_batch *b, void *ctx);
+
+/* The sampler watches the NICs of every policy that counts packets. */
+static void
+sources_update(struct policy_set *ps)
+{
+	struct traffic_watch *w = NULL;
+	unsigned int n = 0, k, cap = 0;
+	uint32_t i;
+	int32_t m;
+
+	for (i = 0; i < ps->n; i++) {
+		struct policy *p = &ps->pol[i];
+
+		if (!counts_packets(p))
+			continue;
+		for (m = 0; m < p->pkt.nb_mac_to_monitor; m++) {
+			for (k = 0; k < n; k++)
+				if (w[k].vm_id == p->vm->id && memcmp(w[k].mac,
+						&p->pkt.vfid[m], 6) == 0)
+					break;
+			if (k < n)
+				continue;
+			if (n == cap) {
+				struct traffic_watch *g;
+
+				cap = cap ? cap * 2 : 16;
+				g = realloc(w, cap * sizeof(*w));
+				if (g == NULL) {
+					free(w);
+					POL_LOG(ERR, "traffic: out of memory");
+					return;
+				}
+				w = g;
+			}
+			w[n].vm_id = p->vm->id;
+			w[n].vm = p->vm->name;
+			memcpy(w[n].mac, &p->pkt.vfid[m], 6);
+			n++;
+		}
+	}
+	if (n > 0 && ps->ts == NULL && traffic_sampler_create(
+			ps->conf.libvirt_uri, ps->conf.traffic_period_ms ?
+			ps->conf.traffic_period_ms : POLICY_TRAFFIC_PERIOD_MS,
+			traffic_deliver, ps->conf.mon, &ps->ts) < 0)
+		POL_LOG(ERR, "traffic sampler could not start: TRAFFIC "
+			"policies have no vote");
+	if (ps->ts != NULL && (n > 0 || ps->nb_watched > 0) &&
+			traffic_sampler_watch(ps->ts, w, n) == 0)
+		ps->nb_watched = n;
+	free(w);
+}
+
 /* The hour timer exists while a TIME policy votes, and only then. */
 static void
 timer_update(struct policy_set *ps)
@@ -278,6 +356,7 @@ timer_update(struct policy_set *ps)
 	time_t now;
 	int need = 0;
 
+	sources_update(ps);
 	for (i = 0; i < ps->n && !need; i++)
 		need = ps->pol[i].pkt.policy_to_use == VMP_PROTO_POLICY_TIME &&
 			!ps->pol[i].overridden;
@@ -428,15 +507,8 @@ check_host(struct policy_set *ps, const struct vm *vm,
 			"implemented by this daemon yet");
 		return -ENOTSUP;
 	}
-	if (vmp_proto_policy_uses_traffic(pkt) && pkt->nb_mac_to_monitor > 0) {
-		ret = check_macs(vm, pkt, why, len);
-		if (ret < 0)
-			return ret;
-		snprintf(why, len, "packet counters are not sampled by this "
-			"daemon yet: TRAFFIC and TIME with traffic hours need "
-			"nb_mac_to_monitor 0");
-		return -ENOTSUP;
-	}
+	if (vmp_proto_policy_uses_traffic(pkt) && pkt->nb_mac_to_monitor > 0)
+		return check_macs(vm, pkt, why, len);
 	return 0;
 }
 
@@ -500,6 +572,10 @@ policy_apply(struct policy_set *ps, struct vm *vm,
 		p->pkt = *pkt;
 		p->overridden = 0;
 		p->pending = 0;
+		p->have_rate = 0;
+		p->pps = 0;
+		p->no_counter_said = 0;
+		memset(p->have_prev, 0, sizeof(p->have_prev));
 		ret = vote(ps, p, decide(ps, p));
 		if (ret < 0 && ret != -EIO) {
 			snprintf(why, len, "vCPU %u: %s", p->vcpu,
@@ -616,6 +692,77 @@ policy_revote(struct policy_set *ps)
 		i++;
 	}
 	timer_update(ps);
+}
+
+/* A round of counters, on the loop: each counting policy's rate. */
+static void
+traffic_round(struct policy_set *ps, const struct traffic_batch *b)
+{
+	uint32_t i;
+	unsigned int k;
+	int32_t m;
+
+	for (i = 0; i < ps->n; i++) {
+		struct policy *p = &ps->pol[i];
+		double pps = 0;
+		int all = 1;
+
+		if (!counts_packets(p))
+			continue;
+		for (m = 0; m < p->pkt.nb_mac_to_monitor; m++) {
+			const struct traffic_sample *s = NULL;
+
+			for (k = 0; k < b->n && s == NULL; k++)
+				if (b->s[k].vm_id == p->vm->id && memcmp(
+						b->s[k].mac, &p->pkt.vfid[m],
+						6) == 0)
+					s = &b->s[k];
+			if (s == NULL || !s->ok) {
+				all = 0;
+				if (s != NULL && !p->no_counter_said) {
+					POL_LOG(WARNING, "VM %s vCPU %u: NIC "
+						"%d of the policy has no packet "
+						"counters in libvirt: no vote",
+						p->vm->name, p->vcpu, (int)m);
+					p->no_counter_said = 1;
+				}
+				continue;
+			}
+			/* A counter that went back (NIC re-plugged): start
+			 * over from it. */
+			if (!p->have_prev[m] || s->packets < p->prev[m] ||
+					s->t_ns <= p->prev_ns[m])
+				all = 0;
+			else
+				pps += (double)(s->packets - p->prev[m]) * 1e9 /
+					(double)(s->t_ns - p->prev_ns[m]);
+			p->prev[m] = s->packets;
+			p->prev_ns[m] = s->t_ns;
+			p->have_prev[m] = 1;
+		}
+		if (!all)
+			continue;
+		p->pps = (uint64_t)pps;
+		p->have_rate = 1;
+		redecide(ps, p);
+	}
+}
+
+static void
+traffic_job(struct monitor *mon, void *arg)
+{
+	struct traffic_batch *b = arg;
+
+	traffic_round(monitor_policies(mon), b);
+	free(b);
+}
+
+/* On the sampler's thread: hand the round to the loop. */
+static void
+traffic_deliver(struct traffic_batch *b, void *ctx)
+{
+	if (monitor_post(ctx, traffic_job, b) < 0)
+		free(b);
 }
 
 uint32_t

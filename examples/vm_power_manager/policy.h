@@ -31,7 +31,17 @@
  *
  * Cost. With no TIME policy there is no timer at all; TIME policies share
  * one timerfd, armed for the next local hour boundary (CLOCK_REALTIME,
- * cancelled when the clock is set: the hour is read again).
+ * cancelled when the clock is set: the hour is read again). Policies that
+ * count packets (TRAFFIC, TIME with traffic hours and MACs) share one
+ * sampler thread (policy_sources.h) that reads every NIC watched once a
+ * period and hands the round to the loop as one job; with none watched
+ * it sleeps without wake-ups.
+ *
+ * TRAFFIC counts packets in both directions of each NIC named by MAC
+ * (virDomainInterfaceStats: virtio-net, vhost-net, macvtap, any NIC
+ * libvirt counts); packets/s is the sum over its NICs between two rounds.
+ * Until two rounds are in, a TRAFFIC policy has no vote. A policy with no
+ * MAC in a traffic hour of TIME counts 0 packets/s (DPDK does the same).
  */
 
 #include <stddef.h>
@@ -39,6 +49,7 @@
 
 #include <vmp_protocol.h>
 
+struct monitor;
 struct power_mgr;
 struct vm;
 
@@ -56,7 +67,17 @@ struct policy_conf {
 	unsigned int max_pin_set;	/**< as the monitor's */
 	/** Seconds added to the wall clock (a test option); 0 for real. */
 	int64_t time_offset_s;
+	/** Where traffic counters come from (the sampler's own libvirt
+	 * connection); NULL: libvirt's default URI. */
+	const char *libvirt_uri;
+	/** TRAFFIC: counters read every this many ms; 0: 100. */
+	unsigned int traffic_period_ms;
+	/** The loop that owns this set, for the sampler's jobs. */
+	struct monitor *mon;
 };
+
+/** Default TRAFFIC sampling period. */
+#define POLICY_TRAFFIC_PERIOD_MS	100
 
 struct policy_set;
 
