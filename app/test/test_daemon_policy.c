@@ -8,10 +8,15 @@
  * telemetry's /vmpower/policies.
  */
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 
@@ -151,3 +156,80 @@ test_daemon_policy(void)
 	return sandbox_run(&shape, session, NULL);
 }
 REGISTER_TEST(daemon_policy, test_daemon_policy);
+
+#define STOCK_DIR	"/dev/virtio-ports"
+
+/*
+ * DPDK 22.11's own guest_cli (built from dpdk-doc's sources) sends its
+ * policy as it always did: WORKLOAD LOW for vCPU 0, with its TIME lists
+ * zero-filled and no MAC (no ethdev port). Its port is where it looks,
+ * /dev/virtio-ports/..., a tmpfs of this test's mount namespace there.
+ * It sends policies on lcore 1's channel: port .1, which is our vm0's
+ * channel 0 (the VM is known by its channel, not by the index).
+ */
+static int
+stock(void *arg)
+{
+	static const char *const policy[] = { "--vm-name", "vm0",
+		"--vcpu-list", "0", "--policy", "WORKLOAD", NULL };
+	static const char *const lcores[2] = { "-l", "0-1" };
+	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
+		NULL };
+	struct test_virt v;
+	struct daemon d, g;
+	char path[160], port[160];
+	int made = 0;
+	pid_t socat;
+
+	(void)arg;
+	if (mkdir(STOCK_DIR, 0755) == 0)
+		made = 1;
+	else
+		TEST_ASSERT_EQUAL(errno, EEXIST, "");
+	TEST_ASSERT_EQUAL(mount("vmp_test", STOCK_DIR, "tmpfs", 0, NULL), 0,
+		"");
+	TEST_ASSERT_EQUAL(test_virt_init(&v, node_xml), 0, "");
+	extra[1] = v.uri;
+	extra[3] = v.chdir;
+	socat = test_socat_bridge(v.dir, "vm0.0", "port.0");
+	snprintf(path, sizeof(path), "%s/qemu/vm0.0", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
+	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
+	CMD(&d, "add_vm vm0", "VM vm0 added");
+	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channel connected");
+	snprintf(port, sizeof(port), "%s/port.0", v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(port), 0, "");
+	TEST_ASSERT_EQUAL(symlink(port, STOCK_DIR
+		"/virtio.serial.port.poweragent.1"), 0, "");
+
+	setenv("GUEST_CLI", getenv("STOCK_GUEST_CLI"), 1);
+	TEST_ASSERT_EQUAL(guest_cli_start_lcores(&g, lcores, policy), 0, "");
+	CMD(&g, "send_policy now", "ACK for sent policy received");
+	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "WORKLOAD LOW: min");
+	CMD(&d, "show_vm vm0", "vCPU 0 policy: WORKLOAD LOW: min");
+	CMD(&g, "quit", "");
+	daemon_wait(&g);
+	daemon_close(&g);
+	CMD(&d, "quit", "restoring cores");
+	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "daemon exit");
+	daemon_close(&d);
+	kill(socat, SIGTERM);
+	waitpid(socat, NULL, 0);
+	test_virt_fini(&v);
+	umount(STOCK_DIR);
+	if (made)
+		rmdir(STOCK_DIR);
+	return TEST_SUCCESS;
+}
+
+static int
+test_daemon_stock_guest_policy(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 4 };
+
+	if (getenv("STOCK_GUEST_CLI") == NULL)
+		TEST_SKIP("STOCK_GUEST_CLI: no DPDK 22.11 guest_cli built");
+	return sandbox_run(&shape, stock, NULL);
+}
+REGISTER_TEST(daemon_stock_guest_policy, test_daemon_stock_guest_policy);

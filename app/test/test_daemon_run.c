@@ -152,12 +152,19 @@ start_daemon(struct daemon *d, const char *const lcores[2],
 int
 guest_cli_start(struct daemon *d, const char *const *extra)
 {
+	return guest_cli_start_lcores(d, NULL, extra);
+}
+
+int
+guest_cli_start_lcores(struct daemon *d, const char *const lcores[2],
+		const char *const *extra)
+{
 	d->state_dir[0] = '\0';
 	d->env = NULL;
 	d->journal = 0;
 	return proc_start(d, binary("GUEST_CLI",
 		"build/examples/vm_power_manager/guest_cli/guest_cli"),
-		"vmp_guest", NULL, extra);
+		"vmp_guest", lcores, extra);
 }
 
 /* Wait until the daemon has said @text; consume up to it. */

@@ -38,6 +38,9 @@ int daemon_start_lcores(struct daemon *d, const char *const lcores[2],
 	const char *const *extra);
 /* The same for the guest CLI ($GUEST_CLI), talking to a test port. */
 int guest_cli_start(struct daemon *d, const char *const *extra);
+/* The same with EAL's lcores given as @lcores ({"-l", "0-1"}). */
+int guest_cli_start_lcores(struct daemon *d, const char *const lcores[2],
+	const char *const *extra);
 /* Wait until the daemon has said @text; consume up to it. */
 int daemon_expect(struct daemon *d, const char *text, int ms);
 /* Type @cmd and wait for @answer. */
