@@ -178,14 +178,10 @@ stock(void *arg)
 	struct test_virt v;
 	struct daemon d, g;
 	char path[160], port[160];
-	int made = 0;
 	pid_t socat;
 
 	(void)arg;
-	if (mkdir(STOCK_DIR, 0755) == 0)
-		made = 1;
-	else
-		TEST_ASSERT_EQUAL(errno, EEXIST, "");
+	/* This process's mount namespace only: gone with it. */
 	TEST_ASSERT_EQUAL(mount("vmp_test", STOCK_DIR, "tmpfs", 0, NULL), 0,
 		"");
 	TEST_ASSERT_EQUAL(test_virt_init(&v, node_xml), 0, "");
@@ -217,9 +213,6 @@ stock(void *arg)
 	kill(socat, SIGTERM);
 	waitpid(socat, NULL, 0);
 	test_virt_fini(&v);
-	umount(STOCK_DIR);
-	if (made)
-		rmdir(STOCK_DIR);
 	return TEST_SUCCESS;
 }
 
@@ -228,8 +221,18 @@ test_daemon_stock_guest_policy(void)
 {
 	struct sandbox_shape shape = { .nb_cpus = 4 };
 
+	int made, ret;
+
 	if (getenv("STOCK_GUEST_CLI") == NULL)
 		TEST_SKIP("STOCK_GUEST_CLI: no DPDK 22.11 guest_cli built");
-	return sandbox_run(&shape, stock, NULL);
+	/* The mount point, made here and given back whatever the child
+	 * did (its tmpfs went with its namespace). */
+	made = mkdir(STOCK_DIR, 0755) == 0;
+	TEST_ASSERT(made || errno == EEXIST, "%s: %s", STOCK_DIR,
+		strerror(errno));
+	ret = sandbox_run(&shape, stock, NULL);
+	if (made)
+		rmdir(STOCK_DIR);
+	return ret;
 }
 REGISTER_TEST(daemon_stock_guest_policy, test_daemon_stock_guest_policy);
