@@ -88,6 +88,7 @@ struct world_conf {
 	unsigned int channels;
 	int one_pcpu;		/* every vCPU on ONE_PCPU, else vCPU v on v */
 	int cpu;		/* the daemon's CPU (EAL -l) */
+	int nics;		/* one NIC a VM (bench_mac()) */
 };
 
 /*
@@ -146,6 +147,8 @@ void world_stop(struct world *w);
 int world_stats(struct world *w, struct daemon_stats *st);
 /* Read what the daemon printed, without waiting. */
 void world_drain(struct world *w);
+/* The MAC of VM @vm's NIC in a world with nics. */
+void bench_mac(unsigned int vm, uint8_t mac[6]);
 /* One request per peer, every answer read: every vCPU has voted. */
 int peers_prime(struct peer *p, unsigned int n);
 
@@ -218,6 +221,17 @@ struct scale_fig {
 	double others;
 };
 
+/* bench_policy.c: the cost of N active policies, left alone. */
+#define NB_POLICY	3
+struct policy_fig {
+	unsigned int n;		/* policies, one a vCPU */
+	/* The daemon's wake-ups (voluntary switches) a second and CPU
+	 * share (%), with n WORKLOAD, TIME and TRAFFIC policies. */
+	double wl_vcsw_s, wl_cpu_pct;
+	double time_vcsw_s, time_cpu_pct;
+	double tr_vcsw_s, tr_cpu_pct;
+	double secs;
+};
 struct figures {
 	int cpus, daemon_cpu, load_cpu;
 	unsigned int runs;
@@ -241,6 +255,7 @@ struct figures {
 	char idle_threads[256];	/* threads that woke, "name:count" */
 	double idle_steal, idle_others;
 	struct scale_fig scale[NB_SCALE];
+	struct policy_fig policy[NB_POLICY];
 	struct guest_result guest;
 	double guest_steal;
 	double steal;
@@ -249,7 +264,11 @@ struct figures {
 };
 
 enum { SEC_FLOOR, SEC_TPUT, SEC_BURST, SEC_LAT, SEC_SCALE, SEC_IDLE,
-	SEC_GUEST, SEC_MAX };
+	SEC_GUEST, SEC_POLICY, SEC_MAX };
+
+/* bench_policy.c */
+int sec_policy(const char *daemon, int cpu, double secs, unsigned int runs,
+	struct policy_fig fig[NB_POLICY]);
 
 /* bench_report.c */
 void report_table(FILE *f, const struct figures *g);

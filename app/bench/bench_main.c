@@ -432,7 +432,7 @@ parse_sections(const char *list)
 {
 	static const char *const names[SEC_MAX] = {
 		"floor", "throughput", "burst", "latency", "scale", "idle",
-		"guest",
+		"guest", "policies",
 	};
 	unsigned int mask = 0, i;
 	char *dup = strdup(list), *tok, *save = NULL;
@@ -496,7 +496,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s --daemon PATH [--json FILE] "
 			"[--runs N] [--secs S] [--idle-secs S]\n"
 			"       [--only floor,throughput,burst,latency,scale,"
-			"idle,guest] [--quick] [-v]\n", argv[0]);
+			"idle,guest,policies] [--quick] [-v]\n", argv[0]);
 		return 2;
 	}
 	/* 10,000 channels: an fd each, here and in the daemon. */
@@ -540,6 +540,10 @@ main(int argc, char **argv)
 	if (ret == 0 && (opt.sections & (1u << SEC_GUEST)) &&
 			(ret = sec_guest()) == 0)
 		fig.done |= 1u << SEC_GUEST;
+	if (ret == 0 && (opt.sections & (1u << SEC_POLICY)) &&
+			(ret = sec_policy(opt.daemon, fig.daemon_cpu,
+			opt.idle_secs, opt.runs, fig.policy)) == 0)
+		fig.done |= 1u << SEC_POLICY;
 	steal_sample(&s1, 0);
 	fig.steal = steal_pct(&s0, &s1);
 	loadavg(fig.loadavg[1]);

@@ -124,6 +124,8 @@ table_scale(FILE *f, const struct figures *g)
 void
 report_table(FILE *f, const struct figures *g)
 {
+	unsigned int i;
+
 	fprintf(f, "\nvmpower bench: %d CPUs (daemon on CPU %d, load on CPU "
 		"%d), median of %u runs, steal %.1f%%, %.0f s\n"
 		"  others: CPU share the rest of the machine used meanwhile; "
@@ -149,6 +151,19 @@ report_table(FILE *f, const struct figures *g)
 			g->idle_threads[0] ? g->idle_threads : "none");
 	if (DONE(g, SEC_SCALE))
 		table_scale(f, g);
+	if (DONE(g, SEC_POLICY)) {
+		fprintf(f, "\nActive policies, one a vCPU, left alone %.0f s "
+			"(wake-ups/s, CPU %%):\n  %-9s %-18s %-18s %-18s\n",
+			g->policy[0].secs, "policies", "WORKLOAD", "TIME",
+			"TRAFFIC 100 ms");
+		for (i = 0; i < NB_POLICY; i++)
+			fprintf(f, "  %-9u %7.2f %8.3f%%  %7.2f %8.3f%%  "
+				"%7.2f %8.3f%%\n", g->policy[i].n,
+				g->policy[i].wl_vcsw_s, g->policy[i].wl_cpu_pct,
+				g->policy[i].time_vcsw_s,
+				g->policy[i].time_cpu_pct,
+				g->policy[i].tr_vcsw_s, g->policy[i].tr_cpu_pct);
+	}
 	if (DONE(g, SEC_GUEST))
 		fprintf(f, "\nGuest send path: vmp_guest_channel_send() on a "
 			"pty (steal %.1f%%)\n"
@@ -238,6 +253,21 @@ report_json(const char *path, const struct figures *g)
 		fprintf(f, "\"write_p50_ratio\": %.3f, \"ack_p50_ratio\": %.3f},"
 			"\n", ratio(g->write.p50, g->floor_write.p50),
 			ratio(g->ack.p50, g->floor_ack.p50));
+	}
+	if (DONE(g, SEC_POLICY)) {
+		fprintf(f, "  \"policies\": {");
+		for (i = 0; i < NB_POLICY; i++)
+			fprintf(f, "%s\"%u\": {\"workload_wakeups_s\": %.3f, "
+				"\"workload_cpu_pct\": %.4f, \"time_wakeups_s\": "
+				"%.3f, \"time_cpu_pct\": %.4f, "
+				"\"traffic_wakeups_s\": %.3f, "
+				"\"traffic_cpu_pct\": %.4f}", i ? ", " : "",
+				g->policy[i].n, g->policy[i].wl_vcsw_s,
+				g->policy[i].wl_cpu_pct,
+				g->policy[i].time_vcsw_s,
+				g->policy[i].time_cpu_pct,
+				g->policy[i].tr_vcsw_s, g->policy[i].tr_cpu_pct);
+		fprintf(f, "},\n");
 	}
 	if (DONE(g, SEC_IDLE))
 		fprintf(f, "  \"idle\": {\"channels\": %u, \"secs\": %.1f, "
