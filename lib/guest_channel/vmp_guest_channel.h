@@ -193,9 +193,10 @@ struct vmp_guest_policy {
 	uint32_t busy_hours;	/**< TIME: bit h set, hour h is max */
 	uint32_t quiet_hours;	/**< TIME: bit h set, hour h is min */
 	uint32_t traffic_hours;	/**< TIME: bit h set, TRAFFIC decides */
-	/** TRAFFIC: packets/s; min <= avg_max <= max_max. At max_max and
-	 * above: max; at avg_max and above: medium; below: min. */
-	uint32_t min_pps, avg_max_pps, max_max_pps;
+	/** TRAFFIC: packets/s thresholds, min <= avg_max <= max_max */
+	uint32_t min_pps;
+	uint32_t avg_max_pps;	/**< TRAFFIC: from here the middle freq. */
+	uint32_t max_max_pps;	/**< TRAFFIC: from here the highest */
 	uint32_t nb_macs;	/**< 0 to VMP_PROTO_POLICY_MACS */
 	/** TRAFFIC: MACs of this VM's NICs whose packets count */
 	uint8_t macs[VMP_PROTO_POLICY_MACS][6];

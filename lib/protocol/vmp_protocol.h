@@ -147,15 +147,19 @@ extern "C" {
 #define VMP_PROTO_POLICY_MACS		10
 /** POLICY: entries of each hour list of timer_policy. */
 #define VMP_PROTO_HOURS			24
-/** timer_policy[]: where each hour list starts. */
+/** timer_policy[]: where the busy hours start. */
 #define VMP_PROTO_BUSY_HOURS		0
+/** timer_policy[]: where the quiet hours start. */
 #define VMP_PROTO_QUIET_HOURS		24
+/** timer_policy[]: where the traffic hours start. */
 #define VMP_PROTO_TRAFFIC_HOURS		48
 /** An unused entry of an hour list (stock DPDK guests leave 0 there). */
 #define VMP_PROTO_HOUR_UNUSED		(-1)
-/** traffic_policy[]: packets/s thresholds, in this order. */
+/** traffic_policy[]: the lowest packets/s threshold (not decisive) */
 #define VMP_PROTO_TRAFFIC_MIN		0
+/** traffic_policy[]: packets/s from which the middle frequency */
 #define VMP_PROTO_TRAFFIC_AVG_MAX	1
+/** traffic_policy[]: packets/s from which the highest frequency */
 #define VMP_PROTO_TRAFFIC_MAX_MAX	2
 
 /** A request, and the ACK/NACK reply: DPDK's rte_power_channel_packet. */
@@ -275,7 +279,11 @@ enum vmp_proto_verdict vmp_proto_policy_check(
 		const struct vmp_proto_packet *pkt, uint32_t nb_vcpus,
 		char *why, size_t len);
 
-/** Whether a policy watches traffic: TRAFFIC, or TIME with traffic hours. */
+/**
+ * Whether a policy watches traffic: TRAFFIC, or TIME with traffic hours.
+ * @param pkt  a POLICY packet
+ * @return 1 if it does, else 0
+ */
 int vmp_proto_policy_uses_traffic(const struct vmp_proto_packet *pkt);
 
 /**

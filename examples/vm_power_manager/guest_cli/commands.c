@@ -473,6 +473,19 @@ cmd_quit(void *parsed __rte_unused, struct cmdline *cl,
 }
 
 /* One instruction per command, from its name, tokens and handler. */
+static void
+cmd_send_policy(void *parsed, struct cmdline *cl __rte_unused,
+		void *data __rte_unused)
+{
+	const struct res_lcore *res = parsed;
+
+	if (strcmp(res->lcore, "now") != 0) {
+		cli_out("error: send_policy now: not '%s'\n", res->lcore);
+		return;
+	}
+	cli_send_policy();
+}
+
 #define CMD_NAME(structure, name_)					\
 	static cmdline_parse_token_string_t tok_##name_ =		\
 		TOKEN_STRING_INITIALIZER(structure, cmd, #name_)
@@ -498,6 +511,9 @@ LCORE_WORD(channel_open, 0);
 CMD_NAME(struct res_lcore, channel_close);
 LCORE_WORD(channel_close, 0);
 CMD_NAME(struct res_word, channels);
+CMD_NAME(struct res_lcore, send_policy);
+static struct word_token tok_send_policy_now =
+	WORD_TOKEN(struct res_lcore, lcore, "now", "now");
 CMD_NAME(struct res_word, help);
 CMD_NAME(struct res_word, quit);
 
@@ -525,6 +541,9 @@ INST(channel_open, cmd_channel_open, "open the lcore's channel",
 INST(channel_close, cmd_channel_close, "close the lcore's channel",
 	(void *)&tok_channel_close_lcore);
 INST(channels, cmd_channels, "list the open channels and their counters");
+INST(send_policy, cmd_send_policy, "send the policy the options built "
+	"(--policy ...); prints ACK or NACK",
+	(void *)&tok_send_policy_now);
 INST(help, cmd_help, "list the commands");
 INST(quit, cmd_quit, "leave (so does end of input)");
 
@@ -536,7 +555,7 @@ cmdline_parse_ctx_t cli_ctx[] = {
 	&inst_channel_open,
 	&inst_channel_close,
 	&inst_channels,
-	&cli_inst_send_policy,
+	&inst_send_policy,
 	&inst_help,
 	&inst_quit,
 	NULL,

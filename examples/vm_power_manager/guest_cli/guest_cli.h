@@ -39,10 +39,11 @@ extern struct cli_state cli;
 /* The instructions, NULL-terminated, for cmdline. */
 extern cmdline_parse_ctx_t cli_ctx[];
 
-/* policy.c: an option of the policy (its name without "--"), and
- * send_policy. @return 0, or <0 once said. */
+/* policy.c: an option of the policy (its name without "--"): @return 0,
+ * or <0 once said. */
 int cli_policy_option(const char *opt, const char *arg);
-extern cmdline_parse_inst_t cli_inst_send_policy;
+/* Send the policy; prints the answer. */
+void cli_send_policy(void);
 
 /* printf to stdout and flush: a reader of a pipe sees it at once. */
 void cli_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

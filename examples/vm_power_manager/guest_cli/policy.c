@@ -4,7 +4,8 @@
 
 /*
  * guest_cli's policy (PKT_POLICY): DPDK's guest_cli options build it at
- * start, `send_policy now` sends it on the lowest open channel.
+ * start, `send_policy now` (commands.c) sends it on the lowest open
+ * channel.
  */
 
 #include <errno.h>
@@ -12,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmdline.h>
-#include <cmdline_parse.h>
-#include <cmdline_parse_string.h>
 #include <rte_common.h>
 #include <rte_ethdev.h>
 
@@ -241,14 +239,8 @@ cli_policy_option(const char *opt, const char *arg)
 	return ret;
 }
 
-struct res_policy {
-	cmdline_fixed_string_t cmd;
-	cmdline_fixed_string_t now;
-};
-
-static void
-cmd_send_policy(void *parsed __rte_unused, struct cmdline *cl __rte_unused,
-		void *data __rte_unused)
+void
+cli_send_policy(void)
 {
 	uint32_t l;
 	int ret;
@@ -269,16 +261,3 @@ cmd_send_policy(void *parsed __rte_unused, struct cmdline *cl __rte_unused,
 		cli_out("error: lcore %u: policy not sent: %s\n", l,
 			strerror(-ret));
 }
-
-static cmdline_parse_token_string_t tok_send_policy =
-	TOKEN_STRING_INITIALIZER(struct res_policy, cmd, "send_policy");
-static cmdline_parse_token_string_t tok_send_policy_now =
-	TOKEN_STRING_INITIALIZER(struct res_policy, now, "now");
-
-cmdline_parse_inst_t cli_inst_send_policy = {
-	.f = cmd_send_policy,
-	.help_str = "send the policy the options built (--policy ...); "
-		"prints ACK or NACK",
-	.tokens = { (void *)&tok_send_policy, (void *)&tok_send_policy_now,
-		NULL },
-};
