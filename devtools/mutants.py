@@ -25,12 +25,14 @@ ARBITRATION = ["power_arbitration", "power_manual", "power_shared_policy",
 PINNING = ["monitor_requests", "monitor_repin", "monitor_refusals_host"]
 RATE = ["monitor_rate_limit", "monitor_connect_limited"]
 POLICIES = ["policy_workload", "policy_refusals", "policy_time",
-            "policy_decisions"]
+            "policy_traffic", "policy_decisions"]
 
 PROTO = "lib/protocol/vmp_protocol.c"
 PM = "examples/vm_power_manager/power_manager.c"
 REQ = "examples/vm_power_manager/channel_requests.c"
 POL = "examples/vm_power_manager/policy.c"
+POL_CHECK = "examples/vm_power_manager/policy_check.c"
+POL_DECIDE = "examples/vm_power_manager/policy_decide.c"
 MON = "examples/vm_power_manager/channel_monitor.c"
 
 # name, file, the text (unique in the file), its replacement, tests
@@ -104,9 +106,16 @@ MUTANTS = [
      "POWER_MGR_INDEX, info.nb_freqs / 2 + 1);", POLICIES),
     ("policy-kept-with-vm", MON, "\tpolicy_vm_down(mon->pol, vm);\n", "",
      POLICIES),
-    ("policy-hostdev-counted", POL, "\t\tif (nic->hostdev) {",
+    ("policy-traffic-medium-is-max", POL_DECIDE,
+     "if (pps >= pkt->traffic_policy[VMP_PROTO_TRAFFIC_AVG_MAX])\n"
+     "\t\treturn POLICY_MEDIUM;",
+     "if (pps >= pkt->traffic_policy[VMP_PROTO_TRAFFIC_AVG_MAX])\n"
+     "\t\treturn POLICY_MAX;", POLICIES),
+    ("policy-branch-idle-counts", POL_DECIDE,
+     "if (b < POLICY_BRANCH_IDLE)", "if (b < 1)", POLICIES),
+    ("policy-hostdev-counted", POL_CHECK, "\t\tif (nic->hostdev) {",
      "\t\tif (0) {", POLICIES),
-    ("policy-quiet-is-busy", POL,
+    ("policy-quiet-is-busy", POL_DECIDE,
      "if (t[VMP_PROTO_QUIET_HOURS + x] == hour)\n\t\t\treturn POLICY_MIN;",
      "if (t[VMP_PROTO_QUIET_HOURS + x] == hour)\n\t\t\treturn POLICY_MAX;",
      POLICIES),

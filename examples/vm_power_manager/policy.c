@@ -92,91 +92,6 @@ policy_set_destroy(struct policy_set *ps)
 	free(ps);
 }
 
-const char *
-policy_type_str(uint32_t type)
-{
-	switch (type) {
-	case VMP_PROTO_POLICY_TRAFFIC: return "TRAFFIC";
-	case VMP_PROTO_POLICY_TIME: return "TIME";
-	case VMP_PROTO_POLICY_WORKLOAD: return "WORKLOAD";
-	case VMP_PROTO_POLICY_BRANCH_RATIO: return "BRANCH_RATIO";
-	default: return "unknown";
-	}
-}
-
-const char *
-policy_level_str(enum policy_level level)
-{
-	switch (level) {
-	case POLICY_MIN: return "min";
-	case POLICY_MEDIUM: return "medium";
-	case POLICY_MAX: return "max";
-	default: return "none";
-	}
-}
-
-enum policy_level
-policy_workload_level(uint32_t workload)
-{
-	switch (workload) {
-	case VMP_PROTO_WL_HIGH: return POLICY_MAX;
-	case VMP_PROTO_WL_MEDIUM: return POLICY_MEDIUM;
-	case VMP_PROTO_WL_LOW: return POLICY_MIN;
-	default: return POLICY_NONE;
-	}
-}
-
-enum policy_level
-policy_time_level(const struct vmp_proto_packet *pkt, int hour)
-{
-	const int32_t *t = pkt->timer_policy;
-	unsigned int x;
-
-	for (x = 0; x < VMP_PROTO_HOURS; x++) {
-		if (t[VMP_PROTO_BUSY_HOURS + x] == hour)
-			return POLICY_MAX;
-		if (t[VMP_PROTO_QUIET_HOURS + x] == hour)
-			return POLICY_MIN;
-		if (t[VMP_PROTO_TRAFFIC_HOURS + x] == hour)
-			return POLICY_TRAFFIC_HOUR;
-	}
-	return POLICY_NONE;
-}
-
-enum policy_level
-policy_traffic_level(const struct vmp_proto_packet *pkt, uint64_t pps)
-{
-	if (pps >= pkt->traffic_policy[VMP_PROTO_TRAFFIC_MAX_MAX])
-		return POLICY_MAX;
-	if (pps >= pkt->traffic_policy[VMP_PROTO_TRAFFIC_AVG_MAX])
-		return POLICY_MEDIUM;
-	return POLICY_MIN;
-}
-
-enum policy_level
-policy_branch_level(const struct policy_branch_sample *s, unsigned int n,
-		double threshold)
-{
-	unsigned int i;
-
-	if (n < 2)
-		return POLICY_NONE;
-	for (i = 1; i < n; i++) {
-		uint64_t b, m;
-
-		if (s[i].branches < s[i - 1].branches ||
-				s[i].misses < s[i - 1].misses)
-			continue;	/* reset or wrapped: no measure */
-		b = s[i].branches - s[i - 1].branches;
-		m = s[i].misses - s[i - 1].misses;
-		if (b < POLICY_BRANCH_IDLE)
-			continue;	/* idle: ratio 0 */
-		if ((double)m * 100.0 / (double)b > threshold)
-			return POLICY_MAX;
-	}
-	return POLICY_MIN;
-}
-
 /* The hour of the (possibly shifted) local wall clock. */
 static int
 local_hour(const struct policy_set *ps, time_t *now)
@@ -422,96 +337,6 @@ policy_event(struct policy_set *ps, void *tag)
 	return 1;
 }
 
-static void
-format_mac(const uint64_t *vfid, char *buf, size_t len)
-{
-	uint8_t m[8];
-
-	memcpy(m, vfid, sizeof(m));
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
-		m[3], m[4], m[5]);
-}
-
-/* The policy's MACs must be NICs of this VM with counters. */
-static int
-check_macs(const struct vm *vm, const struct vmp_proto_packet *pkt,
-		char *why, size_t len)
-{
-	char mac[24];
-	int32_t i;
-	uint32_t j;
-
-	for (i = 0; i < pkt->nb_mac_to_monitor; i++) {
-		const struct virt_nic *nic = NULL;
-
-		for (j = 0; j < vm->nb_nics && nic == NULL; j++)
-			if (memcmp(vm->nics[j].mac, &pkt->vfid[i], 6) == 0)
-				nic = &vm->nics[j];
-		format_mac(&pkt->vfid[i], mac, sizeof(mac));
-		if (nic == NULL) {
-			snprintf(why, len, "MAC %s is not a NIC of this VM "
-				"(its domain XML)", mac);
-			return -EACCES;
-		}
-		if (nic->hostdev) {
-			snprintf(why, len, "MAC %s is a passed-through VF "
-				"(hostdev): libvirt has no packet counters for "
-				"it", mac);
-			return -ENOTSUP;
-		}
-	}
-	return 0;
-}
-
-/* What the host must have for this policy: pinning, controllable pCPUs,
- * and the inputs the type measures. */
-static int
-check_host(struct policy_set *ps, const struct vm *vm,
-		const struct vmp_proto_packet *pkt, char *why, size_t len)
-{
-	struct power_mgr_core_info info;
-	unsigned int i, n;
-	int cpu, ret;
-
-	for (i = 0; i < pkt->num_vcpu; i++) {
-		uint32_t v = pkt->vcpu_to_control[i];
-		const struct cpu_list *pcpus = &vm->pcpus[v];
-
-		n = cpu_list_count(pcpus);
-		if (n == 0 || n > ps->conf.max_pin_set) {
-			snprintf(why, len, "vCPU %u must be pinned to 1 to %u "
-				"pCPUs (--max-pin-set), it has %u", v,
-				ps->conf.max_pin_set, n);
-			return -EINVAL;
-		}
-		for (cpu = cpu_list_next(pcpus, 0); cpu >= 0;
-				cpu = cpu_list_next(pcpus, (unsigned int)cpu + 1)) {
-			if (power_mgr_core_info(ps->conf.pm, (unsigned int)cpu,
-					&info) < 0 ||
-					info.state != POWER_MGR_CORE_READY) {
-				snprintf(why, len, "vCPU %u: pCPU %d is not "
-					"under frequency control", v, cpu);
-				return -ENODEV;
-			}
-			if (pkt->policy_to_use ==
-					VMP_PROTO_POLICY_BRANCH_RATIO) {
-				ret = policy_branch_probe((unsigned int)cpu,
-					why, len);
-				if (ret < 0)
-					return ret;
-			}
-		}
-	}
-	if (pkt->policy_to_use == VMP_PROTO_POLICY_BRANCH_RATIO) {
-		snprintf(why, len, "BRANCH_RATIO sampling is not "
-			"implemented by this daemon yet");
-		return -ENOTSUP;
-	}
-	if (vmp_proto_policy_uses_traffic(pkt) && pkt->nb_mac_to_monitor > 0)
-		return check_macs(vm, pkt, why, len);
-	return 0;
-}
-
 static struct policy *
 add(struct policy_set *ps, struct vm *vm, uint32_t vcpu)
 {
@@ -551,7 +376,8 @@ policy_apply(struct policy_set *ps, struct vm *vm,
 	if (vmp_proto_policy_check(pkt, vm->nb_vcpus, why, len) !=
 			VMP_PROTO_VALID)
 		return -EINVAL;
-	ret = check_host(ps, vm, pkt, why, len);
+	ret = policy_check_host(ps->conf.pm, ps->conf.max_pin_set, vm, pkt,
+		why, len);
 	if (ret < 0)
 		return ret;
 	/* Room first: a policy is all of its vCPUs or none. */

@@ -139,6 +139,16 @@ uint32_t policy_count(const struct policy_set *ps);
 int policy_get(const struct policy_set *ps, const struct vm *vm, uint32_t i,
 		struct policy_info *info);
 
+/**
+ * What the host must have for @p pkt from @p vm (policy_check.c): each
+ * vCPU pinned to 1 to @p max_pin_set pCPUs under control, the MACs of
+ * a policy that counts packets among the VM's NICs and not VFs, a PMU
+ * for BRANCH_RATIO. @return 0, or a negative errno with @p why.
+ */
+int policy_check_host(struct power_mgr *pm, unsigned int max_pin_set,
+		const struct vm *vm, const struct vmp_proto_packet *pkt,
+		char *why, size_t len);
+
 /** Names: "TRAFFIC"..., "max"/"medium"/"min"/"none". */
 const char *policy_type_str(uint32_t type);
 const char *policy_level_str(enum policy_level level);
