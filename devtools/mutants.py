@@ -25,7 +25,7 @@ ARBITRATION = ["power_arbitration", "power_manual", "power_shared_policy",
 PINNING = ["monitor_requests", "monitor_repin", "monitor_refusals_host"]
 RATE = ["monitor_rate_limit", "monitor_connect_limited"]
 POLICIES = ["policy_workload", "policy_refusals", "policy_time",
-            "policy_traffic", "policy_decisions"]
+            "policy_traffic", "policy_hangup", "policy_decisions"]
 
 PROTO = "lib/protocol/vmp_protocol.c"
 PM = "examples/vm_power_manager/power_manager.c"
@@ -104,6 +104,9 @@ MUTANTS = [
      POLICIES),
     ("policy-medium-next", POL, "POWER_MGR_INDEX, info.nb_freqs / 2);",
      "POWER_MGR_INDEX, info.nb_freqs / 2 + 1);", POLICIES),
+    ("policy-not-back-after-hangup", MON,
+     "\t\t\tpolicy_vote_lost(mon->pol, ch->vm, (uint32_t)v);\n", "",
+     POLICIES),
     ("policy-kept-with-vm", MON, "\tpolicy_vm_down(mon->pol, vm);\n", "",
      POLICIES),
     ("policy-traffic-medium-is-max", POL_DECIDE,

@@ -352,6 +352,40 @@ workload(void *arg)
 
 POLICY_TEST(policy_workload, workload);
 
+/*
+ * A channel that hangs up takes the votes of the CPU_POWER requests that
+ * came on it, not the policies: the vCPU's policy votes again.
+ */
+static int
+hangup(void *arg)
+{
+	static const int zero[] = { 0, -1 };
+	struct vmp_proto_packet p, q, r;
+	struct pfx f;
+	int fd;
+
+	(void)arg;
+	TEST_RUN(pfx_start(&f, 0));
+	fd = f.peer[VM0];
+	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, zero);
+	p.workload = VMP_PROTO_WL_LOW;
+	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
+	vmp_proto_request(&q, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_UP, 0, NULL);
+	TEST_ASSERT_EQUAL(write(fd, &q, sizeof(q)), sizeof(q), "");
+	TEST_ASSERT_EQUAL(read_exact(fd, &r, sizeof(r)), 0, "");
+	TEST_ASSERT_EQUAL(setspeed(1), 1600000u, "CPU_POWER outvotes");
+	close(fd);
+	f.peer[VM0] = -1;
+	TEST_ASSERT_EQUAL(wait_speed(1, KHZ_MIN, test_slow_ms(3000)), KHZ_MIN,
+		"the policy votes again");
+	TEST_ASSERT_STR(sandbox_governor(1), "userspace");
+	TEST_ASSERT_EQUAL(policies(&f).n, 1, "");
+	pfx_stop(&f);
+	return TEST_SUCCESS;
+}
+
+POLICY_TEST(policy_hangup, hangup);
+
 static int
 nack(int fd, struct vmp_proto_packet *p, const char *log)
 {

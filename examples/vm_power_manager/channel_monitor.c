@@ -462,13 +462,18 @@ hook_channel_down(struct vm_channel *ch, void *opaque)
 	if (s == NULL)
 		return;
 	epoll_ctl(mon->epfd, EPOLL_CTL_DEL, ch->fd, NULL);
-	/* The guest side of this channel is gone: so are its votes. */
-	if (mon->pm != NULL)
+	/* The guest side of this channel is gone: so are its votes; the
+	 * policies of those vCPUs take over again. */
+	if (mon->pm != NULL) {
 		for (v = cpu_list_next(&s->voted, 0); v >= 0;
-				v = cpu_list_next(&s->voted, (unsigned)v + 1))
+				v = cpu_list_next(&s->voted, (unsigned)v + 1)) {
 			power_mgr_drop(mon->pm,
 				POWER_MGR_VCPU(ch->vm->id, (uint32_t)v),
 				POWER_MGR_ONE_MASK);
+			policy_vote_lost(mon->pol, ch->vm, (uint32_t)v);
+		}
+		policy_revote(mon->pol);
+	}
 	if (s->listed)
 		unlist(mon, s);
 	cpu_list_free(&s->voted);

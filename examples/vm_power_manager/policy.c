@@ -489,6 +489,18 @@ policy_vcpu_moved(struct policy_set *ps, struct vm *vm, uint32_t vcpu)
 }
 
 void
+policy_vote_lost(struct policy_set *ps, struct vm *vm, uint32_t vcpu)
+{
+	struct policy *p = find(ps, vm, vcpu);
+
+	if (p == NULL)
+		return;
+	p->overridden = 0;
+	p->pending = 1;
+	ps->npending++;
+}
+
+void
 policy_revote(struct policy_set *ps)
 {
 	uint32_t i = 0;

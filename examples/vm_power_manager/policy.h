@@ -24,7 +24,9 @@
  *   vCPU overrides its policy (the guest's request is the vote) until the
  *   next POLICY packet, which takes over again.
  * - A VM that stops or is removed loses its policies; a channel that
- *   closes does not (upstream's guest_cli sends and exits).
+ *   closes does not (upstream's guest_cli sends and exits): the votes
+ *   of CPU_POWER requests that came on it go, and the policies of those
+ *   vCPUs vote again.
  * - Levels: max is POWER_MGR_MAX, min POWER_MGR_MIN, medium the index
  *   nb_freqs / 2 of each pCPU's list, as DPDK's vm_power_manager has it.
  *   A TIME policy in an hour of none of its lists has no vote.
@@ -112,7 +114,10 @@ void policy_override(struct policy_set *ps, struct vm *vm, uint32_t vcpu);
 /** vCPU @p vcpu is re-pinned (its vote was dropped): vote again at
  * policy_revote(), once vm->pcpus holds the new set. */
 void policy_vcpu_moved(struct policy_set *ps, struct vm *vm, uint32_t vcpu);
-/** Cast the votes policy_vcpu_moved() left pending. */
+/** vCPU @p vcpu's vote was dropped with the channel its CPU_POWER came
+ * on: its policy, overridden or not, votes again at policy_revote(). */
+void policy_vote_lost(struct policy_set *ps, struct vm *vm, uint32_t vcpu);
+/** Cast the votes policy_vcpu_moved() and _vote_lost() left pending. */
 void policy_revote(struct policy_set *ps);
 
 /** If @p tag is the epoll tag of the hour timer, handle it: return 1. */
