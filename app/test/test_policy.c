@@ -492,18 +492,24 @@ rm_vm0(struct monitor *mon, void *arg)
 }
 
 /*
- * TIME, on a shifted wall clock (monitor_conf.policy_time_offset_s, the
- * daemon's --policy-time-offset) in UTC: one second before an hour
+ * TIME, on a shifted wall clock (policy_set_time_offset(), as
+ * monitor_conf.policy_time_offset_s) in UTC: seconds before an hour
  * boundary, a policy busy this hour and quiet the next goes from max to
  * min when the hour timer fires; no timer without a TIME policy. A VM
  * that goes away loses its policy and the timer.
  */
+static void
+set_offset(struct monitor *mon, void *arg)
+{
+	policy_set_time_offset(monitor_policies(mon), *(int64_t *)arg);
+}
+
 static int
 time_policy(void *arg)
 {
 	static const int both[] = { 0, 1, -1 };
 	struct vmp_proto_packet p;
-	time_t now = time(NULL);
+	time_t now;
 	int64_t offset;
 	struct tm tm;
 	struct pfx f;
@@ -512,14 +518,16 @@ time_policy(void *arg)
 	(void)arg;
 	setenv("TZ", "UTC", 1);
 	tzset();
-	/* The shifted clock reads 3 s before an hour now (longer on slow
-	 * builds): setup takes far less. */
+	TEST_RUN(pfx_start(&f, 0));
+	/* The shifted clock reads 3 s before an hour from now (longer on
+	 * slow builds): the policy is sent well before it. */
 	margin = test_slow_ms(3000) / 1000;
+	now = time(NULL);
 	offset = 3600 - (int64_t)(now % 3600) - margin;
+	monitor_call(f.mon, set_offset, &offset);
 	now += (time_t)offset;
 	gmtime_r(&now, &tm);
 	hour = tm.tm_hour;
-	TEST_RUN(pfx_start(&f, offset));
 	TEST_ASSERT_EQUAL(policies(&f).armed, 0, "idle: no timer");
 	policy_pkt(&p, VMP_PROTO_POLICY_TIME, both);
 	p.timer_policy[VMP_PROTO_BUSY_HOURS + 5] = hour;

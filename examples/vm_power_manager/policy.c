@@ -39,6 +39,7 @@ struct policy {
 	int overridden;			/* a CPU_POWER of the vCPU votes */
 	int pending;			/* re-pinned: vote again */
 	int hour;			/* TIME: last hour decided on */
+	time_t decided;			/* TIME: when (the shifted clock) */
 	uint64_t pps;			/* TRAFFIC: the last rate */
 	int have_rate;			/* pps was measured */
 	int counted;			/* its NICs are watched */
@@ -116,6 +117,7 @@ decide(const struct policy_set *ps, struct policy *p)
 		enum policy_level lv;
 
 		p->hour = local_hour(ps, &now);
+		p->decided = now;
 		lv = policy_time_level(&p->pkt, p->hour);
 		if (lv != POLICY_TRAFFIC_HOUR)
 			return lv;
@@ -267,14 +269,23 @@ timer_update(struct policy_set *ps)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &ps->tfd };
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	time_t oldest = 0;
 	uint32_t i;
-	time_t now;
 	int need = 0;
 
 	sources_update(ps);
-	for (i = 0; i < ps->n && !need; i++)
-		need = ps->pol[i].pkt.policy_to_use == VMP_PROTO_POLICY_TIME &&
-			!ps->pol[i].overridden;
+	/* The boundary after the oldest decision: one that passed between
+	 * a decision and now fires at once, and the hour is read again. */
+	for (i = 0; i < ps->n; i++) {
+		const struct policy *p = &ps->pol[i];
+
+		if (p->pkt.policy_to_use != VMP_PROTO_POLICY_TIME ||
+				p->overridden)
+			continue;
+		if (!need || p->decided < oldest)
+			oldest = p->decided;
+		need = 1;
+	}
 	if (!need) {
 		timer_close(ps);
 		return;
@@ -292,12 +303,18 @@ timer_update(struct policy_set *ps)
 			return;
 		}
 	}
-	local_hour(ps, &now);
-	its.it_value.tv_sec = wall_to_real(next_hour(now),
+	its.it_value.tv_sec = wall_to_real(next_hour(oldest),
 		ps->conf.time_offset_s);
 	if (timerfd_settime(ps->tfd, TFD_TIMER_ABSTIME |
 			TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
 		POL_LOG(ERR, "hour timer: %s", strerror(errno));
+}
+
+void
+policy_set_time_offset(struct policy_set *ps, int64_t offset_s)
+{
+	ps->conf.time_offset_s = offset_s;
+	timer_update(ps);
 }
 
 int

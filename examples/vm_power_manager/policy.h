@@ -123,6 +123,9 @@ void policy_revote(struct policy_set *ps);
 /** If @p tag is the epoll tag of the hour timer, handle it: return 1. */
 int policy_event(struct policy_set *ps, void *tag);
 
+/** Move the shifted wall clock (tests, as policy_conf.time_offset_s). */
+void policy_set_time_offset(struct policy_set *ps, int64_t offset_s);
+
 /** Whether the hour timer is armed (tests: idle means none). */
 int policy_timer_armed(const struct policy_set *ps);
 
