@@ -129,8 +129,10 @@ sec_policy(const char *daemon, int cpu, double secs, unsigned int runs,
 		fig[i].n = policy_n[i];
 		fig[i].secs = secs;
 		ret = world_start(&w, &c, daemon);
-		if (ret < 0)
+		if (ret < 0) {
+			world_stop(&w);	/* what it started, its directory */
 			break;
+		}
 		ret = send_all(&w, VMP_PROTO_POLICY_WORKLOAD);
 		if (ret == 0)
 			measure(&w, secs, runs, &fig[i].wl_vcsw_s,
