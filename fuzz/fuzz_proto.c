@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <vmp_protocol.h>
+#include <vmp_protocol_policy.h>
 
 #include "fuzz.h"
 

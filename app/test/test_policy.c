@@ -25,6 +25,7 @@
 #include <policy.h>
 #include <power_manager.h>
 #include <vmp_protocol.h>
+#include <vmp_protocol_policy.h>
 
 #include "cpufreq_sandbox.h"
 #include "test.h"

@@ -14,6 +14,8 @@
 
 #include <rte_common.h>
 
+#include <vmp_protocol_policy.h>
+
 #include "channel_monitor_private.h"
 #include "power_manager.h"
 

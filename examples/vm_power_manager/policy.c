@@ -19,6 +19,8 @@
 #include <rte_common.h>
 #include <rte_log.h>
 
+#include <vmp_protocol_policy.h>
+
 #include "channel_manager.h"
 #include "channel_monitor.h"
 #include "policy.h"

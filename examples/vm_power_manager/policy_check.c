@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vmp_protocol_policy.h>
+
 #include "channel_manager.h"
 #include "policy.h"
 #include "power_manager.h"

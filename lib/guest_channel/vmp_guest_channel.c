@@ -17,6 +17,8 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include <vmp_protocol_policy.h>
+
 #include "vmp_guest_channel.h"
 #include "vmp_guest_channel_private.h"
 

@@ -212,6 +212,7 @@ struct vmp_guest_policy {
  * @return VMP_PROTO_ACK or VMP_PROTO_NACK, or a negative errno (-EINVAL:
  *   a field out of range, logged).
  */
+__vmp_experimental
 int vmp_guest_channel_send_policy(unsigned int lcore_id,
 		const struct vmp_guest_policy *pol);
 

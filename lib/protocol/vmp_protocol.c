@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmp_protocol.h"
+#include "vmp_protocol_policy.h"
 
 static const char * const verdict_names[VMP_PROTO_VERDICT_MAX] = {
 	[VMP_PROTO_VALID] = "valid",

@@ -233,8 +233,7 @@ enum vmp_proto_verdict {
 	VMP_PROTO_BAD_VCPU,		/**< resource_id >= the VM's vCPUs */
 	VMP_PROTO_PHYSICAL_CORE,	/**< core_type asks for a host core */
 	VMP_PROTO_FOREIGN_VM,		/**< vm_name names another VM */
-	/** POLICY with a field out of range: vmp_proto_policy_check()
-	 * says which */
+	/** POLICY with a field out of range */
 	VMP_PROTO_BAD_POLICY,
 	VMP_PROTO_VERDICT_MAX		/**< number of verdicts */
 };
@@ -247,7 +246,8 @@ enum vmp_proto_verdict {
  * fields uninitialised). For CPU_POWER, POLICY and POLICY_REMOVE, a
  * non-empty vm_name must equal @p own_name and core_type be virtual;
  * queries ignore vm_name, they are always about the sender. A POLICY's
- * fields are checked by vmp_proto_policy_check().
+ * own fields are checked too (vmp_proto_policy_check(), an internal
+ * function of vmpower's programs).
  *
  * @param pkt       the received packet
  * @param nb_vcpus  vCPUs of the sending VM
@@ -256,35 +256,6 @@ enum vmp_proto_verdict {
  */
 enum vmp_proto_verdict vmp_proto_check(const struct vmp_proto_packet *pkt,
 		uint32_t nb_vcpus, const char *own_name);
-
-/**
- * Check a POLICY's own fields (not its command, name or core type).
- * - num_vcpu 1 to VMP_PROTO_POLICY_VCPUS, each vcpu_to_control below
- *   @p nb_vcpus (VMP_PROTO_BAD_VCPU), none twice;
- * - policy_to_use one of VMP_PROTO_POLICY_*, workload one of
- *   VMP_PROTO_WL_* (for WORKLOAD);
- * - every hour entry 0-23 or VMP_PROTO_HOUR_UNUSED;
- * - traffic_policy min <= avg_max <= max_max;
- * - nb_mac_to_monitor 0 to VMP_PROTO_POLICY_MACS, at least 1 for
- *   TRAFFIC.
- * Whether the MACs are the VM's, and whether the host can measure what
- * the policy needs, is for the host to decide.
- * @param pkt       a POLICY packet
- * @param nb_vcpus  vCPUs of the sending VM
- * @param why       if not NULL, the first field found wrong, for a log
- * @param len       size of @p why
- * @return VMP_PROTO_VALID, VMP_PROTO_BAD_VCPU or VMP_PROTO_BAD_POLICY
- */
-enum vmp_proto_verdict vmp_proto_policy_check(
-		const struct vmp_proto_packet *pkt, uint32_t nb_vcpus,
-		char *why, size_t len);
-
-/**
- * Whether a policy watches traffic: TRAFFIC, or TIME with traffic hours.
- * @param pkt  a POLICY packet
- * @return 1 if it does, else 0
- */
-int vmp_proto_policy_uses_traffic(const struct vmp_proto_packet *pkt);
 
 /**
  * Short text for a verdict.
