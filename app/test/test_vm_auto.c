@@ -27,6 +27,7 @@
 #include <channel_monitor.h>
 #include <libvirt_adapter.h>
 #include <vm_sync.h>
+#include <vmp_protocol.h>
 
 #include "test.h"
 #include "test_virt.h"
@@ -39,6 +40,13 @@ static const char node_xml[] =
 "<vcpu>1</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
 "<os><type>hvm</type></os><devices>\n"
 "   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+" </devices></domain>\n"
+" <domain type='test'><name>hp</name><memory>65536</memory>"
+"<vcpu current='1'>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/>"
+"<vcpupin vcpu='1' cpuset='2'/></cputune>"
+"<os><type>hvm</type></os><devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/hp.0'/>"
 "<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
 " </devices></domain>\n"
 " <domain type='test'><name>plain</name><memory>65536</memory>"
@@ -284,3 +292,68 @@ test_auto_serve_filter(void)
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(auto_serve_filter, test_auto_serve_filter);
+
+struct vcpus_job {
+	const char *name;
+	uint32_t nb;
+};
+
+static void
+read_vcpus(struct monitor *mon, void *arg)
+{
+	struct vcpus_job *j = arg;
+	struct vm *vm = chmgr_find_vm(monitor_chmgr(mon), j->name);
+
+	j->nb = vm != NULL ? vm->nb_vcpus : 0;
+}
+
+/*
+ * A vCPU plugged live (virsh setvcpus): libvirt sends no event. The
+ * guest's request naming it is refused, and has the VM read again: the
+ * daemon then knows the vCPU, with no event and no command.
+ */
+static int
+test_vm_sync_vcpu_plug(void)
+{
+	struct chmgr_auto serve = { .on = 1 };
+	struct vcpus_job j = { .name = "hp" };
+	struct vmp_proto_packet p, r;
+	virDomainPtr dom;
+	int l, c, i;
+	struct afx f;
+
+	TEST_RUN(afx_start(&f, &serve));
+	l = test_virt_listen(&f.v, "qemu/hp.0");
+	TEST_ASSERT(l >= 0, "");
+	f.va = vm_sync_start(f.mon, f.v.uri);
+	TEST_ASSERT(f.va != NULL, "");
+	c = test_virt_accept(l);
+	TEST_ASSERT(c >= 0, "hp's channel connected");
+	TEST_ASSERT_EQUAL(wait_vm(&f, "hp", 1, 1), 0, "");
+	TEST_ASSERT_EQUAL(monitor_call(f.mon, read_vcpus, &j), 0, "");
+	TEST_ASSERT_EQUAL(j.nb, 1, "one vCPU of two online");
+
+	dom = virDomainLookupByName(virt_adapter_conn(f.va), "hp");
+	TEST_ASSERT(dom != NULL, "");
+	TEST_ASSERT_EQUAL(virDomainSetVcpusFlags(dom, 2,
+		VIR_DOMAIN_AFFECT_LIVE), 0, "");
+	virDomainFree(dom);
+
+	vmp_proto_request(&p, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX, 1,
+		NULL);
+	TEST_ASSERT_EQUAL(write(c, &p, sizeof(p)), (ssize_t)sizeof(p), "");
+	TEST_ASSERT_EQUAL(read(c, &r, sizeof(r)), (ssize_t)sizeof(r), "");
+	TEST_ASSERT_EQUAL(r.command, VMP_PROTO_NACK, "vCPU 1 not known yet");
+	for (i = 0; i < 500; i++) {
+		TEST_ASSERT_EQUAL(monitor_call(f.mon, read_vcpus, &j), 0, "");
+		if (j.nb == 2)
+			break;
+		usleep(10000);
+	}
+	TEST_ASSERT_EQUAL(j.nb, 2, "the VM was not read again");
+	close(c);
+	close(l);
+	afx_stop(&f);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(vm_sync_vcpu_plug, test_vm_sync_vcpu_plug);

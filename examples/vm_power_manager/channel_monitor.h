@@ -194,6 +194,16 @@ int monitor_post(struct monitor *mon, monitor_fn fn, void *arg);
  */
 void monitor_flush(struct monitor *mon);
 
+/**
+ * On the loop (or before it runs): call @p fn(@p arg), on the loop, when
+ * a running VM's request names a vCPU it is not known to have: libvirt
+ * sends no event for a vCPU hot-plug (setvcpus), so the caller reads the
+ * VMs again (vm_sync: virt_adapter_resync()). At most once a second a
+ * channel. NULL: no hook.
+ */
+void monitor_set_stale_hook(struct monitor *mon, void (*fn)(void *arg),
+		void *arg);
+
 /** For functions run on the loop: the state they may use. */
 /** The guests' policies (policy.h): on the loop only. */
 struct policy_set *monitor_policies(struct monitor *mon);

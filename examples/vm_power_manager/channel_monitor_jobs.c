@@ -129,3 +129,11 @@ monitor_flush(struct monitor *mon)
 	monitor_commit(mon);
 	monitor_defer(mon);
 }
+
+void
+monitor_set_stale_hook(struct monitor *mon, void (*fn)(void *arg),
+		void *arg)
+{
+	mon->stale_hook = fn;
+	mon->stale_arg = arg;
+}

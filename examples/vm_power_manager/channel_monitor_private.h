@@ -57,6 +57,7 @@ struct chan_state {
 	uint64_t tokens;	/* rate limit: packets allowed, x1000 */
 	uint64_t tokens_ms;	/* when they were last refilled */
 	int hup;		/* peer gone: close after this pass */
+	uint64_t stale_ms;	/* last time it named an unknown vCPU */
 	struct chan_state *next;	/* in the pass's list */
 	int listed;
 };
@@ -84,6 +85,8 @@ struct monitor {
 	size_t tx_cap;
 	uint64_t rate;		/* packets a second a channel, 0: no limit */
 	uint64_t (*clock_ms)(void *arg);	/* the rate limiter's clock */
+	void (*stale_hook)(void *arg);	/* a vCPU unknown: read the VMs */
+	void *stale_arg;
 	void *clock_arg;
 	unsigned int max_pin_set;	/* larger vCPU pin sets: unpinned */
 	char *state_dir;	/* RESYNC marks for the next daemon; NULL */

@@ -342,6 +342,27 @@ within_rate(struct monitor *mon, struct chan_state *s)
 	return 1;
 }
 
+/*
+ * A running VM named a vCPU beyond those libvirt told us of: maybe one
+ * plugged since (virsh setvcpus sends no event). Have the VMs read again;
+ * the guest's next request finds it. Once a second a channel at most.
+ */
+static void
+vcpu_unknown(struct monitor *mon, struct chan_state *s,
+		const struct vmp_proto_packet *req)
+{
+	uint64_t now = monitor_now_ms();
+
+	if (mon->stale_hook == NULL || !s->ch->vm->running ||
+			(s->stale_ms != 0 && now - s->stale_ms < 1000))
+		return;
+	s->stale_ms = now;
+	CHAN_LOG(s, INFO, "vCPU %" PRIu64 " is not one of its %u: reading "
+		"the VM again from libvirt (a vCPU plugged?)",
+		req->resource_id, s->ch->vm->nb_vcpus);
+	mon->stale_hook(mon->stale_arg);
+}
+
 void
 monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 		const struct vmp_proto_packet *req)
@@ -375,6 +396,8 @@ monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 			refuse(mon, s, req, why);
 		else
 			refuse(mon, s, req, vmp_proto_verdict_str(v));
+		if (v == VMP_PROTO_BAD_VCPU)
+			vcpu_unknown(mon, s, req);
 		if (++s->garbage == MONITOR_GARBAGE_LIMIT &&
 				ch->enabled) {
 			ch->enabled = 0;

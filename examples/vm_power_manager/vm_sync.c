@@ -158,6 +158,19 @@ on_virt_event(struct virt_adapter *va, const char *name, enum virt_event ev,
 		post_virt_event(va, mon, name, ev);
 }
 
+static void
+resync_soon(void *arg)
+{
+	virt_adapter_resync(arg);
+}
+
+/* On the loop: the hook and the adapter live until the loop ends. */
+static void
+set_stale_hook(struct monitor *mon, void *arg)
+{
+	monitor_set_stale_hook(mon, arg != NULL ? resync_soon : NULL, arg);
+}
+
 struct virt_adapter *
 vm_sync_start(struct monitor *mon, const char *uri)
 {
@@ -168,6 +181,11 @@ vm_sync_start(struct monitor *mon, const char *uri)
 			"added");
 		return NULL;
 	}
+	/* libvirt says nothing of a vCPU plugged: a guest naming one
+	 * has the VMs read again. Posted: the loop may not run yet. */
+	if (monitor_post(mon, set_stale_hook, va) < 0)
+		SYNC_LOG(WARNING, "vCPUs plugged later are seen only at the "
+			"VM's next event");
 	virt_adapter_resync(va);
 	return va;
 }
