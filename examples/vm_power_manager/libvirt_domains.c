@@ -262,32 +262,56 @@ port_index(const char *name)
 	return (int64_t)v;
 }
 
+/* A domain XML and the nodes of one XPath expression in it. */
+struct xml_query {
+	xmlDocPtr doc;
+	xmlXPathContextPtr xp;
+	xmlXPathObjectPtr res;
+};
+
+static void
+xml_query_close(struct xml_query *q)
+{
+	xmlXPathFreeObject(q->res);
+	xmlXPathFreeContext(q->xp);
+	xmlFreeDoc(q->doc);
+}
+
+/* @return 0, -EINVAL (not XML) or -ENOMEM; closed on failure. */
+static int
+xml_query_open(struct xml_query *q, const char *xml, const char *expr)
+{
+	q->xp = NULL;
+	q->res = NULL;
+	q->doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (q->doc == NULL)
+		return -EINVAL;
+	q->xp = xmlXPathNewContext(q->doc);
+	if (q->xp != NULL)
+		q->res = xmlXPathEvalExpression((const xmlChar *)expr, q->xp);
+	if (q->res == NULL) {
+		xml_query_close(q);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int
 virt_parse_channels(const char *xml, struct virt_channel **out, uint32_t *nb)
 {
-	xmlDocPtr doc;
-	xmlXPathContextPtr xp = NULL;
-	xmlXPathObjectPtr res = NULL;
+	struct xml_query q;
 	struct virt_channel *ch = NULL;
 	uint32_t n = 0;
 	int i, ret = 0;
 
 	*out = NULL;
 	*nb = 0;
-	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL)
-		return -EINVAL;
-	xp = xmlXPathNewContext(doc);
-	if (xp != NULL)
-		res = xmlXPathEvalExpression((const xmlChar *)
-			"/domain/devices/channel[@type='unix']", xp);
-	if (res == NULL) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; res->nodesetval && i < res->nodesetval->nodeNr; i++) {
-		xmlNodePtr node = res->nodesetval->nodeTab[i], c;
+	ret = xml_query_open(&q, xml, "/domain/devices/channel[@type='unix']");
+	if (ret < 0)
+		return ret;
+	for (i = 0; q.res->nodesetval && i < q.res->nodesetval->nodeNr; i++) {
+		xmlNodePtr node = q.res->nodesetval->nodeTab[i], c;
 		xmlChar *path = NULL, *name = NULL;
 		int64_t idx = -1;
 
@@ -322,10 +346,7 @@ virt_parse_channels(const char *xml, struct virt_channel **out, uint32_t *nb)
 		if (ret < 0)
 			break;
 	}
-out:
-	xmlXPathFreeObject(res);
-	xmlXPathFreeContext(xp);
-	xmlFreeDoc(doc);
+	xml_query_close(&q);
 	if (ret < 0) {
 		while (n > 0)
 			free(ch[--n].path);
@@ -376,39 +397,25 @@ parse_nic(xmlNodePtr node, struct virt_nic *nic)
 int
 virt_parse_nics(const char *xml, struct virt_nic **out, uint32_t *nb)
 {
-	xmlDocPtr doc;
-	xmlXPathContextPtr xp = NULL;
-	xmlXPathObjectPtr res = NULL;
+	struct xml_query q;
 	struct virt_nic *nics = NULL;
 	uint32_t n = 0;
 	int i, ret = 0;
 
 	*out = NULL;
 	*nb = 0;
-	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL)
-		return -EINVAL;
-	xp = xmlXPathNewContext(doc);
-	if (xp != NULL)
-		res = xmlXPathEvalExpression((const xmlChar *)
-			"/domain/devices/interface", xp);
-	if (res == NULL) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (res->nodesetval != NULL && res->nodesetval->nodeNr > 0) {
-		nics = calloc((size_t)res->nodesetval->nodeNr, sizeof(*nics));
+	ret = xml_query_open(&q, xml, "/domain/devices/interface");
+	if (ret < 0)
+		return ret;
+	if (q.res->nodesetval != NULL && q.res->nodesetval->nodeNr > 0) {
+		nics = calloc((size_t)q.res->nodesetval->nodeNr, sizeof(*nics));
 		if (nics == NULL)
 			ret = -ENOMEM;
 	}
-	for (i = 0; nics != NULL && i < res->nodesetval->nodeNr; i++)
-		if (parse_nic(res->nodesetval->nodeTab[i], &nics[n]))
+	for (i = 0; nics != NULL && i < q.res->nodesetval->nodeNr; i++)
+		if (parse_nic(q.res->nodesetval->nodeTab[i], &nics[n]))
 			n++;
-out:
-	xmlXPathFreeObject(res);
-	xmlXPathFreeContext(xp);
-	xmlFreeDoc(doc);
+	xml_query_close(&q);
 	if (ret < 0 || n == 0) {
 		free(nics);
 		return ret;
