@@ -63,16 +63,14 @@ refuse(struct jctx *c, const char *fmt, ...)
 static const char *
 type_str(const json_t *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a real number";
-	case JSON_TRUE: return "true";
-	case JSON_FALSE: return "false";
-	default: return "null";
-	}
+	static const char *const types[] = {
+		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
+		[JSON_STRING] = "a string", [JSON_INTEGER] = "an integer",
+		[JSON_REAL] = "a real number", [JSON_TRUE] = "true",
+		[JSON_FALSE] = "false", [JSON_NULL] = "null",
+	};
+
+	return types[json_typeof(v)];
 }
 
 /* The string value of @key, refused unless a string of at most @max. */
@@ -230,8 +228,10 @@ get_array(struct jctx *c, const char *key, const json_t *v, size_t max)
 }
 
 static int
-hours(struct jctx *c, const char *key, const json_t *v, int32_t *list)
+key_hours(struct jctx *c, const char *key, const json_t *v)
 {
+	int32_t *list = c->pkt->timer_policy + (strcmp(key, "busy_hours") ?
+		VMP_PROTO_QUIET_HOURS : VMP_PROTO_BUSY_HOURS);
 	char what[32];
 	json_int_t h = 0;
 	size_t i;
@@ -243,18 +243,6 @@ hours(struct jctx *c, const char *key, const json_t *v, int32_t *list)
 		list[i] = (int32_t)h;
 	}
 	return ret;
-}
-
-static int
-key_busy_hours(struct jctx *c, const char *key, const json_t *v)
-{
-	return hours(c, key, v, c->pkt->timer_policy + VMP_PROTO_BUSY_HOURS);
-}
-
-static int
-key_quiet_hours(struct jctx *c, const char *key, const json_t *v)
-{
-	return hours(c, key, v, c->pkt->timer_policy + VMP_PROTO_QUIET_HOURS);
 }
 
 static int
@@ -352,29 +340,16 @@ key_mac_list(struct jctx *c, const char *key, const json_t *v)
 }
 
 static int
-thresh(struct jctx *c, const char *key, const json_t *v, uint32_t *out)
+key_thresh(struct jctx *c, const char *key, const json_t *v)
 {
+	int avg = strcmp(key, "avg_packet_thresh") == 0;
 	json_int_t n = 0;
 	int ret = get_int(c, key, v, 0, UINT32_MAX, &n);
 
-	*out = (uint32_t)n;
+	*(avg ? &c->has_avg : &c->has_max) = 1;
+	c->pkt->traffic_policy[avg ? VMP_PROTO_TRAFFIC_AVG_MAX :
+		VMP_PROTO_TRAFFIC_MAX_MAX] = (uint32_t)n;
 	return ret;
-}
-
-static int
-key_avg_packet_thresh(struct jctx *c, const char *key, const json_t *v)
-{
-	c->has_avg = 1;
-	return thresh(c, key, v,
-		&c->pkt->traffic_policy[VMP_PROTO_TRAFFIC_AVG_MAX]);
-}
-
-static int
-key_max_packet_thresh(struct jctx *c, const char *key, const json_t *v)
-{
-	c->has_max = 1;
-	return thresh(c, key, v,
-		&c->pkt->traffic_policy[VMP_PROTO_TRAFFIC_MAX_MAX]);
 }
 
 static const struct {
@@ -388,12 +363,12 @@ static const struct {
 	{ "unit", IN_INSTR, key_unit },
 	{ "policy_type", IN_POLICY, key_policy_type },
 	{ "workload", IN_POLICY, key_workload },
-	{ "busy_hours", IN_POLICY, key_busy_hours },
-	{ "quiet_hours", IN_POLICY, key_quiet_hours },
+	{ "busy_hours", IN_POLICY, key_hours },
+	{ "quiet_hours", IN_POLICY, key_hours },
 	{ "core_list", IN_POLICY, key_core_list },
 	{ "mac_list", IN_POLICY, key_mac_list },
-	{ "avg_packet_thresh", IN_POLICY, key_avg_packet_thresh },
-	{ "max_packet_thresh", IN_POLICY, key_max_packet_thresh },
+	{ "avg_packet_thresh", IN_POLICY, key_thresh },
+	{ "max_packet_thresh", IN_POLICY, key_thresh },
 };
 
 static int
