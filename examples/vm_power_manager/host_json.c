@@ -78,6 +78,7 @@ static int
 get_string(struct jctx *c, const char *key, const json_t *v, size_t max,
 		const char **out)
 {
+	*out = "";
 	if (!json_is_string(v))
 		return refuse(c, "%s: %s, not a string", key, type_str(v));
 	if (json_string_length(v) > max)
