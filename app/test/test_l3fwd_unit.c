@@ -21,6 +21,7 @@
 #include "test.h"
 #include "test_l3fwd_host.h"
 #include "test_port.h"
+#include "vmscale.h"
 
 /* The application's log type, registered by its main.c otherwise. */
 RTE_LOG_REGISTER(l3fwd_logtype, vmpower.l3fwd_power, DEBUG);
@@ -325,3 +326,47 @@ test_l3fwd_power_refused(void)
 	return with_vm(&h, refused);
 }
 REGISTER_TEST(l3fwd_power_refused, test_l3fwd_power_refused);
+
+/*
+ * DPDK's scale rule (clb_scale_freq with 22.11..25.11's queue_can_sleep
+ * and lcore_can_sleep) as vmscale applies it, on two queues with
+ * --max-empty-polls 3: traffic on either asks for max; min only once
+ * both had more than 3 empty polls in a row, then again on each round
+ * where both were polled empty once more.
+ */
+static int
+test_l3fwd_vmscale_rule(void)
+{
+	static const uint16_t ports[] = { 0, 1 }, queues[] = { 0, 0 };
+	struct vmscale_lcore l;
+	unsigned int i;
+
+	TEST_ASSERT_EQUAL(vmscale_init(&l, ports, queues, 2, 3), 0, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 32), VMSCALE_MAX, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 1), VMSCALE_MAX, "");
+	for (i = 0; i < 3; i++) {
+		TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "%u", i);
+		TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_NONE, "%u", i);
+	}
+	/* The 4th empty poll: queue 0 ready, queue 1 not yet. */
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "counted once");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_MIN, "both ready");
+	/* Every round after: min again (the power side sends it once). */
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_MIN, "");
+	/* Traffic on one queue: max, and that queue counts again. */
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 5), VMSCALE_MAX, "");
+	TEST_ASSERT_EQUAL(l.n_ready, 1u, "queue 1 left the round");
+	for (i = 0; i < 3; i++)
+		TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_NONE, "%u", i);
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_MIN, "");
+	vmscale_fini(&l);
+	/* --max-empty-polls 0: the first empty poll of the only queue. */
+	TEST_ASSERT_EQUAL(vmscale_init(&l, ports, queues, 1, 0), 0, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_MIN, "");
+	vmscale_fini(&l);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(l3fwd_vmscale_rule, test_l3fwd_vmscale_rule);
