@@ -20,7 +20,10 @@ samples give the time at each frequency.
 Power proxy (documented): P ~ f * V^2, V linear from 0.70 V at the lowest
 frequency to 1.20 V at the highest (a typical P-state table), reported as
 % of running at the highest all along. Loss: frames the port refused
-(l3fwd-power's rx ring full) plus frames that never came back. On a
+(l3fwd-power's rx ring full) plus frames that never came back. Latency:
+the generator stamps each frame with the TSC of its tx burst and reads
+the stamp back when the frame returns (the same process is the sink):
+p50 and p99 of the forwarding latency, memif both ways included. On a
 shared 2-core machine the figures measure the machine too: read them
 side by side, not as absolutes.
 """
@@ -188,15 +191,31 @@ def run_one(a, tmp, name, cmd_app, trace):
 def heuristics(a):
     l3 = [a.l3fwd] + eal(1, 'vmp_bench_l3_%d' % os.getpid(), '@VDEV@') + \
         ['--', '-p', '1', '--config', '(0,0,1)', '--routes', 'upstream',
-         '--stats-interval', '0']
-    out = [('ours', l3 + ['--env', 'host']),
+         '--stats-interval', str(a.stats_ms)]
+    out = [('ours', l3 + ['--env', 'host'] + a.ours_args),
            ('legacy', l3 + ['--env', 'host', '--legacy']),
            ('pmd-scale', l3 + ['--pmd-mgmt', 'scale'])]
     if a.upstream:
         out.append(('upstream-22.11', [a.upstream] + eal(
             1, 'vmp_bench_up_%d' % os.getpid(), '@VDEV@') +
             ['--', '-p', '1', '--config', '(0,0,1)', '--parse-ptype']))
-    return out
+    return [h for h in out if not a.only or h[0] in a.only]
+
+
+def table(results):
+    """Traces x heuristics, side by side."""
+    print('\n  %-7s %-15s %8s %8s %6s %9s %9s' % (
+        'trace', 'heuristic', 'lost %', 'mean MHz', 'power', 'p50 us',
+        'p99 us'))
+    for trace in TRACES:
+        for r in results:
+            if r['trace'] != trace:
+                continue
+            print('  %-7s %-15s %8.3f %8d %5.1f%% %9.1f %9.1f' % (
+                trace, r['heuristic'],
+                100.0 * r['lost'] / max(r['offered'], 1), r['mean_mhz'],
+                r['power_pct'], r.get('p50_us', -1), r.get('p99_us', -1)))
+    sys.stdout.flush()
 
 
 def inner(a):
@@ -208,10 +227,14 @@ def inner(a):
                 r = run_one(a, tmp, name, cmd, trace)
                 results.append(r)
                 print('  %-15s %-7s offered %9d lost %8d (%5.2f %%) '
-                      'mean %4d MHz power %5.1f %%' % (
+                      'mean %4d MHz power %5.1f %% p50 %7.1f us '
+                      'p99 %8.1f us' % (
                           name, trace, r['offered'], r['lost'],
                           100.0 * r['lost'] / max(r['offered'], 1),
-                          r['mean_mhz'], r['power_pct']), flush=True)
+                          r['mean_mhz'], r['power_pct'],
+                          r.get('p50_us', -1), r.get('p99_us', -1)),
+                      flush=True)
+        table(results)
     finally:
         if os.environ.get('VMP_BENCH_KEEP') is None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -251,6 +274,14 @@ def main():
     p.add_argument('--ms', type=int, default=3000, help='per trace')
     p.add_argument('--traces', default=','.join(TRACES))
     p.add_argument('--no-upstream', action='store_true')
+    p.add_argument('--only', default='',
+                   help='these heuristics only (ours,legacy,pmd-scale,'
+                   'upstream-22.11)')
+    p.add_argument('--stats-ms', type=int, default=0,
+                   help="l3fwd-power's status lines every N ms, in the "
+                   'logs VMP_BENCH_KEEP=1 keeps')
+    p.add_argument('--ours-args', default='',
+                   help='more options for ours, blank-separated')
     p.add_argument('--inner', action='store_true', help=argparse.SUPPRESS)
     p.add_argument('--upstream', help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -259,6 +290,8 @@ def main():
     a.gen = os.path.join(b, 'app', 'bench', 'vmp_l3fwd_gen')
     a.json = os.path.join(b, 'bench_l3fwd.json')
     a.traces = [t for t in a.traces.split(',') if t in TRACES]
+    a.ours_args = a.ours_args.split()
+    a.only = [h for h in a.only.split(',') if h]
     if a.inner:
         return inner(a)
     up = None if a.no_upstream else build_upstream(b)
@@ -266,11 +299,14 @@ def main():
            '--driver', 'acpi-cpufreq', '--freqs',
            ','.join(str(f) for f in FREQS), '--start', '2100000', '--',
            sys.executable, os.path.abspath(__file__), '--inner',
-           '--build', b, '--ms', str(a.ms), '--traces', ','.join(a.traces)]
+           '--build', b, '--ms', str(a.ms), '--traces', ','.join(a.traces),
+           '--stats-ms', str(a.stats_ms), '--only', ','.join(a.only),
+           '--ours-args=' + ' '.join(a.ours_args)]
     if up:
         cmd += ['--upstream', up]
+    nb = len(a.only) if a.only else 3 + (up is not None)
     print('bench l3fwd: %d heuristics x %d traces, %d ms each' % (
-        3 + (up is not None), len(a.traces), a.ms), flush=True)
+        nb, len(a.traces), a.ms), flush=True)
     r = subprocess.run(cmd).returncode
     if r == 0:
         print('bench l3fwd: %s' % a.json)

@@ -14,8 +14,14 @@
  *
  * bursty: bursts as fast as the port takes them, of 1, 10 and 100 ms,
  * each followed by 300 ms at a tenth of --low. A frame the port refuses
- * (l3fwd-power's rx ring full) or that never comes back is lost. Prints
- * one JSON line.
+ * (l3fwd-power's rx ring full) or that never comes back is lost.
+ *
+ * Latency: each frame carries the TSC of its tx burst in its payload
+ * (after the IPv4 header, behind a magic word; forwarding rewrites only
+ * the Ethernet header, TTL and checksum), and this process, its own sink,
+ * reads it back on rx: forwarding latency (memif both ways included) into
+ * a histogram of 100 ns buckets up to 10 ms, 10 us buckets up to 1 s.
+ * Prints one JSON line with p50, p99 and the maximum, in us.
  */
 
 #include <getopt.h>
@@ -34,6 +40,26 @@
 #define DRAIN_MS	300
 #define GAP_MS		300
 #define RATE_MAX	UINT64_MAX
+
+/* The stamp: behind the IPv4 header, where a UDP header would end. */
+#define STAMP_OFF	(sizeof(struct rte_ether_hdr) + \
+			sizeof(struct rte_ipv4_hdr) + 8)
+#define STAMP_MAGIC	0x766d7074u	/* "vmpt" */
+#define FINE_NS		100		/* bucket, up to FINE_END_NS */
+#define FINE_END_NS	10000000ULL
+#define COARSE_NS	10000		/* bucket, up to COARSE_END_NS */
+#define COARSE_END_NS	1000000000ULL
+#define NB_FINE		(FINE_END_NS / FINE_NS)
+#define NB_BUCKETS	(NB_FINE + (COARSE_END_NS - FINE_END_NS) / COARSE_NS)
+
+struct stamp {
+	uint32_t magic;
+	uint64_t tsc;
+} __attribute__((packed));
+
+/* Latency histogram; one past the end counts what is over a second. */
+static uint64_t hist[NB_BUCKETS + 1];
+static uint64_t hist_n, hist_max_ns;
 
 struct trace {
 	const char *name;
@@ -58,6 +84,61 @@ build(struct rte_mbuf *m)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	m->data_len = 60;
 	m->pkt_len = 60;
+}
+
+static void
+stamp_set(struct rte_mbuf *m, uint64_t tsc)
+{
+	struct stamp st = { STAMP_MAGIC, tsc };
+
+	memcpy(rte_pktmbuf_mtod_offset(m, char *, STAMP_OFF), &st,
+		sizeof(st));
+}
+
+static void
+stamp_read(struct rte_mbuf *m, uint64_t now, uint64_t hz)
+{
+	struct stamp st;
+	uint64_t ns, b;
+
+	if (rte_pktmbuf_data_len(m) < STAMP_OFF + sizeof(st))
+		return;
+	memcpy(&st, rte_pktmbuf_mtod_offset(m, char *, STAMP_OFF),
+		sizeof(st));
+	if (st.magic != STAMP_MAGIC || st.tsc > now)
+		return;
+	ns = (now - st.tsc) * 1000000000ULL / hz;
+	if (ns < FINE_END_NS)
+		b = ns / FINE_NS;
+	else if (ns < COARSE_END_NS)
+		b = NB_FINE + (ns - FINE_END_NS) / COARSE_NS;
+	else
+		b = NB_BUCKETS;
+	hist[b]++;
+	hist_n++;
+	hist_max_ns = RTE_MAX(hist_max_ns, ns);
+}
+
+/* Upper end of the bucket holding the @pct percentile, in us. */
+static double
+percentile_us(double pct)
+{
+	uint64_t want = (uint64_t)(pct / 100 * (double)hist_n + 0.999999);
+	uint64_t sum = 0, b;
+
+	if (hist_n == 0)
+		return -1;
+	for (b = 0; b <= NB_BUCKETS; b++) {
+		sum += hist[b];
+		if (sum >= want && sum > 0)
+			break;
+	}
+	if (b < NB_FINE)
+		return (double)((b + 1) * FINE_NS) / 1000;
+	if (b < NB_BUCKETS)
+		return (double)(FINE_END_NS + (b - NB_FINE + 1) * COARSE_NS) /
+			1000;
+	return (double)hist_max_ns / 1000;
 }
 
 /* The rate the trace asks for at @t_us. */
@@ -109,7 +190,7 @@ static void
 run(const struct trace *t, struct rte_mempool *mp)
 {
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), now, end, last;
-	uint64_t offered = 0, refused = 0, back = 0, credit = 0, r;
+	uint64_t offered = 0, refused = 0, back = 0, credit = 0, r, tsc;
 	struct rte_mbuf *pkts[BURST];
 	uint16_t i, n;
 
@@ -118,6 +199,9 @@ run(const struct trace *t, struct rte_mempool *mp)
 	for (now = start; now < end + hz / 1000 * DRAIN_MS; now = rte_rdtsc()) {
 		n = rte_eth_rx_burst(0, 0, pkts, BURST);
 		back += n;
+		tsc = n > 0 ? rte_rdtsc() : now;
+		for (i = 0; i < n; i++)
+			stamp_read(pkts[i], tsc, hz);
 		rte_pktmbuf_free_bulk(pkts, n);
 		if (now >= end)
 			continue;
@@ -131,6 +215,9 @@ run(const struct trace *t, struct rte_mempool *mp)
 			continue;
 		for (i = 0; i < BURST; i++)
 			build(pkts[i]);
+		tsc = rte_rdtsc();
+		for (i = 0; i < BURST; i++)
+			stamp_set(pkts[i], tsc);
 		n = rte_eth_tx_burst(0, 0, pkts, BURST);
 		offered += BURST;
 		refused += BURST - n;
@@ -139,8 +226,11 @@ run(const struct trace *t, struct rte_mempool *mp)
 	}
 	printf("{\"trace\": \"%s\", \"ms\": %" PRIu64 ", \"offered\": %" PRIu64
 		", \"refused\": %" PRIu64 ", \"back\": %" PRIu64 ", \"lost\": %"
-		PRIu64 "}\n", t->name, t->ms, offered, refused, back,
-		offered > back ? offered - back : 0);
+		PRIu64 ", \"stamped\": %" PRIu64 ", \"p50_us\": %.1f, "
+		"\"p99_us\": %.1f, \"max_us\": %.1f}\n", t->name, t->ms,
+		offered, refused, back, offered > back ? offered - back : 0,
+		hist_n, percentile_us(50), percentile_us(99),
+		(double)hist_max_ns / 1000);
 	fflush(stdout);
 }
 

@@ -201,6 +201,80 @@ test_l3fwd_vm_deep(void)
 REGISTER_TEST(l3fwd_vm_deep, test_l3fwd_vm_deep);
 
 /*
+ * --pmd-mgmt scale in a VM, which DPDK's rte_power_pmd_mgmt refuses
+ * (check_scale): DPDK's rule applied by l3fwd-power through the guest
+ * backend. The burst asks for max on its first poll; once it is over,
+ * 64 empty polls ask for min. DPDK's rule asks on every poll; the host
+ * sees each change once, and nothing more while the lcore stays idle.
+ * Exit: the start level again.
+ */
+static int
+run_vm_pmd_scale(struct l3fwd_app *a, struct test_port *p,
+		struct l3fwd_host *h)
+{
+	char seq[512];
+
+	TEST_RUN(start_vm_app(a, p, "--env vm --pmd-mgmt scale "
+		"--max-empty-polls 64"));
+	TEST_ASSERT_EQUAL(l3fwd_host_wait_level(h, 5, 1, 20000), 0,
+		"min after max; host saw \"%s\"", l3fwd_host_seq_str(h, seq,
+		sizeof(seq)));
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "port", 0, "tx", BURST,
+		20000), 0, "every frame forwarded");
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "lcore", 0, "ack", 2, 5000),
+		0, "both requests answered");
+	/* Idle polls go on: DPDK's rule would ask for min on each. */
+	usleep(1000 * test_slow_ms(300));
+	TEST_ASSERT_STR(l3fwd_host_seq_str(h, seq, sizeof(seq)), "max min");
+	TEST_RUN(stat_is(a, "lcore", "requests", 2));
+	TEST_RUN(stat_is(a, "lcore", "max", 1));
+	TEST_RUN(stat_is(a, "lcore", "min", 1));
+	TEST_ASSERT_EQUAL(l3fwd_app_count(a, "--pmd-mgmt scale in a VM: "
+		"DPDK's rte_power_pmd_mgmt takes only librte_power's host "
+		"cpufreq drivers, so l3fwd-power applies DPDK's scale rule "
+		"itself through the guest backend"), 1, "said at start");
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(a, SIGTERM, 5000), 0, "exit code");
+	TEST_ASSERT_STR(l3fwd_host_seq_str(h, seq, sizeof(seq)),
+		"max min up up");
+	TEST_ASSERT_EQUAL(h->redundant, 0, "no request for the same level");
+	TEST_ASSERT_EQUAL(l3fwd_host_level(h), 3, "start level again");
+	return TEST_SUCCESS;
+}
+
+static int
+test_l3fwd_vm_pmd_scale(void)
+{
+	struct l3fwd_host h = { .khz = khz6, .nb_khz = 6, .start_level = 3 };
+
+	return with_port(&h, run_vm_pmd_scale);
+}
+REGISTER_TEST(l3fwd_vm_pmd_scale, test_l3fwd_vm_pmd_scale);
+
+/* --scale-freq-min/max in a VM: refused, saying why. */
+static int
+run_vm_scale_range(struct l3fwd_app *a, struct test_port *p,
+		struct l3fwd_host *h)
+{
+	TEST_RUN(start_vm_app(a, p, "--env vm --pmd-mgmt scale "
+		"--scale-freq-max 2000000"));
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(a, 0, 10000), 1, "refused");
+	TEST_ASSERT_EQUAL(l3fwd_app_count(a, "--scale-freq-min/"
+		"--scale-freq-max in a VM: refused: DPDK honours them only in "
+		"its intel_pstate driver"), 1, "the reason");
+	TEST_ASSERT_EQUAL(l3fwd_host_requests(h), 0, "");
+	return TEST_SUCCESS;
+}
+
+static int
+test_l3fwd_vm_scale_range(void)
+{
+	struct l3fwd_host h = { .khz = khz6, .nb_khz = 6, .start_level = 3 };
+
+	return with_port(&h, run_vm_scale_range);
+}
+REGISTER_TEST(l3fwd_vm_scale_range, test_l3fwd_vm_scale_range);
+
+/*
  * How depth is known, per PMD, said at start: net_vhost counts its rx
  * queue; net_pcap has no way before 25.11 (full bursts in a row stand
  * in), a count since.

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <rte_log.h>
@@ -21,6 +22,7 @@
 #include "test.h"
 #include "test_l3fwd_host.h"
 #include "test_port.h"
+#include "vmscale.h"
 
 /* The application's log type, registered by its main.c otherwise. */
 RTE_LOG_REGISTER(l3fwd_logtype, vmpower.l3fwd_power, DEBUG);
@@ -74,6 +76,102 @@ test_l3fwd_heuristic(void)
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(l3fwd_heuristic, test_l3fwd_heuristic);
+
+/*
+ * Periods recorded at the top level (2401 MHz) from ours on the bench's
+ * medium trace (status lines every 10 ms): polls, polls with a full
+ * burst, deep, us asleep of 10000. A little backlog, far from busy
+ * (25 %), and most of the time asleep: shallow.
+ */
+static const uint64_t shallow_rec[][4] = {
+	{ 614, 3, 0, 8645 }, { 2896, 12, 0, 10000 }, { 305, 2, 0, 6873 },
+	{ 304, 3, 0, 10000 }, { 309, 1, 0, 10000 },
+};
+/* And one with a deep queue, from the same run. */
+static const uint64_t deep_rec[4] = { 3889, 19, 1, 7293 };
+
+static struct heur_period
+recorded(const uint64_t r[4])
+{
+	return (struct heur_period){ .polls = r[0], .busy_polls = r[1],
+		.queue_full = (int)r[2], .sleep_cycles = r[3],
+		.cycles = 10000 };
+}
+
+/* Feed @n shallow periods; @return the 1-based one that was not HOLD
+ * (its hint in @h), or 0. */
+static unsigned int
+play_shallow(const struct heur_conf *c, struct heur_state *s,
+		unsigned int n, enum heur_hint *h)
+{
+	unsigned int i;
+	struct heur_period p;
+
+	for (i = 0; i < n; i++) {
+		p = recorded(shallow_rec[i % RTE_DIM(shallow_rec)]);
+		*h = heur_decide(c, s, &p);
+		if (*h != HEUR_HOLD)
+			return i + 1;
+	}
+	return 0;
+}
+
+/*
+ * The step-down probe, on recorded periods. Without it (--probe-after 0,
+ * the rule before) a shallow backlog holds the top level for ever; with
+ * it, one step down after 10 such periods; a deep period then goes to
+ * max at once and doubles the next wait; a probe that held as long as
+ * it waited brings the wait back.
+ */
+static int
+test_l3fwd_heuristic_probe(void)
+{
+	struct heur_state s = { 0 };
+	struct heur_period p;
+	struct heur_conf c;
+	enum heur_hint h;
+	unsigned int i;
+
+	heur_conf_default(&c);
+	c.probe_after = 0;
+	TEST_ASSERT_EQUAL(play_shallow(&c, &s, 1000, &h), 0u, "held for ever");
+	heur_conf_default(&c);
+	TEST_ASSERT_EQUAL(c.probe_after, 10u, "default");
+	memset(&s, 0, sizeof(s));
+	TEST_ASSERT_EQUAL(play_shallow(&c, &s, 1000, &h), 10u, "");
+	TEST_ASSERT_EQUAL(h, HEUR_DOWN, "a probe");
+	/* Too low: the queue goes deep; max, and the next probe waits 20. */
+	p = recorded(deep_rec);
+	TEST_ASSERT_EQUAL(heur_decide(&c, &s, &p), HEUR_MAX, "");
+	TEST_ASSERT_EQUAL(play_shallow(&c, &s, 1000, &h), 20u, "backed off");
+	TEST_ASSERT_EQUAL(h, HEUR_DOWN, "");
+	p = recorded(deep_rec);
+	TEST_ASSERT_EQUAL(heur_decide(&c, &s, &p), HEUR_MAX, "");
+	TEST_ASSERT_EQUAL(play_shallow(&c, &s, 1000, &h), 40u, "again");
+	/* This one holds for 40 periods: back to 10 after. */
+	TEST_ASSERT_EQUAL(play_shallow(&c, &s, 1000, &h), 40u, "");
+	TEST_ASSERT_EQUAL(s.probe_wait, 10u, "the wait is back");
+	TEST_ASSERT_EQUAL(play_shallow(&c, &s, 1000, &h), 10u, "");
+	/* Backing off stops at 32 times. */
+	for (h = HEUR_HOLD; s.probe_wait < 320; ) {
+		p = recorded(deep_rec);
+		heur_decide(&c, &s, &p);
+		TEST_ASSERT(play_shallow(&c, &s, 1000, &h) > 0, "");
+	}
+	p = recorded(deep_rec);
+	heur_decide(&c, &s, &p);
+	TEST_ASSERT_EQUAL(play_shallow(&c, &s, 1000, &h), 320u, "capped");
+	/* No backlog at all still steps down at once, as before. */
+	p = period(100, 0, 30);
+	TEST_ASSERT_EQUAL(heur_decide(&c, &s, &p), HEUR_DOWN, "");
+	/* Not enough asleep: no probe however long it lasts. */
+	memset(&s, 0, sizeof(s));
+	p = period(1000, 5, 20);
+	for (i = 0; i < 1000; i++)
+		TEST_ASSERT_EQUAL(heur_decide(&c, &s, &p), HEUR_HOLD, "%u", i);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(l3fwd_heuristic_probe, test_l3fwd_heuristic_probe);
 
 static int
 parse(struct app_options *o, char **argv)
@@ -325,3 +423,47 @@ test_l3fwd_power_refused(void)
 	return with_vm(&h, refused);
 }
 REGISTER_TEST(l3fwd_power_refused, test_l3fwd_power_refused);
+
+/*
+ * DPDK's scale rule (clb_scale_freq with 22.11..25.11's queue_can_sleep
+ * and lcore_can_sleep) as vmscale applies it, on two queues with
+ * --max-empty-polls 3: traffic on either asks for max; min only once
+ * both had more than 3 empty polls in a row, then again on each round
+ * where both were polled empty once more.
+ */
+static int
+test_l3fwd_vmscale_rule(void)
+{
+	static const uint16_t ports[] = { 0, 1 }, queues[] = { 0, 0 };
+	struct vmscale_lcore l;
+	unsigned int i;
+
+	TEST_ASSERT_EQUAL(vmscale_init(&l, ports, queues, 2, 3), 0, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 32), VMSCALE_MAX, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 1), VMSCALE_MAX, "");
+	for (i = 0; i < 3; i++) {
+		TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "%u", i);
+		TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_NONE, "%u", i);
+	}
+	/* The 4th empty poll: queue 0 ready, queue 1 not yet. */
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "counted once");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_MIN, "both ready");
+	/* Every round after: min again (the power side sends it once). */
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_MIN, "");
+	/* Traffic on one queue: max, and that queue counts again. */
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_NONE, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 5), VMSCALE_MAX, "");
+	TEST_ASSERT_EQUAL(l.n_ready, 1u, "queue 1 left the round");
+	for (i = 0; i < 3; i++)
+		TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_NONE, "%u", i);
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 1, 0), VMSCALE_MIN, "");
+	vmscale_fini(&l);
+	/* --max-empty-polls 0: the first empty poll of the only queue. */
+	TEST_ASSERT_EQUAL(vmscale_init(&l, ports, queues, 1, 0), 0, "");
+	TEST_ASSERT_EQUAL(vmscale_rx(&l, 0, 0), VMSCALE_MIN, "");
+	vmscale_fini(&l);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(l3fwd_vmscale_rule, test_l3fwd_vmscale_rule);

@@ -15,6 +15,7 @@ heur_conf_default(struct heur_conf *c)
 	c->max_after = HEUR_DEFAULT_MAX_AFTER;
 	c->deep_queue = HEUR_DEFAULT_DEEP_QUEUE;
 	c->down_pct = HEUR_DEFAULT_DOWN_PCT;
+	c->probe_after = HEUR_DEFAULT_PROBE_AFTER;
 }
 
 int
@@ -30,27 +31,64 @@ heur_conf_check(const struct heur_conf *c)
 	return 0;
 }
 
+/* A busy or deep period: a pending probe went too low, wait longer. */
+static void
+probe_failed(const struct heur_conf *c, struct heur_state *s)
+{
+	s->shallow_run = 0;
+	if (s->since_probe == 0)
+		return;
+	s->since_probe = 0;
+	if (s->probe_wait < c->probe_after * HEUR_PROBE_BACKOFF_MAX)
+		s->probe_wait *= 2;
+}
+
+/* A shallow period with time to spare: hold, or probe one step down. */
+static enum heur_hint
+shallow(const struct heur_conf *c, struct heur_state *s)
+{
+	if (c->probe_after == 0)
+		return HEUR_HOLD;
+	if (s->probe_wait == 0)
+		s->probe_wait = c->probe_after;
+	if (++s->shallow_run < s->probe_wait)
+		return HEUR_HOLD;
+	s->shallow_run = 0;
+	s->since_probe = 1;
+	return HEUR_DOWN;
+}
+
 enum heur_hint
 heur_decide(const struct heur_conf *c, struct heur_state *s,
 		const struct heur_period *p)
 {
 	int busy = p->polls > 0 &&
 		p->busy_polls * 100 >= (uint64_t)c->up_pct * p->polls;
+	int spare = p->cycles > 0 && p->sleep_cycles * 100 >=
+		(uint64_t)c->down_pct * p->cycles;
 
-	if (p->queue_full) {
+	if (p->queue_full || busy) {
+		probe_failed(c, s);
 		s->busy_run++;
-		return HEUR_MAX;
-	}
-	if (busy) {
-		s->busy_run++;
+		if (p->queue_full)
+			return HEUR_MAX;
 		return s->busy_run >= c->max_after ? HEUR_MAX : HEUR_UP;
 	}
 	s->busy_run = 0;
-	/* Any backlog at all means the frequency is not too high. */
-	if (p->busy_polls == 0 && p->cycles > 0 && p->sleep_cycles * 100 >=
-			(uint64_t)c->down_pct * p->cycles)
+	/* The last probe held for as long as it waited: the wait resets. */
+	if (s->since_probe > 0 && ++s->since_probe > s->probe_wait) {
+		s->since_probe = 0;
+		s->probe_wait = c->probe_after;
+	}
+	if (!spare) {
+		s->shallow_run = 0;
+		return HEUR_HOLD;
+	}
+	if (p->busy_polls == 0) {
+		s->shallow_run = 0;
 		return HEUR_DOWN;
-	return HEUR_HOLD;
+	}
+	return shallow(c, s);
 }
 
 const char *

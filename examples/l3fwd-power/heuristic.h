@@ -20,6 +20,15 @@
  * - a period without backlog where the lcore spent at least down_pct % of
  *   the time pausing or sleeping steps down (the power component makes
  *   the last step a request for min);
+ * - a shallow queue (a little backlog, neither busy nor deep) with as
+ *   much time asleep holds, but after probe_after such periods in a row
+ *   steps down once, a probe: without it a steady medium load whose
+ *   occasional full burst counts as backlog would keep the lcore at the
+ *   level a burst left it at (max). A probe that was too low shows as a
+ *   busy or deep period (up, or max within the poll: nothing is lost to
+ *   the ring) before as many periods have passed again; the next probe
+ *   then waits twice as long, up to 32 times probe_after, and a probe
+ *   that holds brings the wait back to probe_after;
  * - anything else holds.
  */
 
@@ -31,6 +40,7 @@ struct heur_conf {
 	uint32_t max_after;		/**< busy periods in a row: max */
 	uint32_t deep_queue;		/**< rx descriptors held: max; 0 off */
 	uint32_t down_pct;		/**< % of the period asleep: down */
+	uint32_t probe_after;		/**< shallow periods: probe; 0 off */
 };
 
 #define HEUR_DEFAULT_PERIOD_US		10000
@@ -38,6 +48,8 @@ struct heur_conf {
 #define HEUR_DEFAULT_MAX_AFTER		3
 #define HEUR_DEFAULT_DEEP_QUEUE		96
 #define HEUR_DEFAULT_DOWN_PCT		25
+#define HEUR_DEFAULT_PROBE_AFTER	10
+#define HEUR_PROBE_BACKOFF_MAX		32
 
 enum heur_hint {
 	HEUR_HOLD,
@@ -57,6 +69,9 @@ struct heur_period {
 
 struct heur_state {
 	uint32_t busy_run;	/**< busy periods in a row */
+	uint32_t shallow_run;	/**< shallow periods in a row */
+	uint32_t probe_wait;	/**< shallow periods before a probe; 0 new */
+	uint32_t since_probe;	/**< periods since a probe; 0 none pending */
 };
 
 /** Fill in the defaults. */

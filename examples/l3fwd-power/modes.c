@@ -20,11 +20,13 @@
 struct saved {
 	unsigned int lcore;
 	uint32_t khz;		/* scale: frequency before, 0 unknown */
+	int scaled;		/* DPDK's scale mode took it */
 	int latency;		/* QoS: resume latency before, -1 none */
 };
 
 static struct saved *saved;
 static unsigned int nb_saved;
+static int scale_vm = -1;	/* modes_scale_in_vm(), once known */
 
 static struct saved *
 saved_of(unsigned int lcore)
@@ -44,9 +46,46 @@ saved_of(unsigned int lcore)
 }
 
 int
+modes_scale_in_vm(const struct app_options *o)
+{
+	unsigned int i;
+
+	if (o->mode != APP_MODE_PMD_MGMT || o->pmd_mgmt != PMD_MGMT_SCALE)
+		return 0;
+	if (scale_vm >= 0)
+		return scale_vm;
+	scale_vm = o->env == POWER_ENV_VM;
+	for (i = 0; !scale_vm && o->env == POWER_ENV_AUTO && i < o->nb_rxq;
+			i++)
+		scale_vm = power_vm_channels(o, &o->rxq[i].lcore, 1);
+	return scale_vm;
+}
+
+int
 modes_own_power(const struct app_options *o)
 {
-	return o->mode == APP_MODE_VMPOWER || o->mode == APP_MODE_LEGACY;
+	return o->mode == APP_MODE_VMPOWER || o->mode == APP_MODE_LEGACY ||
+		modes_scale_in_vm(o);
+}
+
+static const char freq_range_why[] = "--scale-freq-min/--scale-freq-max "
+	"in a VM: refused: DPDK honours them only in its intel_pstate "
+	"driver, by narrowing the frequency list it keeps; in a VM the host "
+	"keeps the list and answers max and min with its own ends";
+
+/*
+ * DPDK's check_scale() (lib/power/rte_power_pmd_mgmt.c, 22.11 to 25.11)
+ * takes only librte_power's host cpufreq drivers: in a VM the scale rule
+ * is ours (vmscale.h), on the worker's own power control.
+ */
+static int
+scale_vm_ready(const struct app_options *o)
+{
+	if (o->scale_freq_min != 0 || o->scale_freq_max != 0) {
+		L3FWD_LOG(ERR, "%s", freq_range_why);
+		return -ENOTSUP;
+	}
+	return 0;
 }
 
 static const enum rte_power_pmd_mgmt_type pmgmt_types[] = {
@@ -64,8 +103,10 @@ pmgmt_enable(const struct app_options *o, const struct rxq_assign *a)
 
 	if (sv == NULL)
 		return -ENOMEM;
-	if (o->pmd_mgmt == PMD_MGMT_SCALE && sv->khz == 0)
+	if (o->pmd_mgmt == PMD_MGMT_SCALE && !sv->scaled) {
+		sv->scaled = 1;
 		sv->khz = power_host_start_khz(a->lcore);
+	}
 	rte_power_pmd_mgmt_set_emptypoll_max(o->max_empty_polls);
 	ret = rte_power_pmd_mgmt_set_pause_duration(o->pause_duration);
 	if (ret == 0)
@@ -82,8 +123,9 @@ pmgmt_enable(const struct app_options *o, const struct rxq_assign *a)
 			"%s%s", options_pmd_mgmt_str(o->pmd_mgmt), a->port,
 			a->queue, a->lcore, strerror(-ret),
 			o->pmd_mgmt == PMD_MGMT_SCALE ? " (DPDK's scale mode "
-			"takes only librte_power's host cpufreq drivers: in a "
-			"VM, use the default mode or --legacy)" :
+			"takes only librte_power's host cpufreq drivers; in a "
+			"VM, --env vm or the lcores' channels have l3fwd-power "
+			"apply its rule itself)" :
 			o->pmd_mgmt == PMD_MGMT_MONITOR ? " (monitor needs "
 			"the CPU's UMWAIT/MONITORX and the PMD's monitor "
 			"address)" : "");
@@ -98,6 +140,8 @@ modes_port_ready(const struct app_options *o, uint16_t port)
 
 	if (o->mode != APP_MODE_PMD_MGMT || o->pmd_mgmt == PMD_MGMT_BASELINE)
 		return 0;
+	if (modes_scale_in_vm(o))
+		return scale_vm_ready(o);
 	for (i = 0; i < o->nb_rxq; i++) {
 		if (o->rxq[i].port != port)
 			continue;
@@ -141,6 +185,13 @@ modes_start(const struct app_options *o, const unsigned int *lcores,
 		o->mode == APP_MODE_PMD_MGMT ? " " : "",
 		o->mode == APP_MODE_PMD_MGMT ?
 		options_pmd_mgmt_str(o->pmd_mgmt) : "");
+	if (modes_scale_in_vm(o))
+		L3FWD_LOG(INFO, "--pmd-mgmt scale in a VM: DPDK's "
+			"rte_power_pmd_mgmt takes only librte_power's host "
+			"cpufreq drivers, so l3fwd-power applies DPDK's scale "
+			"rule itself through the guest backend: max on "
+			"traffic, min once every queue of the lcore had more "
+			"than %u empty polls in a row", o->max_empty_polls);
 	if (o->parse_ptype)
 		L3FWD_LOG(INFO, "--parse-ptype: headers are always parsed in "
 			"software here, packet types are not used");
@@ -182,13 +233,13 @@ modes_stop(const struct app_options *o)
 {
 	unsigned int i;
 
-	if (o->mode == APP_MODE_PMD_MGMT && o->pmd_mgmt != PMD_MGMT_BASELINE)
+	if (o->mode == APP_MODE_PMD_MGMT && o->pmd_mgmt != PMD_MGMT_BASELINE &&
+			!modes_scale_in_vm(o))
 		for (i = 0; i < o->nb_rxq; i++)
 			rte_power_ethdev_pmgmt_queue_disable(o->rxq[i].lcore,
 				o->rxq[i].port, o->rxq[i].queue);
 	for (i = 0; i < nb_saved; i++) {
-		if (o->mode == APP_MODE_PMD_MGMT &&
-				o->pmd_mgmt == PMD_MGMT_SCALE)
+		if (saved[i].scaled)
 			unscale(&saved[i]);
 		if (saved[i].latency >= 0)
 			rte_power_qos_set_cpu_resume_latency(
@@ -197,5 +248,6 @@ modes_stop(const struct app_options *o)
 	free(saved);
 	saved = NULL;
 	nb_saved = 0;
+	scale_vm = -1;
 	uncore_release();
 }

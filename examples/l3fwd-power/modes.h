@@ -10,7 +10,8 @@
  * What upstream's modes and options need outside the forwarding loop:
  * DPDK's rte_power_pmd_mgmt on each rx queue (--pmd-mgmt), the PM QoS
  * resume latency of the forwarding lcores (--cpu-resume-latency), and
- * the uncore frequency (-u/-U/-i, uncore.h), and the notes they deserve
+ * the uncore frequency (-u/-U/-i, uncore.h), which of DPDK's scale and
+ * ours (vmscale.h) --pmd-mgmt scale uses, and the notes they deserve
  * at start. Each is undone at the end: the
  * callbacks removed, the lcores scaled by pmd-mgmt put back at the
  * frequency and governor they had, the resume latency restored.
@@ -22,6 +23,13 @@
 #include <stdint.h>
 
 #include "options.h"
+
+/**
+ * Whether this is --pmd-mgmt scale with lcores in a VM (--env vm, or
+ * auto and a channel exists), which DPDK refuses: then the workers apply
+ * DPDK's scale rule themselves (vmscale.h).
+ */
+int modes_scale_in_vm(const struct app_options *o);
 
 /** Whether our power component controls the lcores in this mode. */
 int modes_own_power(const struct app_options *o);

@@ -63,6 +63,10 @@ static const char usage_text[] =
 "                         0: off\n"
 "  --down-pct N           step down when a period without backlog was\n"
 "                         N %% pauses and sleeps (25); the last step is min\n"
+"  --probe-after N        with a shallow backlog (neither --up-pct busy nor\n"
+"                         deep) and as much asleep, step down once after N\n"
+"                         such periods in a row (10); a probe that proves\n"
+"                         too low doubles the wait, up to 32 N; 0: off\n"
 "  --pause-after N        empty polls before pausing (10)\n"
 "  --sleep-after N        empty polls before sleeping (300)\n"
 "  --pause-us N           one pause (1)\n"
@@ -98,6 +102,7 @@ enum {
 	OPT_MAX_AFTER,
 	OPT_DEEP_QUEUE,
 	OPT_DOWN_PCT,
+	OPT_PROBE_AFTER,
 	OPT_PAUSE_AFTER,
 	OPT_SLEEP_AFTER,
 	OPT_PAUSE_US,
@@ -127,6 +132,7 @@ static const struct option long_opts[] = {
 	{ "max-after", required_argument, NULL, OPT_MAX_AFTER },
 	{ "deep-queue", required_argument, NULL, OPT_DEEP_QUEUE },
 	{ "down-pct", required_argument, NULL, OPT_DOWN_PCT },
+	{ "probe-after", required_argument, NULL, OPT_PROBE_AFTER },
 	{ "pause-after", required_argument, NULL, OPT_PAUSE_AFTER },
 	{ "sleep-after", required_argument, NULL, OPT_SLEEP_AFTER },
 	{ "pause-us", required_argument, NULL, OPT_PAUSE_US },
@@ -388,6 +394,8 @@ parse_one(int opt, const char *arg, struct app_options *o)
 		return parse_u32(arg, 0, &h->deep_queue);
 	case OPT_DOWN_PCT:
 		return parse_u32(arg, 1, &h->down_pct);
+	case OPT_PROBE_AFTER:
+		return parse_u32(arg, 0, &h->probe_after);
 	case OPT_PAUSE_AFTER:
 		return parse_u32(arg, 0, &i->pause_after);
 	case OPT_SLEEP_AFTER:

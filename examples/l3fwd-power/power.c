@@ -382,6 +382,18 @@ power_lcore_hint(struct power_lcore *p, enum heur_hint h)
 }
 
 void
+power_lcore_min(struct power_lcore *p)
+{
+	uint32_t last = p->nb_levels - 1;
+
+	if (p->mode == POWER_MODE_NONE || p->released ||
+			rte_get_tsc_cycles() < p->retry_tsc)
+		return;
+	if (!p->synced || p->level != last)
+		request(p, POWER_REQ_MIN, last);
+}
+
+void
 power_lcore_poll(struct power_lcore *p)
 {
 	struct vmp_guest_channel_stats st;

@@ -99,6 +99,12 @@ void power_lcore_init(struct power_lcore *p, unsigned int lcore_id,
 /** Act on a heuristic hint; on the lcore. */
 void power_lcore_hint(struct power_lcore *p, enum heur_hint h);
 
+/**
+ * Ask for min unless min was the last level asked for (DPDK's
+ * rte_power_freq_min(), without the repeats); on the lcore.
+ */
+void power_lcore_min(struct power_lcore *p);
+
 /** Read the host's answers (VM) and publish them; on the lcore. */
 void power_lcore_poll(struct power_lcore *p);
 

@@ -115,14 +115,15 @@ workers_lcores(const struct worker_set *s)
  * is at max already, so a lasting backlog asks once.
  */
 static void
-deep_queue(struct worker *w, struct heur_period *per)
+deep_queue(struct worker *w, struct heur_period *per, int hints)
 {
 	per->queue_full = 1;
 	counter_add(&w->c.deep_polls, 1);
 	if (w->c.deep_first == 0)
 		__atomic_store_n(&w->c.deep_first, w->c.polls,
 			__ATOMIC_RELAXED);
-	power_lcore_hint(&w->power, HEUR_MAX);
+	if (hints)
+		power_lcore_hint(&w->power, HEUR_MAX);
 }
 
 /*
@@ -153,7 +154,8 @@ count_busy(struct worker *w, unsigned int bursts)
 
 /* One round over the lcore's queues. @return packets received. */
 static uint32_t
-poll_once(struct worker *w, uint16_t burst, struct heur_period *per)
+poll_once(struct worker *w, uint16_t burst, struct heur_period *per,
+		int hints)
 {
 	uint32_t total = 0;
 	int busy = 0, deep = 0;
@@ -184,18 +186,19 @@ poll_once(struct worker *w, uint16_t burst, struct heur_period *per)
 	if (busy)
 		counter_add(&w->c.busy_polls, 1);
 	if (deep)
-		deep_queue(w, per);
+		deep_queue(w, per, hints);
 	return total;
 }
 
 static void
 end_period(struct worker *w, const struct app_options *o,
-		struct heur_period *per)
+		struct heur_period *per, int hints)
 {
 	enum heur_hint h = heur_decide(&o->heur, &w->heur, per);
 
 	counter_add(&w->c.hints[h], 1);
-	power_lcore_hint(&w->power, h);
+	if (hints)
+		power_lcore_hint(&w->power, h);
 	power_lcore_poll(&w->power);
 }
 
@@ -211,13 +214,15 @@ loop(struct worker *w, const struct worker_set *s)
 	uint64_t period = rte_get_tsc_hz() / 1000000 * o->heur.period_us;
 	int busy_poll = o->mode == APP_MODE_TELEMETRY ||
 		o->mode == APP_MODE_PMD_MGMT;
+	/* In pmd-mgmt mode the scale rule alone moves the frequency. */
+	int hints = o->mode != APP_MODE_PMD_MGMT;
 	struct heur_period per = { 0 };
 	uint64_t start, now;
 
 	start = rte_rdtsc();
 	w->busy_tsc = start;
 	while (!workers_stopping()) {
-		uint32_t n = poll_once(w, o->burst, &per);
+		uint32_t n = poll_once(w, o->burst, &per, hints);
 
 		if (n > 0) {
 			counter_add(&w->c.rx, n);
@@ -236,12 +241,36 @@ loop(struct worker *w, const struct worker_set *s)
 		now = rte_rdtsc();
 		if (now - start >= period) {
 			per.cycles = now - start;
-			end_period(w, o, &per);
+			end_period(w, o, &per, hints);
 			memset(&per, 0, sizeof(per));
 			start = now;
 		}
 	}
 	return 0;
+}
+
+/* --pmd-mgmt scale in a VM: DPDK's rule as our callbacks (vmscale.h). */
+static int
+vmscale_start(struct worker *w, const struct app_options *o)
+{
+	uint16_t *ports = calloc(RTE_MAX(w->nb_rxq, 1u), sizeof(*ports));
+	uint16_t *queues = calloc(RTE_MAX(w->nb_rxq, 1u), sizeof(*queues));
+	unsigned int i;
+	int ret = -ENOMEM;
+
+	if (ports != NULL && queues != NULL) {
+		for (i = 0; i < w->nb_rxq; i++) {
+			ports[i] = w->rxq[i].port;
+			queues[i] = w->rxq[i].queue;
+		}
+		ret = vmscale_init(&w->vms, ports, queues, w->nb_rxq,
+			o->max_empty_polls);
+	}
+	free(ports);
+	free(queues);
+	if (ret == 0)
+		ret = vmscale_attach(&w->vms, &w->power);
+	return ret;
 }
 
 static int
@@ -262,9 +291,21 @@ run(struct worker *w, const struct worker_set *s)
 	free(iq);
 	if (ret < 0)
 		return ret;
+	if (o->mode == APP_MODE_PMD_MGMT && o->pmd_mgmt == PMD_MGMT_SCALE &&
+			w->power.mode != POWER_MODE_NONE) {
+		ret = vmscale_start(w, o);
+		if (ret < 0) {
+			/* Logged; an lcore that cannot scale stops them all. */
+			vmscale_fini(&w->vms);
+			idle_fini(&w->idle);
+			workers_stop();
+			return ret;
+		}
+	}
 	L3FWD_LOG(INFO, "lcore %u: forwarding from %u rx queue(s)",
 		w->lcore_id, w->nb_rxq);
 	ret = legacy ? worker_loop_legacy(w, s) : loop(w, s);
+	vmscale_fini(&w->vms);
 	idle_fini(&w->idle);
 	return ret;
 }

@@ -26,6 +26,7 @@
 #include "power.h"
 #include "rxq_depth.h"
 #include "sockets.h"
+#include "vmscale.h"
 
 struct worker_rxq {
 	uint16_t port;
@@ -60,6 +61,7 @@ struct worker {
 	struct heur_state heur;
 	struct legacy_state legacy;	/**< --legacy */
 	struct idle_state idle;
+	struct vmscale_lcore vms;	/**< --pmd-mgmt scale in a VM */
 	uint64_t busy_tsc;	/**< start of upstream's busyness count */
 	uint32_t busy_polls;	/**< rx bursts since then */
 	struct worker_counters c;
