@@ -50,7 +50,14 @@ usage() {
 	exit 2
 }
 
-virsh_() { virsh -q -c "$URI" "$@"; }
+# virsh (libvirt 9.0, measured) starts polkit's text agent, pkttyagent,
+# before it connects whenever it has a controlling terminal; with no
+# polkitd running the agent prints "Authorization not available. Check if
+# polkit service is running" on every call. Root needs no polkit
+# authorisation (libvirtd lets uid 0 in whatever auth_unix_rw says), and a
+# script never answers a prompt: run virsh in a session of its own, with
+# no controlling terminal.
+virsh_() { setsid -w virsh -q -c "$URI" "$@"; }
 
 xml_escape() {
 	local s=$1
