@@ -11,6 +11,9 @@
 #                                          libvirtd that `start` started
 #                                          stops it; any other is left alone
 #   devtools/libvirtd.sh status STATEDIR   say who runs libvirtd; 0 if one runs
+#   devtools/libvirtd.sh restart STATEDIR  stop and start the one `start`
+#                                          started, VMs left running; exit 3
+#                                          if another caller uses it too
 #
 # A caller is its parent process ($PPID), or $VMP_LIBVIRTD_USER: the pid of
 # a process that lives while it uses the daemon (callers that died are
@@ -43,7 +46,7 @@ log() { printf 'libvirtd.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 usage() {
-	echo "usage: $0 start|stop|status STATEDIR" >&2
+	echo "usage: $0 start|stop|status|restart STATEDIR" >&2
 	exit 2
 }
 
@@ -203,6 +206,14 @@ do_start() {
 	mkdir -p "$STATE/etc" "$STATE/lib" "$STATE/cache" "$STATE/log"
 	write_qemu_conf
 	: >"$STATE/libvirtd.log"
+	launch || { stop_ours; exit 1; }
+	touch "$RUNDIR/users/$CALLER"
+	wait_ready || { stop_ours; exit 1; }
+}
+
+# Start libvirtd in its namespace on STATEDIR (prepared); record it as ours.
+launch() {
+	rm -f "$STATE/libvirtd.pid"
 	# -d: the daemon forks; the namespace lives as long as it does.
 	# 9>&-: it must not inherit our lock.
 	if ! unshare -m --propagation private sh -c '
@@ -212,20 +223,41 @@ do_start() {
 		mount --bind "$1/log" /var/log/libvirt &&
 		exec libvirtd -d --pid-file "$1/libvirtd.pid"' sh "$STATE" \
 		>>"$STATE/libvirtd.log" 2>&1 9>&-; then
-		stop_ours
-		die "libvirtd failed to start; see $STATE/libvirtd.log"
+		log "libvirtd failed to start; see $STATE/libvirtd.log"
+		return 1
 	fi
 	for _ in $(seq 1 50); do
 		[ -s "$STATE/libvirtd.pid" ] && break
 		sleep 0.1
 	done
 	if [ ! -s "$STATE/libvirtd.pid" ]; then
-		stop_ours
-		die "libvirtd wrote no pid file; see $STATE/log/libvirtd.log"
+		log "libvirtd wrote no pid file; see $STATE/log/libvirtd.log"
+		return 1
 	fi
 	echo "$(cat "$STATE/libvirtd.pid") $STATE" >"$RUNDIR/owner"
-	touch "$RUNDIR/users/$CALLER"
-	wait_ready || { stop_ours; exit 1; }
+}
+
+# Stop and start again the libvirtd `start` started on this STATEDIR, its
+# domains left running (QEMU outlives libvirtd; the new one finds them):
+# exit 3, doing nothing, when another caller uses it too.
+do_restart() {
+	local pid
+	lock
+	pid=$(our_pid)
+	[ -n "$pid" ] && [ "$(cut -d' ' -f2- "$RUNDIR/owner")" = "$STATE" ] ||
+		die "no libvirtd of ours on $STATE to restart"
+	if [ "$(live_users)" -gt 1 ] || [ ! -e "$RUNDIR/users/$CALLER" ]; then
+		log "libvirtd $pid has other users: not restarted"
+		exit 3
+	fi
+	kill -TERM "$pid"
+	for _ in $(seq 1 150); do
+		[ -d /proc/"$pid" ] || break
+		sleep 0.1
+	done
+	[ ! -d /proc/"$pid" ] || die "libvirtd $pid did not stop in 15 s"
+	launch || die "libvirtd did not start again"
+	wait_ready
 }
 
 do_stop() {
@@ -269,6 +301,7 @@ CALLER=${VMP_LIBVIRTD_USER:-$PPID}
 case "$1" in
 start) do_start ;;
 stop) do_stop ;;
+restart) do_restart ;;
 status) do_status ;;
 *) usage ;;
 esac

@@ -32,6 +32,10 @@
 #                     same QEMU process boots again)
 #   --current N       vCPUs online at start (default all of --cpus): the
 #                     others can be hot-plugged with `virsh setvcpus`
+#   --nic TAP,MAC     a virtio-net NIC with that MAC whose host side is a
+#                     tap device TAP (<interface type='ethernet'>: libvirt
+#                     creates it and removes it with the VM); the guest
+#                     needs the virtio_net module (guest-image.sh --module)
 #
 # The guest runs under TCG (<domain type='qemu'>) with `-cpu max`, which has
 # the SSE4.2 Debian's DPDK is built for. It powers off when CMD is done, and
@@ -46,11 +50,18 @@ SUN_PATH_MAX=107
 die() { printf 'vm.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-	sed -n '6,36s/^# \{0,1\}//p' "$(readlink -f "$0")" >&2
+	sed -n '6,40s/^# \{0,1\}//p' "$(readlink -f "$0")" >&2
 	exit 2
 }
 
-virsh_() { virsh -q -c "$URI" "$@"; }
+# virsh (libvirt 9.0, measured) starts polkit's text agent, pkttyagent,
+# before it connects whenever it has a controlling terminal; with no
+# polkitd running the agent prints "Authorization not available. Check if
+# polkit service is running" on every call. Root needs no polkit
+# authorisation (libvirtd lets uid 0 in whatever auth_unix_rw says), and a
+# script never answers a prompt: run virsh in a session of its own, with
+# no controlling terminal.
+virsh_() { setsid -w virsh -q -c "$URI" "$@"; }
 
 xml_escape() {
 	local s=$1
@@ -66,7 +77,7 @@ domain_xml() {
 	local name=$1
 	shift
 	local kernel="" initrd="" chandir="" cpus=0,1 channels="" console=""
-	local memory=256 run="" append="" on_reboot=destroy current=""
+	local memory=256 run="" append="" on_reboot=destroy current="" nic=""
 	while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || usage
 		case "$1" in
@@ -82,6 +93,7 @@ domain_xml() {
 		--append) append=$2 ;;
 		--on-reboot) on_reboot=$2 ;;
 		--current) current=$2 ;;
+		--nic) nic=$2 ;;
 		*) usage ;;
 		esac
 		shift 2
@@ -111,6 +123,13 @@ domain_xml() {
 	[[ "$channels" =~ ^[0-9]+$ ]] || die "bad --channels: $channels"
 	console=$(readlink -m "${console:-$chandir/$name.console}")
 	[[ "$memory" =~ ^[0-9]+$ ]] || die "bad --memory: $memory"
+	local tap="" mac=""
+	if [ -n "$nic" ]; then
+		tap=${nic%%,*} mac=${nic#*,}
+		[[ "$tap" =~ ^[A-Za-z0-9_.-]{1,15}$ ]] &&
+			[[ "$mac" =~ ^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$ ]] ||
+			die "bad --nic: $nic (TAP,MAC; TAP at most 15 characters)"
+	fi
 	local sock="$chandir/$name.$((channels - 1))"
 	[ "$channels" -eq 0 ] || [ "${#sock}" -le "$SUN_PATH_MAX" ] ||
 		die "channel path too long for a unix socket: $sock"
@@ -158,6 +177,13 @@ domain_xml() {
 		    </channel>
 		EOF
 	done
+	[ -z "$tap" ] || cat <<-EOF
+	    <interface type='ethernet'>
+	      <mac address='$mac'/>
+	      <target dev='$tap' managed='yes'/>
+	      <model type='virtio'/>
+	    </interface>
+	EOF
 	cat <<-EOF
 	    <serial type='file'>
 	      <source path='$(xml_escape "$console")' append='off'/>

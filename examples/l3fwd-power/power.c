@@ -414,6 +414,7 @@ power_lcore_poll(struct power_lcore *p)
 	__atomic_store_n(&p->c.nack, st.nacks - p->base_nack,
 		__ATOMIC_RELAXED);
 	__atomic_store_n(&p->c.lost, st.lost, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->c.resync, st.resyncs, __ATOMIC_RELAXED);
 	if (st.nacks > p->base_nack && !p->nack_logged) {
 		p->nack_logged = 1;
 		L3FWD_LOG(WARNING, "lcore %u: the host refused a frequency "

@@ -54,6 +54,7 @@ struct power_counters {
 	uint64_t ack;		/**< VM: host ACKs */
 	uint64_t nack;		/**< VM: host NACKs */
 	uint64_t lost;		/**< VM: answers that never came */
+	uint64_t resync;	/**< VM: host RESYNCs the library answered */
 	uint64_t level;		/**< level asked for; UINT64_MAX unknown */
 	uint64_t khz;		/**< its frequency; 0 unknown */
 };

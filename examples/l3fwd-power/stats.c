@@ -69,7 +69,7 @@ struct field {
 	int64_t value;
 };
 
-#define LCORE_FIELDS	19
+#define LCORE_FIELDS	20
 
 static void
 lcore_fields(const struct worker *w, struct field *f)
@@ -106,6 +106,7 @@ lcore_fields(const struct worker *w, struct field *f)
 	f[n++] = (struct field){ "nack", (int64_t)counter_read(&p->nack) };
 	f[n++] = (struct field){ "lost", (int64_t)counter_read(&p->lost) };
 	f[n++] = (struct field){ "fail", (int64_t)counter_read(&p->fail) };
+	f[n++] = (struct field){ "resync", (int64_t)counter_read(&p->resync) };
 	RTE_ASSERT(n == LCORE_FIELDS);
 }
 

@@ -76,9 +76,9 @@ class Fail(Exception):
     pass
 
 
-def sh(*cmd, check=True):
+def sh(*cmd, check=True, session=False):
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True)
+                       text=True, start_new_session=session)
     if check and r.returncode != 0:
         raise Fail("%s: exit %d: %s" % (" ".join(cmd), r.returncode,
                                         r.stdout.strip()))
@@ -86,7 +86,10 @@ def sh(*cmd, check=True):
 
 
 def virsh(*args, check=True):
-    return sh("virsh", "-q", "-c", URI, *args, check=check)
+    # No controlling terminal: virsh then starts no polkit agent, whose
+    # "Authorization not available" would land in the output parsed here
+    # (devtools/vm.sh says why).
+    return sh("virsh", "-q", "-c", URI, *args, check=check, session=True)
 
 
 def cpu_set(s):

@@ -107,28 +107,15 @@ same_process() {
 same_process reset
 same_process reboot
 
-# --- 4. libvirtd restarts (stopped and started by its pid, as
-# devtools/libvirtd.sh runs it): the daemon reconnects by itself and
-# resynchronises; the events flow again: a destroy+start is followed.
+# --- 4. libvirtd restarts (devtools/libvirtd.sh restart): the daemon
+# reconnects by itself and resynchronises; the events flow again: a
+# destroy+start is followed.
 restart_libvirtd() {
-	local m t lvpid
+	local m t
 	m=$(log_mark)
 	t=$(vmt_ms)
-	lvpid=$(cat "$LVSTATE/libvirtd.pid")
-	kill -TERM "$lvpid"
-	wait_for 15 '[ ! -d /proc/$lvpid ]' || vmt_fail "libvirtd $lvpid did not stop"
+	"$DEV/libvirtd.sh" restart "$LVSTATE" || vmt_fail "libvirtd.sh restart: exit $?"
 	log_has "$m" "connection to $URI lost" 10
-	unshare -m --propagation private sh -c '
-		mount --bind "$1/etc" /etc/libvirt &&
-		mount --bind "$1/lib" /var/lib/libvirt &&
-		mount --bind "$1/cache" /var/cache/libvirt &&
-		mount --bind "$1/log" /var/log/libvirt &&
-		exec libvirtd -d --pid-file "$1/libvirtd.pid"' sh "$LVSTATE" \
-		>>"$LVSTATE/libvirtd.log" 2>&1
-	wait_for 10 '[ -s "$LVSTATE/libvirtd.pid" ] && [ "$(cat "$LVSTATE/libvirtd.pid")" != "$lvpid" ]' ||
-		vmt_fail "libvirtd did not restart"
-	# devtools/libvirtd.sh stops the one it knows at the end.
-	echo "$(cat "$LVSTATE/libvirtd.pid") $LVSTATE" >/run/vmpower-libvirtd/owner
 	log_has "$m" "reconnected to $URI \\(attempt [0-9]+\\): resynchronising" 60
 	log_has "$m" "libvirt is back: resynchronising 1 VMs" 5
 	vmt_step "libvirtd restart to reconnected" "$t"
