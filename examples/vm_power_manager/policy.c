@@ -24,42 +24,11 @@
 #include "channel_manager.h"
 #include "channel_monitor.h"
 #include "policy.h"
+#include "policy_private.h"
 #include "policy_sources.h"
 #include "power_manager.h"
 
 RTE_LOG_REGISTER(vmp_policy_logtype, vmpower.policy, INFO);
-
-#define POL_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vmp_policy_logtype, \
-		"POLICY: " fmt "\n", ##__VA_ARGS__)
-
-struct policy {
-	struct vm *vm;
-	uint32_t vcpu;
-	struct vmp_proto_packet pkt;
-	enum policy_level level;	/* what it votes now */
-	int overridden;			/* a CPU_POWER of the vCPU votes */
-	int pending;			/* re-pinned: vote again */
-	int hour;			/* TIME: last hour decided on */
-	time_t decided;			/* TIME: when (the shifted clock) */
-	uint64_t pps;			/* TRAFFIC: the last rate */
-	int have_rate;			/* pps was measured */
-	int counted;			/* its NICs are watched */
-	uint64_t prev[VMP_PROTO_POLICY_MACS];	/* last counters */
-	uint64_t prev_ns[VMP_PROTO_POLICY_MACS];
-	uint8_t have_prev[VMP_PROTO_POLICY_MACS];
-	uint8_t no_counter_said;
-};
-
-struct policy_set {
-	struct policy_conf conf;
-	struct policy *pol;
-	uint32_t n, cap;
-	int tfd;		/* the hour timer, -1: none (no TIME policy) */
-	int npending;
-	struct traffic_sampler *ts;	/* from the first counted policy */
-	unsigned int nb_watched;
-};
 
 int
 policy_set_create(const struct policy_conf *conf, struct policy_set **out)
@@ -91,6 +60,7 @@ policy_set_destroy(struct policy_set *ps)
 		return;
 	timer_close(ps);
 	traffic_sampler_destroy(ps->ts);
+	policy_branch_fini(ps);
 	free(ps->pol);
 	free(ps);
 }
@@ -132,6 +102,8 @@ decide(const struct policy_set *ps, struct policy *p)
 	case VMP_PROTO_POLICY_TRAFFIC:
 		return p->have_rate ? policy_traffic_level(&p->pkt, p->pps) :
 			POLICY_NONE;
+	case VMP_PROTO_POLICY_BRANCH_RATIO:
+		return policy_branch_decide(ps, p);
 	default:
 		return POLICY_NONE;
 	}
@@ -276,6 +248,7 @@ timer_update(struct policy_set *ps)
 	int need = 0;
 
 	sources_update(ps);
+	policy_branch_sync(ps);
 	/* The boundary after the oldest decision: one that passed between
 	 * a decision and now fires at once, and the hour is read again. */
 	for (i = 0; i < ps->n; i++) {
@@ -326,8 +299,8 @@ policy_timer_armed(const struct policy_set *ps)
 }
 
 /* Decide and vote; a failed write is logged by the power manager. */
-static void
-redecide(struct policy_set *ps, struct policy *p)
+void
+policy_redecide(struct policy_set *ps, struct policy *p)
 {
 	enum policy_level lv = decide(ps, p);
 
@@ -351,7 +324,7 @@ policy_event(struct policy_set *ps, void *tag)
 	for (i = 0; i < ps->n; i++)
 		if (ps->pol[i].pkt.policy_to_use == VMP_PROTO_POLICY_TIME &&
 				!ps->pol[i].overridden)
-			redecide(ps, &ps->pol[i]);
+			policy_redecide(ps, &ps->pol[i]);
 	timer_update(ps);
 	return 1;
 }
@@ -397,6 +370,9 @@ policy_apply(struct policy_set *ps, struct vm *vm,
 		return -EINVAL;
 	ret = policy_check_host(ps->conf.pm, ps->conf.max_pin_set, vm, pkt,
 		why, len);
+	/* Its pCPUs' counters, opened now: no PMU is a NACK. */
+	if (ret == 0 && pkt->policy_to_use == VMP_PROTO_POLICY_BRANCH_RATIO)
+		ret = policy_branch_open(ps, vm, pkt, why, len);
 	if (ret < 0)
 		return ret;
 	/* Room first: a policy is all of its vCPUs or none. */
@@ -545,7 +521,7 @@ policy_revote(struct policy_set *ps)
 			remove_at(ps, i, 0);
 			continue;
 		}
-		redecide(ps, p);
+		policy_redecide(ps, p);
 		i++;
 	}
 	timer_update(ps);
@@ -601,7 +577,7 @@ traffic_round(struct policy_set *ps, const struct traffic_batch *b)
 			continue;
 		p->pps = (uint64_t)pps;
 		p->have_rate = 1;
-		redecide(ps, p);
+		policy_redecide(ps, p);
 	}
 }
 
@@ -649,6 +625,7 @@ policy_get(const struct policy_set *ps, const struct vm *vm, uint32_t i,
 		info->overridden = p->overridden;
 		info->hour = p->hour;
 		info->pps = p->pps;
+		info->ratio = p->ratio;
 		return 0;
 	}
 	return -ENOENT;
