@@ -6,8 +6,9 @@
 #define VMP_POLICY_PRIVATE_H
 
 /*
- * The policy set's insides, shared by policy.c and policy_branch.c (the
- * loop's side of BRANCH_RATIO). Nobody else includes this.
+ * The policy set's insides, shared by policy.c and the loop's side of
+ * the policies that measure: policy_traffic.c, policy_branch.c. Nobody
+ * else includes this.
  */
 
 #include <stddef.h>
@@ -73,6 +74,14 @@ struct branch_cpu {
 
 /** Decide @p p again and vote if it changed (or is pending). */
 void policy_redecide(struct policy_set *ps, struct policy *p);
+
+/* policy_traffic.c */
+
+/** After any change of the policies: the NICs the traffic sampler
+ * watches (started with the first). */
+void policy_traffic_sync(struct policy_set *ps);
+/** Stop the traffic sampler. */
+void policy_traffic_fini(struct policy_set *ps);
 
 /* policy_branch.c */
 
