@@ -80,8 +80,9 @@ send_all(struct world *w, uint32_t type)
 				read_full(w->peers[i].fd, &r, sizeof(r)) < 0) {
 			fprintf(stderr, "bench: %s policy %u of %u: no answer"
 				"\n", type == VMP_PROTO_POLICY_TRAFFIC ?
-				"TRAFFIC" : type == VMP_PROTO_POLICY_BRANCH_RATIO
-				? "BRANCH_RATIO" : "a", i, w->nb_peers);
+				"TRAFFIC" : type ==
+				VMP_PROTO_POLICY_BRANCH_RATIO ? "BRANCH_RATIO" :
+				"a", i, w->nb_peers);
 			world_drain(w);
 			w->buf[w->len] = '\0';
 			fprintf(stderr, "%s\n", w->len > 2000 ?

@@ -164,7 +164,8 @@ report_table(FILE *f, const struct figures *g)
 				g->policy[i].time_vcsw_s,
 				g->policy[i].time_cpu_pct,
 				g->policy[i].tr_vcsw_s, g->policy[i].tr_cpu_pct,
-				g->policy[i].br_vcsw_s, g->policy[i].br_cpu_pct);
+				g->policy[i].br_vcsw_s,
+				g->policy[i].br_cpu_pct);
 	}
 	if (DONE(g, SEC_GUEST))
 		fprintf(f, "\nGuest send path: vmp_guest_channel_send() on a "
