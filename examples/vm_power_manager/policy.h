@@ -221,7 +221,7 @@ struct policy_branch_window {
 
 /** Samples in a decision window (DPDK's FREQ_WINDOW_SIZE), intervals of
  * POLICY_BRANCH_PERIOD_US by default. */
-#define POLICY_BRANCH_WINDOW	32
+#define POLICY_BRANCH_WINDOW	32u
 
 /**
  * BRANCH_RATIO, as DPDK decides it, one cumulative sample at a time:
@@ -244,6 +244,6 @@ enum policy_level policy_branch_level(const struct policy_branch_sample *s,
 /** Branches an interval needs to count (DPDK: 100 per us of 100 us). */
 #define POLICY_BRANCH_IDLE	10000
 /** DPDK's sampling period. */
-#define POLICY_BRANCH_PERIOD_US	100
+#define POLICY_BRANCH_PERIOD_US	100u
 
 #endif /* VMP_POLICY_H */
