@@ -10,6 +10,7 @@
  */
 
 #include <dirent.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 #include <policy.h>
 #include <vmp_protocol.h>
 
+#include "policy_sources.h"
 #include "test.h"
 #include "test_policy_rig.h"
 
@@ -198,3 +201,60 @@ branch(void *arg)
 }
 
 POLICY_TEST(policy_branch, branch);
+
+/*
+ * Without CAP_PERFMON and CAP_SYS_ADMIN (the shipped unit's bounding
+ * set), perf_event_open of a whole CPU is refused: the NACK says what
+ * is missing. A child drops both from its effective set; the kernel's
+ * perf_event_paranoid must be 1 or more for the check to apply.
+ */
+static int
+test_policy_branch_perfmon(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	char why[192] = "";
+	int leader, member, st, ret, fd[2];
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	int paranoid = 2;
+	pid_t pid;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &paranoid) != 1)
+			paranoid = 2;
+		fclose(f);
+	}
+	if (paranoid < 1) {
+		printf("skip: kernel.perf_event_paranoid %d lets anyone count "
+			"a CPU\n", paranoid);
+		return TEST_SKIPPED;
+	}
+	TEST_ASSERT_EQUAL(pipe(fd), 0, "");
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		if (syscall(SYS_capget, &h, d) == 0) {
+			d[CAP_SYS_ADMIN / 32].effective &=
+				~(1u << (CAP_SYS_ADMIN % 32));
+			d[CAP_PERFMON / 32].effective &=
+				~(1u << (CAP_PERFMON % 32));
+			syscall(SYS_capset, &h, d);
+		}
+		ret = branch_events_open(POLICY_BRANCH_SOFTWARE, 0, &leader,
+			&member, why, sizeof(why));
+		if (ret == 0)
+			snprintf(why, sizeof(why), "opened");
+		if (write(fd[1], why, strlen(why) + 1) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	close(fd[1]);
+	memset(why, 0, sizeof(why));
+	TEST_ASSERT(read(fd[0], why, sizeof(why) - 1) > 0, "");
+	close(fd[0]);
+	waitpid(pid, &st, 0);
+	TEST_ASSERT(strstr(why, "pCPU 0: Permission denied: counting a CPU "
+		"needs CAP_PERFMON") != NULL, "%s", why);
+	return TEST_SUCCESS;
+}
+REGISTER_TEST(policy_branch_perfmon, test_policy_branch_perfmon);

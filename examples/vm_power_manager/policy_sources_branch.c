@@ -114,6 +114,15 @@ fail:
 			strerror(err));
 		return -ENOENT;
 	}
+	/* Counting a whole CPU takes CAP_PERFMON (or CAP_SYS_ADMIN) unless
+	 * kernel.perf_event_paranoid is 0 or less: the shipped unit's
+	 * bounding set has neither. */
+	if (err == EACCES || err == EPERM) {
+		snprintf(why, len, "BRANCH_RATIO: perf_event_open on pCPU %u: "
+			"%s: counting a CPU needs CAP_PERFMON", cpu,
+			strerror(err));
+		return -EACCES;
+	}
 	snprintf(why, len, "BRANCH_RATIO: perf_event_open on pCPU %u: %s",
 		cpu, strerror(err));
 	return -err;
