@@ -25,7 +25,8 @@ ARBITRATION = ["power_arbitration", "power_manual", "power_shared_policy",
 PINNING = ["monitor_requests", "monitor_repin", "monitor_refusals_host"]
 RATE = ["monitor_rate_limit", "monitor_connect_limited"]
 POLICIES = ["policy_workload", "policy_refusals", "policy_time",
-            "policy_traffic", "policy_hangup", "policy_decisions"]
+            "policy_traffic", "policy_hangup", "policy_decisions",
+            "policy_branch"]
 
 PROTO = "lib/protocol/vmp_protocol.c"
 PM = "examples/vm_power_manager/power_manager.c"
@@ -115,7 +116,10 @@ MUTANTS = [
      "if (pps >= pkt->traffic_policy[VMP_PROTO_TRAFFIC_AVG_MAX])\n"
      "\t\treturn POLICY_MAX;", POLICIES),
     ("policy-branch-idle-counts", POL_DECIDE,
-     "if (b < POLICY_BRANCH_IDLE)", "if (b < 1)", POLICIES),
+     "if (b >= POLICY_BRANCH_IDLE)", "if (b >= 1)", POLICIES),
+    ("policy-branch-window-forever", POL_DECIDE,
+     "w->up = (w->up << 1) | (uint32_t)up;",
+     "w->up = (w->up << 1) | (uint32_t)up | (w->up & 1);", POLICIES),
     ("policy-hostdev-counted", POL_CHECK, "\t\tif (nic->hostdev) {",
      "\t\tif (0) {", POLICIES),
     ("policy-quiet-is-busy", POL_DECIDE,

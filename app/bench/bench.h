@@ -89,6 +89,8 @@ struct world_conf {
 	int one_pcpu;		/* every vCPU on ONE_PCPU, else vCPU v on v */
 	int cpu;		/* the daemon's CPU (EAL -l) */
 	int nics;		/* one NIC a VM (bench_mac()) */
+	int branch_sw;		/* BRANCH_RATIO on software events (no PMU
+				 * needed) */
 };
 
 /*
@@ -230,6 +232,7 @@ struct policy_fig {
 	double wl_vcsw_s, wl_cpu_pct;
 	double time_vcsw_s, time_cpu_pct;
 	double tr_vcsw_s, tr_cpu_pct;
+	double br_vcsw_s, br_cpu_pct;	/* BRANCH_RATIO, software events */
 	double secs;
 };
 struct figures {

@@ -5,9 +5,13 @@
 /*
  * The cost of active policies (PKT_POLICY): a world of n channels, one
  * policy a vCPU (n = 1, 100, 1000), left alone for --idle-secs with
- * WORKLOAD, then TIME, then TRAFFIC policies (each replacing the last).
- * WORKLOAD and TIME should cost nothing between events; TRAFFIC one
- * sampler round a period (100 ms) for all of them.
+ * WORKLOAD, then TIME, then TRAFFIC, then BRANCH_RATIO policies (each
+ * replacing the last). WORKLOAD and TIME should cost nothing between
+ * events; TRAFFIC one sampler round a period (100 ms) for all of them;
+ * BRANCH_RATIO one read of each pCPU's counters a period (100 us, DPDK's)
+ * by its sampler, and a job on the loop a second when no decision
+ * changes. Every vCPU is on pCPU 1 (perf events need a CPU this host
+ * has), counted in software events (no PMU in a VM).
  */
 
 #include <errno.h>
@@ -76,7 +80,9 @@ send_all(struct world *w, uint32_t type)
 				read_full(w->peers[i].fd, &r, sizeof(r)) < 0) {
 			fprintf(stderr, "bench: %s policy %u of %u: no answer"
 				"\n", type == VMP_PROTO_POLICY_TRAFFIC ?
-				"TRAFFIC" : "a", i, w->nb_peers);
+				"TRAFFIC" : type ==
+				VMP_PROTO_POLICY_BRANCH_RATIO ? "BRANCH_RATIO" :
+				"a", i, w->nb_peers);
 			world_drain(w);
 			w->buf[w->len] = '\0';
 			fprintf(stderr, "%s\n", w->len > 2000 ?
@@ -123,7 +129,7 @@ sec_policy(const char *daemon, int cpu, double secs, unsigned int runs,
 
 	for (i = 0; ret == 0 && i < NB_POLICY; i++) {
 		struct world_conf c = { .channels = policy_n[i], .cpu = cpu,
-			.nics = 1 };
+			.nics = 1, .one_pcpu = 1, .branch_sw = 1 };
 
 		fprintf(stderr, "bench: policies: %u\n", policy_n[i]);
 		fig[i].n = policy_n[i];
@@ -147,6 +153,11 @@ sec_policy(const char *daemon, int cpu, double secs, unsigned int runs,
 		if (ret == 0)
 			measure(&w, secs, runs, &fig[i].tr_vcsw_s,
 				&fig[i].tr_cpu_pct);
+		if (ret == 0)
+			ret = send_all(&w, VMP_PROTO_POLICY_BRANCH_RATIO);
+		if (ret == 0)
+			measure(&w, secs, runs, &fig[i].br_vcsw_s,
+				&fig[i].br_cpu_pct);
 		world_stop(&w);
 	}
 	return ret;

@@ -153,16 +153,19 @@ report_table(FILE *f, const struct figures *g)
 		table_scale(f, g);
 	if (DONE(g, SEC_POLICY)) {
 		fprintf(f, "\nActive policies, one a vCPU, left alone %.0f s "
-			"(wake-ups/s, CPU %%):\n  %-9s %-18s %-18s %-18s\n",
-			g->policy[0].secs, "policies", "WORKLOAD", "TIME",
-			"TRAFFIC 100 ms");
+			"(wake-ups/s, CPU %%):\n  %-9s %-18s %-18s %-18s "
+			"%-18s\n", g->policy[0].secs, "policies", "WORKLOAD",
+			"TIME", "TRAFFIC 100 ms", "BRANCH 100 us (sw)");
 		for (i = 0; i < NB_POLICY; i++)
 			fprintf(f, "  %-9u %7.2f %8.3f%%  %7.2f %8.3f%%  "
-				"%7.2f %8.3f%%\n", g->policy[i].n,
+				"%7.2f %8.3f%%  %7.0f %8.3f%%\n",
+				g->policy[i].n,
 				g->policy[i].wl_vcsw_s, g->policy[i].wl_cpu_pct,
 				g->policy[i].time_vcsw_s,
 				g->policy[i].time_cpu_pct,
-				g->policy[i].tr_vcsw_s, g->policy[i].tr_cpu_pct);
+				g->policy[i].tr_vcsw_s, g->policy[i].tr_cpu_pct,
+				g->policy[i].br_vcsw_s,
+				g->policy[i].br_cpu_pct);
 	}
 	if (DONE(g, SEC_GUEST))
 		fprintf(f, "\nGuest send path: vmp_guest_channel_send() on a "
@@ -261,12 +264,16 @@ report_json(const char *path, const struct figures *g)
 				"\"workload_cpu_pct\": %.4f, \"time_wakeups_s\": "
 				"%.3f, \"time_cpu_pct\": %.4f, "
 				"\"traffic_wakeups_s\": %.3f, "
-				"\"traffic_cpu_pct\": %.4f}", i ? ", " : "",
+				"\"traffic_cpu_pct\": %.4f, "
+				"\"branch_wakeups_s\": %.3f, "
+				"\"branch_cpu_pct\": %.4f}", i ? ", " : "",
 				g->policy[i].n, g->policy[i].wl_vcsw_s,
 				g->policy[i].wl_cpu_pct,
 				g->policy[i].time_vcsw_s,
 				g->policy[i].time_cpu_pct,
-				g->policy[i].tr_vcsw_s, g->policy[i].tr_cpu_pct);
+				g->policy[i].tr_vcsw_s, g->policy[i].tr_cpu_pct,
+				g->policy[i].br_vcsw_s,
+				g->policy[i].br_cpu_pct);
 		fprintf(f, "},\n");
 	}
 	if (DONE(g, SEC_IDLE))

@@ -77,11 +77,17 @@ spawn(struct world *w, const struct world_conf *c, const char *daemon)
 		/* Crash records and lock in the world's own directory. */
 		"--state-dir", w->dir,
 		/* The capacity, not the per-guest policy, is measured. */
-		"--rate-limit", "0", NULL,
+		"--rate-limit", "0",
+		/* BRANCH_RATIO: page faults, as the tests (no PMU here). */
+		NULL, NULL, NULL,
 	};
 	int in[2], out[2];
 
 	snprintf(lcore, sizeof(lcore), "%d", c->cpu < 0 ? 0 : c->cpu);
+	if (c->branch_sw) {
+		argv[sizeof(argv) / sizeof(argv[0]) - 3] = "--branch-events";
+		argv[sizeof(argv) / sizeof(argv[0]) - 2] = "software";
+	}
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		return -errno;
 	w->pid = fork();

@@ -77,8 +77,12 @@ session(void *arg)
 		"--workload", "MEDIUM", "--vcpu-list", "1", NULL };
 	static const char *const foreign[] = { "--policy", "WORKLOAD",
 		"--vcpu-list", "0,5", NULL };
+	static const char *const branch[] = { "--policy", "BRANCH_RATIO",
+		"--vcpu-list", "0", NULL };
+	/* This VM has no PMU: BRANCH_RATIO counts software events. */
 	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
-		NULL };
+		"--branch-events", "software", "--branch-period", "20000",
+		"--branch-threshold", "50", NULL };
 	const char *gextra[] = { "--channel-path", NULL, "--channels", "0",
 		"--timeout", "3000", NULL };
 	struct test_virt v;
@@ -136,6 +140,14 @@ session(void *arg)
 	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/policies", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"count\":0") != NULL, "%s", json);
+	/* BRANCH_RATIO from guest_cli: its ratio in show_vm and
+	 * telemetry; the daemon's exit closes its counters. */
+	TEST_RUN(send_policy(port, branch, "ACK"));
+	CMD(&d, "show_vm vm0", "vCPU 0 policy: BRANCH_RATIO, misses ");
+	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/policies", json,
+		sizeof(json)), 0, "");
+	TEST_ASSERT(strstr(json, "\"type\":\"BRANCH_RATIO\",\"miss_ppm\":")
+		!= NULL, "%s", json);
 	CMD(&d, "help clear_policy", "clear_policy <vm> [<vcpu>]");
 	CMD(&d, "quit", "restoring cores");
 	/* clear_policy of vCPU 7 failed, on purpose: exit status 3. */

@@ -3,16 +3,15 @@
  */
 
 /*
- * Host-side policies (PKT_POLICY) end to end: the real librte_power on a
- * sandboxed cpufreq tree, libvirt's test driver for pinning and NICs, and
- * real sockets where the test plays QEMU. The decisions are also driven
- * directly (pure functions) with recorded inputs.
+ * Host-side policies (PKT_POLICY) end to end, in test_policy_rig.h's
+ * rig: the real librte_power on a sandboxed cpufreq tree, libvirt's test
+ * driver for pinning and NICs, and real sockets where the test plays
+ * QEMU. The decisions are also driven directly (pure functions) with
+ * recorded inputs. BRANCH_RATIO's sampling: test_policy_branch.c.
  */
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,255 +28,8 @@
 
 #include "cpufreq_sandbox.h"
 #include "test.h"
+#include "test_policy_rig.h"
 #include "test_virt.h"
-
-/* Host CPUs 0-3. vm0: vCPU 0 on CPU 1, vCPU 1 on CPUs 2-3, a virtio NIC
- * and a VF. vm1: vCPU 0 on CPU 1, shared with vm0. */
-static const char node_xml[] =
-"<node>\n"
-" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
-" <domain type='test'><name>vm0</name><memory>65536</memory>"
-"<vcpu>2</vcpu>\n"
-"  <cputune><vcpupin vcpu='0' cpuset='1'/>"
-"<vcpupin vcpu='1' cpuset='2-3'/></cputune><os><type>hvm</type></os>\n"
-"  <devices>\n"
-"   <interface type='network'><mac address='52:54:00:aa:bb:01'/>"
-"<source network='default'/><target dev='vnet7'/>"
-"<model type='virtio'/></interface>\n"
-"   <interface type='hostdev'><mac address='52:54:00:aa:bb:02'/>"
-"<source><address type='pci' domain='0' bus='3' slot='0' function='1'/>"
-"</source></interface>\n"
-"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
-"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
-"  </devices></domain>\n"
-" <domain type='test'><name>vm1</name><memory>65536</memory>"
-"<vcpu>1</vcpu>\n"
-"  <cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
-"<os><type>hvm</type></os>\n"
-"  <devices>\n"
-"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm1.0'/>"
-"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
-"  </devices></domain>\n"
-"</node>\n";
-
-enum { VM0, VM1, NB_PEERS };
-static const char * const peer_paths[NB_PEERS] = { "qemu/vm0.0",
-	"qemu/vm1.0" };
-
-/* Sandbox frequencies: 2401000 (turbo), 2400000, 2000000, 1600000,
- * 1200000: medium is index 5 / 2 = 2. */
-#define KHZ_MAX		2400000u
-#define KHZ_MEDIUM	2000000u
-#define KHZ_MIN		1200000u
-
-struct pfx {
-	struct test_virt v;
-	struct power_mgr *pm;
-	struct monitor *mon;
-	struct virt_adapter *va;
-	pthread_t loop;
-	int peer[NB_PEERS];
-};
-
-static void *
-loop_main(void *arg)
-{
-	monitor_run(arg);
-	return NULL;
-}
-
-/* TRAFFIC tests read libvirt's counters this often (ms). */
-static unsigned int pfx_traffic_ms;
-
-static int
-pfx_start(struct pfx *f, int64_t time_offset)
-{
-	struct power_mgr_conf pconf = { 0 };
-	struct monitor_conf conf = { 0 };
-	struct virt_vm snap;
-	char err[256];
-	unsigned int i;
-
-	memset(f, 0, sizeof(*f));
-	TEST_ASSERT_EQUAL(test_virt_init(&f->v, node_xml), 0, "");
-	TEST_ASSERT_EQUAL(sandbox_eal_init(), 0, "");
-	TEST_ASSERT_EQUAL(power_mgr_create(&pconf, &f->pm), 0, "");
-	conf.pm = f->pm;
-	conf.channel_dir = f->v.chdir;
-	conf.rate_limit = -1;
-	conf.policy_time_offset_s = time_offset;
-	conf.libvirt_uri = f->v.uri;
-	conf.traffic_period_ms = pfx_traffic_ms;
-	TEST_ASSERT_EQUAL(monitor_create(&conf, &f->mon), 0, "");
-	f->va = virt_adapter_create(f->v.uri, NULL, NULL);
-	TEST_ASSERT(f->va != NULL, "");
-	for (i = 0; i < NB_PEERS; i++)
-		TEST_ASSERT(test_virt_listen(&f->v, peer_paths[i]) >= 0, "");
-	for (i = 0; i < NB_PEERS; i++) {
-		const char *vm = i == 0 ? "vm0" : "vm1";
-
-		TEST_ASSERT_EQUAL(virt_adapter_get_vm(f->va, vm, &snap), 0, "");
-		TEST_ASSERT_EQUAL(chmgr_add_vm(monitor_chmgr(f->mon), &snap),
-			0, "");
-		virt_vm_free(&snap);
-		TEST_ASSERT(chmgr_add_channels(monitor_chmgr(f->mon), vm,
-			"all", err, sizeof(err)) > 0, "%s", err);
-	}
-	for (i = 0; i < NB_PEERS; i++) {
-		f->peer[i] = test_virt_accept(f->v.listeners[i]);
-		TEST_ASSERT(f->peer[i] >= 0, "channel %s", peer_paths[i]);
-	}
-	TEST_ASSERT_EQUAL(pthread_create(&f->loop, NULL, loop_main, f->mon),
-		0, "");
-	return TEST_SUCCESS;
-}
-
-static void
-pfx_stop(struct pfx *f)
-{
-	unsigned int i;
-
-	monitor_stop(f->mon);
-	pthread_join(f->loop, NULL);
-	for (i = 0; i < NB_PEERS; i++)
-		if (f->peer[i] >= 0)
-			close(f->peer[i]);
-	monitor_destroy(f->mon);
-	virt_adapter_destroy(f->va);
-	power_mgr_destroy(f->pm);
-	test_virt_fini(&f->v);
-}
-
-static uint32_t
-setspeed(unsigned int cpu)
-{
-	uint32_t v = 0;
-
-	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
-	return v;
-}
-
-/* Wait for @cpu to reach @khz: the hour timer's effect. */
-static uint32_t
-wait_speed(unsigned int cpu, uint32_t khz, int ms)
-{
-	int i;
-
-	for (i = 0; i < ms / 10 && setspeed(cpu) != khz; i++)
-		usleep(10000);
-	return setspeed(cpu);
-}
-
-static int
-wait_governor_back(unsigned int cpu)
-{
-	const char *g;
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		g = sandbox_governor(cpu);
-		if (g != NULL && strcmp(g, "powersave") == 0)
-			return 1;
-		usleep(10000);
-	}
-	return 0;
-}
-
-static int
-read_exact(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 3000) <= 0)
-			return -ETIMEDOUT;
-		n = read(fd, (uint8_t *)buf + got, len - got);
-		if (n <= 0)
-			return n == 0 ? -EPIPE : -errno;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-/* Send @p, return its answer's command (ACK or NACK). */
-static int
-send_policy(int fd, const struct vmp_proto_packet *p)
-{
-	struct vmp_proto_packet r;
-
-	if (write(fd, p, sizeof(*p)) != sizeof(*p))
-		return -EIO;
-	if (read_exact(fd, &r, sizeof(r)) < 0)
-		return -ETIMEDOUT;
-	return (int)r.command;
-}
-
-/* A policy for vCPUs @vcpus (up to 8, -1 ends), nothing else set. */
-static void
-policy_pkt(struct vmp_proto_packet *p, uint32_t type, const int *vcpus)
-{
-	unsigned int i;
-
-	vmp_proto_request(p, VMP_PROTO_POLICY, 0, 0, NULL);
-	p->policy_to_use = type;
-	for (i = 0; i < VMP_PROTO_POLICY_VCPUS && vcpus[i] >= 0; i++)
-		p->vcpu_to_control[i] = (uint8_t)vcpus[i];
-	p->num_vcpu = (uint8_t)i;
-	for (i = 0; i < 3 * VMP_PROTO_HOURS; i++)
-		p->timer_policy[i] = VMP_PROTO_HOUR_UNUSED;
-}
-
-static void
-set_mac(struct vmp_proto_packet *p, unsigned int i, uint8_t last)
-{
-	uint8_t m[8] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, last, 0xde, 0xad };
-
-	memcpy(&p->vfid[i], m, sizeof(m));
-	p->nb_mac_to_monitor = (int32_t)i + 1;
-}
-
-static void
-read_stats(struct monitor *mon, void *arg)
-{
-	monitor_get_stats(mon, arg);
-}
-
-struct count_arg {
-	uint32_t n;
-	int armed;
-};
-
-static void
-read_policies(struct monitor *mon, void *arg)
-{
-	struct count_arg *c = arg;
-
-	c->n = policy_count(monitor_policies(mon));
-	c->armed = policy_timer_armed(monitor_policies(mon));
-}
-
-static struct count_arg
-policies(struct pfx *f)
-{
-	struct count_arg c = { 0, 0 };
-
-	monitor_call(f->mon, read_policies, &c);
-	return c;
-}
-
-static const struct sandbox_shape shape = { .nb_cpus = 4 };
-
-#define POLICY_TEST(name, fn)						\
-	static int							\
-	test_##name(void)						\
-	{								\
-		return sandbox_run(&shape, fn, NULL);			\
-	}								\
-	REGISTER_TEST(name, test_##name)
 
 /*
  * WORKLOAD: HIGH, MEDIUM, LOW are max, the middle of the list, min, on
@@ -485,12 +237,6 @@ refusals(void *arg)
 
 POLICY_TEST(policy_refusals, refusals);
 
-static void
-rm_vm0(struct monitor *mon, void *arg)
-{
-	(void)arg;
-	chmgr_rm_vm(monitor_chmgr(mon), "vm0");
-}
 
 /*
  * TIME, on a shifted wall clock (policy_set_time_offset(), as
@@ -693,6 +439,36 @@ test_policy_decisions(void)
 		"a counter going back counts for nothing");
 	TEST_ASSERT_EQUAL(policy_branch_level(calm, 1,
 		POLICY_BRANCH_THRESHOLD), POLICY_NONE, "");
+	/* The window: a burst interval, then 31 calm ones still say max;
+	 * the 32nd calm one pushes the burst out. */
+	{
+		struct policy_branch_sample seq[POLICY_BRANCH_WINDOW + 2];
+		struct policy_branch_window w;
+		unsigned int k;
+
+		seq[0] = burst[1];
+		seq[1] = burst[2];
+		for (k = 2; k < RTE_DIM(seq); k++) {
+			seq[k].branches = seq[k - 1].branches + 100000;
+			seq[k].misses = seq[k - 1].misses + 50;
+		}
+		TEST_ASSERT_EQUAL(policy_branch_level(seq, RTE_DIM(seq) - 1,
+			POLICY_BRANCH_THRESHOLD), POLICY_MAX, "31 calm after");
+		TEST_ASSERT_EQUAL(policy_branch_level(seq, RTE_DIM(seq),
+			POLICY_BRANCH_THRESHOLD), POLICY_MIN, "32 calm after");
+		/* One sample at a time, as the sampler pushes them. */
+		memset(&w, 0, sizeof(w));
+		TEST_ASSERT_EQUAL(policy_branch_push(&w, &seq[0],
+			POLICY_BRANCH_THRESHOLD), POLICY_NONE, "");
+		TEST_ASSERT_EQUAL(policy_branch_push(&w, &seq[1],
+			POLICY_BRANCH_THRESHOLD), POLICY_MAX, "");
+		TEST_ASSERT(w.ratio > 0.49 && w.ratio < 0.51, "%f", w.ratio);
+		for (k = 2; k < RTE_DIM(seq) - 1; k++)
+			TEST_ASSERT_EQUAL(policy_branch_push(&w, &seq[k],
+				POLICY_BRANCH_THRESHOLD), POLICY_MAX, "%u", k);
+		TEST_ASSERT_EQUAL(policy_branch_push(&w, &seq[k],
+			POLICY_BRANCH_THRESHOLD), POLICY_MIN, "");
+	}
 	return TEST_SUCCESS;
 }
 REGISTER_TEST(policy_decisions, test_policy_decisions);

@@ -590,6 +590,9 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 	pc.time_offset_s = conf->policy_time_offset_s;
 	pc.libvirt_uri = conf->libvirt_uri;
 	pc.traffic_period_ms = conf->traffic_period_ms;
+	pc.branch_period_us = conf->branch_period_us;
+	pc.branch_threshold = conf->branch_threshold;
+	pc.branch_events = conf->branch_events;
 	pc.mon = mon;
 	ret = policy_set_create(&pc, &mon->pol);
 	if (ret < 0)

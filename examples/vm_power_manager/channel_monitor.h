@@ -62,6 +62,7 @@
 #include <stdint.h>
 
 #include "channel_manager.h"
+#include "policy.h"
 
 struct power_mgr;
 struct monitor;
@@ -135,6 +136,12 @@ struct monitor_conf {
 	const char *libvirt_uri;
 	/** TRAFFIC policies' sampling period in ms; 0: 100. */
 	unsigned int traffic_period_ms;
+	/** BRANCH_RATIO policies' sampling period in us; 0: 100. */
+	unsigned int branch_period_us;
+	/** BRANCH_RATIO's threshold in percent; 0: 0.1. */
+	double branch_threshold;
+	/** BRANCH_RATIO's events: hardware; software in tests. */
+	enum policy_branch_events branch_events;
 };
 
 /** Larger pCPU sets than this are a vCPU left unpinned, not a choice. */

@@ -31,6 +31,8 @@ cli_print_policies(FILE *out, struct policy_set *ps, const struct vm *vm)
 			fprintf(out, " %s", workloads[in.workload]);
 		if (in.type == VMP_PROTO_POLICY_TIME && in.hour >= 0)
 			fprintf(out, ", hour %d", in.hour);
+		if (in.type == VMP_PROTO_POLICY_BRANCH_RATIO)
+			fprintf(out, ", misses %.4f %% of branches", in.ratio);
 		if (in.overridden)
 			fprintf(out, ": overridden by the vCPU's CPU_POWER\n");
 		else

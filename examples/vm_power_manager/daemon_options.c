@@ -23,11 +23,13 @@
 #include "channel_manager.h"
 #include "channel_monitor.h"
 #include "daemon_options_private.h"
+#include "policy.h"
 
 enum opt_id {
 	O_URI = 1, O_CHDIR, O_DRIVER, O_BACKLOG, O_RATE, O_CPUS, O_PIN,
 	O_STATE, O_NO_CLI, O_AUTO, O_NO_AUTO, O_VM, O_PATTERN, O_CONTROL,
-	O_CONFIG, O_TRAFFIC, O_HELP,
+	O_CONFIG, O_TRAFFIC, O_BRANCH_PERIOD, O_BRANCH_THRESHOLD,
+	O_BRANCH_EVENTS, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -47,6 +49,9 @@ static const struct option longopts[] = {
 	{ "control", required_argument, NULL, O_CONTROL },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "traffic-period", required_argument, NULL, O_TRAFFIC },
+	{ "branch-period", required_argument, NULL, O_BRANCH_PERIOD },
+	{ "branch-threshold", required_argument, NULL, O_BRANCH_THRESHOLD },
+	{ "branch-events", required_argument, NULL, O_BRANCH_EVENTS },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -102,6 +107,20 @@ daemon_options_usage(FILE *f, const char *prog)
 		"  --traffic-period MS TRAFFIC policies read their NICs' "
 		"counters every MS\n"
 		"                      (default 100)\n"
+		"  --branch-period US  BRANCH_RATIO policies read their pCPUs' "
+		"branch\n"
+		"                      counters every US microseconds "
+		"(default %u)\n"
+		"  --branch-threshold PCT\n"
+		"                      branch misses over branches above PCT "
+		"percent in\n"
+		"                      any of the last %u periods: max, else "
+		"min (default %g)\n"
+		"  --branch-events hardware|software\n"
+		"                      software counts page faults instead "
+		"of branches:\n"
+		"                      for tests on hosts with no PMU "
+		"(default hardware)\n"
 		"  --no-cli            no interactive CLI: stop on SIGINT, "
 		"SIGTERM,\n"
 		"                      SIGHUP or SIGQUIT\n"
@@ -115,7 +134,9 @@ daemon_options_usage(FILE *f, const char *prog)
 		"(e.g. --log-level=vmpower.monitor:debug among EAL options).\n",
 		prog, DAEMON_DEFAULT_CONFIG, CHMGR_DEFAULT_DIR,
 		MONITOR_DEFAULT_PIN_SET, DAEMON_DEFAULT_STATE_DIR,
-		MONITOR_DEFAULT_RATE, DAEMON_EAL_MEMORY_MB, DAEMON_EAL_PREFIX);
+		MONITOR_DEFAULT_RATE, POLICY_BRANCH_PERIOD_US,
+		POLICY_BRANCH_WINDOW, POLICY_BRANCH_THRESHOLD,
+		DAEMON_EAL_MEMORY_MB, DAEMON_EAL_PREFIX);
 }
 
 char *
@@ -251,6 +272,40 @@ apply(struct daemon_opts *o, int id, const char *v, enum dopt_src src,
 			return -EINVAL;
 		}
 		o->traffic_period_ms = (unsigned int)n;
+		return 0;
+	case O_BRANCH_PERIOD:
+		if (parse_number(v, 10, 10000000, &n) < 0) {
+			snprintf(why, len, "'%s' is not a number of us from 10 "
+				"to 10000000", v);
+			return -EINVAL;
+		}
+		o->branch_period_us = (unsigned int)n;
+		return 0;
+	case O_BRANCH_THRESHOLD: {
+		char *end;
+		double d;
+
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno != 0 || end == v || *end != '\0' || !(d > 0) ||
+				d > 100) {
+			snprintf(why, len, "'%s' is not a percentage above 0, "
+				"up to 100", v);
+			return -EINVAL;
+		}
+		o->branch_threshold = d;
+		return 0;
+	}
+	case O_BRANCH_EVENTS:
+		if (strcmp(v, "hardware") == 0)
+			o->branch_events = POLICY_BRANCH_HARDWARE;
+		else if (strcmp(v, "software") == 0)
+			o->branch_events = POLICY_BRANCH_SOFTWARE;
+		else {
+			snprintf(why, len, "'%s' is not hardware or software",
+				v);
+			return -EINVAL;
+		}
 		return 0;
 	case O_RATE:
 		if (parse_number(v, 0, INT_MAX, &n) < 0) {

@@ -50,6 +50,9 @@ struct daemon_opts {
 	unsigned int backlog;		/* 0: the monitor's default */
 	int rate_limit;			/* 0: default, <0: no limit */
 	unsigned int traffic_period_ms;	/* TRAFFIC policies; 0: default */
+	unsigned int branch_period_us;	/* BRANCH_RATIO; 0: default */
+	double branch_threshold;	/* BRANCH_RATIO, %; 0: default */
+	int branch_events;		/* enum policy_branch_events */
 	int no_cli;
 	int service;			/* --no-cli or under systemd */
 	int auto_serve;			/* serve VMs with power channels */

@@ -156,6 +156,9 @@ main(int argc, char **argv)
 	mconf.state_dir = pconf.state_dir;
 	mconf.libvirt_uri = d.o.uri;
 	mconf.traffic_period_ms = d.o.traffic_period_ms;
+	mconf.branch_period_us = d.o.branch_period_us;
+	mconf.branch_threshold = d.o.branch_threshold;
+	mconf.branch_events = d.o.branch_events;
 	ret = monitor_create(&mconf, &d.mon);
 	if (ret < 0) {
 		power_mgr_destroy(d.pm);

@@ -24,42 +24,11 @@
 #include "channel_manager.h"
 #include "channel_monitor.h"
 #include "policy.h"
+#include "policy_private.h"
 #include "policy_sources.h"
 #include "power_manager.h"
 
 RTE_LOG_REGISTER(vmp_policy_logtype, vmpower.policy, INFO);
-
-#define POL_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vmp_policy_logtype, \
-		"POLICY: " fmt "\n", ##__VA_ARGS__)
-
-struct policy {
-	struct vm *vm;
-	uint32_t vcpu;
-	struct vmp_proto_packet pkt;
-	enum policy_level level;	/* what it votes now */
-	int overridden;			/* a CPU_POWER of the vCPU votes */
-	int pending;			/* re-pinned: vote again */
-	int hour;			/* TIME: last hour decided on */
-	time_t decided;			/* TIME: when (the shifted clock) */
-	uint64_t pps;			/* TRAFFIC: the last rate */
-	int have_rate;			/* pps was measured */
-	int counted;			/* its NICs are watched */
-	uint64_t prev[VMP_PROTO_POLICY_MACS];	/* last counters */
-	uint64_t prev_ns[VMP_PROTO_POLICY_MACS];
-	uint8_t have_prev[VMP_PROTO_POLICY_MACS];
-	uint8_t no_counter_said;
-};
-
-struct policy_set {
-	struct policy_conf conf;
-	struct policy *pol;
-	uint32_t n, cap;
-	int tfd;		/* the hour timer, -1: none (no TIME policy) */
-	int npending;
-	struct traffic_sampler *ts;	/* from the first counted policy */
-	unsigned int nb_watched;
-};
 
 int
 policy_set_create(const struct policy_conf *conf, struct policy_set **out)
@@ -90,7 +59,8 @@ policy_set_destroy(struct policy_set *ps)
 	if (ps == NULL)
 		return;
 	timer_close(ps);
-	traffic_sampler_destroy(ps->ts);
+	policy_traffic_fini(ps);
+	policy_branch_fini(ps);
 	free(ps->pol);
 	free(ps);
 }
@@ -132,6 +102,8 @@ decide(const struct policy_set *ps, struct policy *p)
 	case VMP_PROTO_POLICY_TRAFFIC:
 		return p->have_rate ? policy_traffic_level(&p->pkt, p->pps) :
 			POLICY_NONE;
+	case VMP_PROTO_POLICY_BRANCH_RATIO:
+		return policy_branch_decide(ps, p);
 	default:
 		return POLICY_NONE;
 	}
@@ -205,66 +177,6 @@ next_hour(time_t now)
 	return b > now ? b : now + 3600 - now % 3600;
 }
 
-static int
-counts_packets(const struct policy *p)
-{
-	return !p->overridden && p->pkt.nb_mac_to_monitor > 0 &&
-		vmp_proto_policy_uses_traffic(&p->pkt);
-}
-
-static void traffic_deliver(struct traffic_batch *b, void *ctx);
-
-/* The sampler watches the NICs of every policy that counts packets. */
-static void
-sources_update(struct policy_set *ps)
-{
-	struct traffic_watch *w = NULL;
-	unsigned int n = 0, k, cap = 0;
-	uint32_t i;
-	int32_t m;
-
-	for (i = 0; i < ps->n; i++) {
-		struct policy *p = &ps->pol[i];
-
-		if (!counts_packets(p))
-			continue;
-		for (m = 0; m < p->pkt.nb_mac_to_monitor; m++) {
-			for (k = 0; k < n; k++)
-				if (w[k].vm_id == p->vm->id && memcmp(w[k].mac,
-						&p->pkt.vfid[m], 6) == 0)
-					break;
-			if (k < n)
-				continue;
-			if (n == cap) {
-				struct traffic_watch *g;
-
-				cap = cap ? cap * 2 : 16;
-				g = realloc(w, cap * sizeof(*w));
-				if (g == NULL) {
-					free(w);
-					POL_LOG(ERR, "traffic: out of memory");
-					return;
-				}
-				w = g;
-			}
-			w[n].vm_id = p->vm->id;
-			w[n].vm = p->vm->name;
-			memcpy(w[n].mac, &p->pkt.vfid[m], 6);
-			n++;
-		}
-	}
-	if (n > 0 && ps->ts == NULL && traffic_sampler_create(
-			ps->conf.libvirt_uri, ps->conf.traffic_period_ms ?
-			ps->conf.traffic_period_ms : POLICY_TRAFFIC_PERIOD_MS,
-			traffic_deliver, ps->conf.mon, &ps->ts) < 0)
-		POL_LOG(ERR, "traffic sampler could not start: TRAFFIC "
-			"policies have no vote");
-	if (ps->ts != NULL && (n > 0 || ps->nb_watched > 0) &&
-			traffic_sampler_watch(ps->ts, w, n) == 0)
-		ps->nb_watched = n;
-	free(w);
-}
-
 /* The hour timer exists while a TIME policy votes, and only then. */
 static void
 timer_update(struct policy_set *ps)
@@ -275,7 +187,8 @@ timer_update(struct policy_set *ps)
 	uint32_t i;
 	int need = 0;
 
-	sources_update(ps);
+	policy_traffic_sync(ps);
+	policy_branch_sync(ps);
 	/* The boundary after the oldest decision: one that passed between
 	 * a decision and now fires at once, and the hour is read again. */
 	for (i = 0; i < ps->n; i++) {
@@ -326,8 +239,8 @@ policy_timer_armed(const struct policy_set *ps)
 }
 
 /* Decide and vote; a failed write is logged by the power manager. */
-static void
-redecide(struct policy_set *ps, struct policy *p)
+void
+policy_redecide(struct policy_set *ps, struct policy *p)
 {
 	enum policy_level lv = decide(ps, p);
 
@@ -351,7 +264,7 @@ policy_event(struct policy_set *ps, void *tag)
 	for (i = 0; i < ps->n; i++)
 		if (ps->pol[i].pkt.policy_to_use == VMP_PROTO_POLICY_TIME &&
 				!ps->pol[i].overridden)
-			redecide(ps, &ps->pol[i]);
+			policy_redecide(ps, &ps->pol[i]);
 	timer_update(ps);
 	return 1;
 }
@@ -397,6 +310,9 @@ policy_apply(struct policy_set *ps, struct vm *vm,
 		return -EINVAL;
 	ret = policy_check_host(ps->conf.pm, ps->conf.max_pin_set, vm, pkt,
 		why, len);
+	/* Its pCPUs' counters, opened now: no PMU is a NACK. */
+	if (ret == 0 && pkt->policy_to_use == VMP_PROTO_POLICY_BRANCH_RATIO)
+		ret = policy_branch_open(ps, vm, pkt, why, len);
 	if (ret < 0)
 		return ret;
 	/* Room first: a policy is all of its vCPUs or none. */
@@ -406,6 +322,7 @@ policy_apply(struct policy_set *ps, struct vm *vm,
 
 		if (grown == NULL) {
 			snprintf(why, len, "out of memory");
+			policy_branch_sync(ps);	/* counters opened above */
 			return -ENOMEM;
 		}
 		ps->pol = grown;
@@ -545,81 +462,10 @@ policy_revote(struct policy_set *ps)
 			remove_at(ps, i, 0);
 			continue;
 		}
-		redecide(ps, p);
+		policy_redecide(ps, p);
 		i++;
 	}
 	timer_update(ps);
-}
-
-/* A round of counters, on the loop: each counting policy's rate. */
-static void
-traffic_round(struct policy_set *ps, const struct traffic_batch *b)
-{
-	uint32_t i;
-	unsigned int k;
-	int32_t m;
-
-	for (i = 0; i < ps->n; i++) {
-		struct policy *p = &ps->pol[i];
-		double pps = 0;
-		int all = 1;
-
-		if (!counts_packets(p))
-			continue;
-		for (m = 0; m < p->pkt.nb_mac_to_monitor; m++) {
-			const struct traffic_sample *s = NULL;
-
-			for (k = 0; k < b->n && s == NULL; k++)
-				if (b->s[k].vm_id == p->vm->id && memcmp(
-						b->s[k].mac, &p->pkt.vfid[m],
-						6) == 0)
-					s = &b->s[k];
-			if (s == NULL || !s->ok) {
-				all = 0;
-				if (s != NULL && !p->no_counter_said) {
-					POL_LOG(WARNING, "VM %s vCPU %u: NIC "
-						"%d of the policy has no packet "
-						"counters in libvirt: no vote",
-						p->vm->name, p->vcpu, (int)m);
-					p->no_counter_said = 1;
-				}
-				continue;
-			}
-			/* A counter that went back (NIC re-plugged): start
-			 * over from it. */
-			if (!p->have_prev[m] || s->packets < p->prev[m] ||
-					s->t_ns <= p->prev_ns[m])
-				all = 0;
-			else
-				pps += (double)(s->packets - p->prev[m]) * 1e9 /
-					(double)(s->t_ns - p->prev_ns[m]);
-			p->prev[m] = s->packets;
-			p->prev_ns[m] = s->t_ns;
-			p->have_prev[m] = 1;
-		}
-		if (!all)
-			continue;
-		p->pps = (uint64_t)pps;
-		p->have_rate = 1;
-		redecide(ps, p);
-	}
-}
-
-static void
-traffic_job(struct monitor *mon, void *arg)
-{
-	struct traffic_batch *b = arg;
-
-	traffic_round(monitor_policies(mon), b);
-	free(b);
-}
-
-/* On the sampler's thread: hand the round to the loop. */
-static void
-traffic_deliver(struct traffic_batch *b, void *ctx)
-{
-	if (monitor_post(ctx, traffic_job, b) < 0)
-		free(b);
 }
 
 uint32_t
@@ -649,6 +495,7 @@ policy_get(const struct policy_set *ps, const struct vm *vm, uint32_t i,
 		info->overridden = p->overridden;
 		info->hour = p->hour;
 		info->pps = p->pps;
+		info->ratio = p->ratio;
 		return 0;
 	}
 	return -ENOENT;

@@ -37,7 +37,16 @@
  * count packets (TRAFFIC, TIME with traffic hours and MACs) share one
  * sampler thread (policy_sources.h) that reads every NIC watched once a
  * period and hands the round to the loop as one job; with none watched
- * it sleeps without wake-ups.
+ * it sleeps without wake-ups. BRANCH_RATIO policies share one sampler
+ * thread too (policy_sources.h): it reads every pCPU's counter group
+ * once a period (--branch-period, 100 us as DPDK) and hands the loop a
+ * job only when a pCPU's decision changes, and once a second for the
+ * ratios shown; the events are opened when a policy on that pCPU is
+ * accepted and closed with the last such policy.
+ *
+ * BRANCH_RATIO decides per pCPU (DPDK's rule, policy_branch_push()); a
+ * vCPU pinned to several pCPUs takes the highest of theirs. Until a
+ * pCPU has two samples its policies have no vote.
  *
  * TRAFFIC counts packets in both directions of each NIC named by MAC
  * (virDomainInterfaceStats: virtio-net, vhost-net, macvtap, any NIC
@@ -74,6 +83,18 @@ struct policy_conf {
 	const char *libvirt_uri;
 	/** TRAFFIC: counters read every this many ms; 0: 100. */
 	unsigned int traffic_period_ms;
+	/** BRANCH_RATIO: counters read every this many us; 0: 100. */
+	unsigned int branch_period_us;
+	/** BRANCH_RATIO: misses over branches above this (percent) in the
+	 * window gives max; 0 or less: 0.1. */
+	double branch_threshold;
+	/** BRANCH_RATIO's events (tests: software ones, no PMU needed). */
+	enum policy_branch_events {
+		POLICY_BRANCH_HARDWARE = 0,	/**< branches, branch-misses */
+		/** page faults, minor ones: for tests on hosts with no
+		 * PMU (the daemon's --branch-events software). */
+		POLICY_BRANCH_SOFTWARE,
+	} branch_events;
 	/** The loop that owns this set, for the sampler's jobs. */
 	struct monitor *mon;
 };
@@ -139,6 +160,7 @@ struct policy_info {
 	int overridden;			/**< by a CPU_POWER of the vCPU */
 	int hour;			/**< TIME: the hour decided on, or -1 */
 	uint64_t pps;			/**< TRAFFIC: last packets/s */
+	double ratio;			/**< BRANCH_RATIO: last ratio, % */
 };
 
 /** Number of policies. */
@@ -150,8 +172,9 @@ int policy_get(const struct policy_set *ps, const struct vm *vm, uint32_t i,
 /**
  * What the host must have for @p pkt from @p vm (policy_check.c): each
  * vCPU pinned to 1 to @p max_pin_set pCPUs under control, the MACs of
- * a policy that counts packets among the VM's NICs and not VFs, a PMU
- * for BRANCH_RATIO. @return 0, or a negative errno with @p why.
+ * a policy that counts packets among the VM's NICs and not VFs. (Whether
+ * BRANCH_RATIO can count is known when its events open, in
+ * policy_apply().) @return 0, or a negative errno with @p why.
  */
 int policy_check_host(struct power_mgr *pm, unsigned int max_pin_set,
 		const struct vm *vm, const struct vmp_proto_packet *pkt,
@@ -186,14 +209,33 @@ struct policy_branch_sample {
 	uint64_t misses;
 };
 
+/** A pCPU's last POLICY_BRANCH_WINDOW intervals, for
+ * policy_branch_push(). Zeroed: empty. */
+struct policy_branch_window {
+	struct policy_branch_sample last;
+	uint32_t up;		/**< an interval above the threshold a bit,
+				 * the newest lowest */
+	unsigned int n;		/**< samples seen (capped) */
+	double ratio;		/**< the newest interval's, percent */
+};
+
+/** Samples in a decision window (DPDK's FREQ_WINDOW_SIZE), intervals of
+ * POLICY_BRANCH_PERIOD_US by default. */
+#define POLICY_BRANCH_WINDOW	32u
+
 /**
- * BRANCH_RATIO over a window of cumulative samples, as DPDK decides it:
- * each interval's ratio is 100 * misses / branches (percent), 0 when it
- * has fewer than POLICY_BRANCH_IDLE branches (nothing runs there); max
- * if any interval is above @p threshold, else min. A counter that went
- * back (reset, overflow) makes that interval count for nothing. Fewer
- * than two samples: none.
+ * BRANCH_RATIO, as DPDK decides it, one cumulative sample at a time:
+ * the interval since the last sample has the ratio 100 * misses /
+ * branches (percent), 0 when it has fewer than POLICY_BRANCH_IDLE
+ * branches (nothing runs there); max if any of the last
+ * POLICY_BRANCH_WINDOW intervals is above @p threshold, else min. A
+ * counter that went back (reset, overflow) makes that interval count for
+ * nothing. @return the decision; none before the second sample.
  */
+enum policy_level policy_branch_push(struct policy_branch_window *w,
+		const struct policy_branch_sample *s, double threshold);
+
+/** policy_branch_push() of @p n samples into an empty window. */
 enum policy_level policy_branch_level(const struct policy_branch_sample *s,
 		unsigned int n, double threshold);
 
@@ -201,15 +243,7 @@ enum policy_level policy_branch_level(const struct policy_branch_sample *s,
 #define POLICY_BRANCH_THRESHOLD	0.1
 /** Branches an interval needs to count (DPDK: 100 per us of 100 us). */
 #define POLICY_BRANCH_IDLE	10000
-/** Samples in a decision window, and their period (DPDK's). */
-#define POLICY_BRANCH_WINDOW	32
-#define POLICY_BRANCH_PERIOD_US	100
-
-/**
- * Whether this host can count branches on @p cpu (perf_event_open of
- * grouped hardware branches and branch-misses). @return 0, or a negative
- * errno (-ENOENT: no hardware PMU) with @p why.
- */
-int policy_branch_probe(unsigned int cpu, char *why, size_t len);
+/** DPDK's sampling period. */
+#define POLICY_BRANCH_PERIOD_US	100u
 
 #endif /* VMP_POLICY_H */

@@ -5,8 +5,8 @@
 /*
  * What the host must have for a policy (policy.h, policy_apply()): the
  * vCPUs pinned to pCPUs under control, the NICs it names among the VM's
- * (with counters), what its kind measures. The packet's own fields are
- * vmp_proto_policy_check()'s.
+ * (with counters). The packet's own fields are vmp_proto_policy_check()'s;
+ * BRANCH_RATIO's counters are opened by policy_apply() (policy_branch.c).
  */
 
 #include <errno.h>
@@ -67,7 +67,7 @@ policy_check_host(struct power_mgr *pm, unsigned int max_pin_set,
 {
 	struct power_mgr_core_info info;
 	unsigned int i, n;
-	int cpu, ret;
+	int cpu;
 
 	for (i = 0; i < pkt->num_vcpu; i++) {
 		uint32_t v = pkt->vcpu_to_control[i];
@@ -89,19 +89,7 @@ policy_check_host(struct power_mgr *pm, unsigned int max_pin_set,
 					"under frequency control", v, cpu);
 				return -ENODEV;
 			}
-			if (pkt->policy_to_use ==
-					VMP_PROTO_POLICY_BRANCH_RATIO) {
-				ret = policy_branch_probe((unsigned int)cpu,
-					why, len);
-				if (ret < 0)
-					return ret;
-			}
 		}
-	}
-	if (pkt->policy_to_use == VMP_PROTO_POLICY_BRANCH_RATIO) {
-		snprintf(why, len, "BRANCH_RATIO sampling is not "
-			"implemented by this daemon yet");
-		return -ENOTSUP;
 	}
 	if (vmp_proto_policy_uses_traffic(pkt) && pkt->nb_mac_to_monitor > 0)
 		return check_macs(vm, pkt, why, len);

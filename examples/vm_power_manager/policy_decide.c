@@ -74,25 +74,42 @@ policy_traffic_level(const struct vmp_proto_packet *pkt, uint64_t pps)
 }
 
 enum policy_level
+policy_branch_push(struct policy_branch_window *w,
+		const struct policy_branch_sample *s, double threshold)
+{
+	const struct policy_branch_sample *l = &w->last;
+	uint64_t b, m;
+	int up = 0;
+
+	w->ratio = 0;
+	if (w->n > 0 && s->branches >= l->branches &&
+			s->misses >= l->misses) {
+		b = s->branches - l->branches;
+		m = s->misses - l->misses;
+		/* Fewer branches: idle, ratio 0. */
+		if (b >= POLICY_BRANCH_IDLE)
+			w->ratio = (double)m * 100.0 / (double)b;
+		up = w->ratio > threshold;
+	}	/* else the first sample, or reset or wrapped: no measure */
+	if (w->n > 0)
+		w->up = (w->up << 1) | (uint32_t)up;	/* 32 intervals */
+	w->last = *s;
+	if (w->n < 2)
+		w->n++;
+	if (w->n < 2)
+		return POLICY_NONE;
+	return w->up != 0 ? POLICY_MAX : POLICY_MIN;
+}
+
+enum policy_level
 policy_branch_level(const struct policy_branch_sample *s, unsigned int n,
 		double threshold)
 {
+	struct policy_branch_window w = { { 0, 0 }, 0, 0, 0 };
+	enum policy_level lv = POLICY_NONE;
 	unsigned int i;
 
-	if (n < 2)
-		return POLICY_NONE;
-	for (i = 1; i < n; i++) {
-		uint64_t b, m;
-
-		if (s[i].branches < s[i - 1].branches ||
-				s[i].misses < s[i - 1].misses)
-			continue;	/* reset or wrapped: no measure */
-		b = s[i].branches - s[i - 1].branches;
-		m = s[i].misses - s[i - 1].misses;
-		if (b < POLICY_BRANCH_IDLE)
-			continue;	/* idle: ratio 0 */
-		if ((double)m * 100.0 / (double)b > threshold)
-			return POLICY_MAX;
-	}
-	return POLICY_MIN;
+	for (i = 0; i < n; i++)
+		lv = policy_branch_push(&w, &s[i], threshold);
+	return lv;
 }

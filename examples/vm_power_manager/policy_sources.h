@@ -7,18 +7,23 @@
 
 /*
  * What policies measure on the host, off the loop.
- * Owns: the traffic sampler thread and its libvirt connection; the
- * BRANCH_RATIO probe (perf_event_open, policy.h).
- * Callers: policy.c, on the monitor's loop. The sampler hands each round
- * of counters to its deliver callback on its own thread, which passes it
- * to the loop as a job: the thread touches no daemon state.
+ * Owns: the traffic sampler thread and its libvirt connection
+ * (policy_sources.c); the branch sampler thread and the opening of
+ * BRANCH_RATIO's perf events (policy_sources_branch.c).
+ * Callers: policy.c and policy_branch.c, on the monitor's loop. A
+ * sampler hands its rounds to its deliver callback on its own thread,
+ * which passes them to the loop as a job: the threads touch no daemon
+ * state.
  *
- * Cost: the thread exists from the first TRAFFIC policy on and sleeps on
- * a condition variable (no wake-up at all) while nothing is watched; with
- * something watched it wakes once a period for all of it.
+ * Cost: each thread exists from the first policy of its kind on and
+ * sleeps on a condition variable (no wake-up at all) while nothing is
+ * watched; with something watched it wakes once a period for all of it.
  */
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "policy.h"
 
 /** One NIC to count: a VM's, by its MAC. */
 struct traffic_watch {
@@ -61,5 +66,68 @@ int traffic_sampler_watch(struct traffic_sampler *ts,
 
 /** Stop the thread (waits for a libvirt call in flight) and free. */
 void traffic_sampler_destroy(struct traffic_sampler *ts);
+
+/*
+ * BRANCH_RATIO. The loop opens each pCPU's group (branches leading,
+ * branch-misses) and keeps the fds; the sampler reads the groups it is
+ * given (PERF_FORMAT_GROUP), once a period, under its lock: the loop
+ * closes a group only after branch_sampler_watch() without it, which
+ * waits for a round in progress.
+ */
+
+/**
+ * Open the counter group of pCPU @p cpu (pid -1: whatever runs there),
+ * enabled. @return 0 with @p leader and @p member, or a negative errno
+ * with @p why: -ENOENT when the host has no such hardware events (no
+ * PMU: perf_event_open says ENOENT here).
+ */
+int branch_events_open(enum policy_branch_events ev, unsigned int cpu,
+		int *leader, int *member, char *why, size_t len);
+
+/** One pCPU's group to read; @p gen tells groups of the same pCPU apart
+ * (closed and opened again: its window starts over). */
+struct branch_watch {
+	unsigned int cpu;
+	uint64_t gen;
+	int fd;			/**< the group's leader */
+};
+
+/** One pCPU's decision, at one moment. */
+struct branch_result {
+	unsigned int cpu;
+	uint64_t gen;
+	enum policy_level level;	/**< none: no two samples yet */
+	double ratio;			/**< the last interval's, percent */
+};
+
+/** A round of results (every pCPU watched), the receiver's to free(). */
+struct branch_batch {
+	unsigned int n;
+	struct branch_result r[];
+};
+
+struct branch_sampler;
+
+/**
+ * @param period_us  one round every this many us
+ * @param threshold  percent, as policy_branch_push()
+ * @param deliver    gets a round when a pCPU's decision changed, or a
+ *                   second after the last one; on the sampler's thread
+ * @return 0 and @p out, or a negative errno
+ */
+int branch_sampler_create(unsigned int period_us, double threshold,
+		void (*deliver)(struct branch_batch *b, void *ctx), void *ctx,
+		struct branch_sampler **out);
+
+/** Replace what is read (@p n 0: nothing, the thread sleeps). Returns
+ * when no round reads a group that is not in @p w any more. */
+int branch_sampler_watch(struct branch_sampler *bs,
+		const struct branch_watch *w, unsigned int n);
+
+/** Reads (rounds) so far, for tests and the bench. */
+uint64_t branch_sampler_rounds(struct branch_sampler *bs);
+
+/** Stop the thread and free. */
+void branch_sampler_destroy(struct branch_sampler *bs);
 
 #endif /* VMP_POLICY_SOURCES_H */

@@ -377,6 +377,11 @@ job_policies(struct monitor *mon, void *arg)
 			rte_tel_data_add_dict_int(c, "hour", in.hour);
 		if (in.type == VMP_PROTO_POLICY_TRAFFIC)
 			rte_tel_data_add_dict_uint(c, "pps", in.pps);
+		/* Telemetry has no floating point: misses per million
+		 * branches (0.1 % is 1000). */
+		if (in.type == VMP_PROTO_POLICY_BRANCH_RATIO)
+			rte_tel_data_add_dict_uint(c, "miss_ppm",
+				(uint64_t)(in.ratio * 10000.0 + 0.5));
 		rte_tel_data_add_dict_string(c, "decision", in.overridden ?
 			"overridden" : policy_level_str(in.decision));
 		snprintf(key, sizeof(key), "%u", i);
