@@ -147,7 +147,8 @@ int virt_adapter_pin(struct virt_adapter *va, const char *name,
  * of domain @p name, both directions, as libvirt counts them
  * (virDomainInterfaceStats). Blocks on libvirt: never on the loop.
  * @return 0, -ENOTCONN, -ENOENT (no such domain), -ENODATA (no counters:
- *   a passed-through VF, or no such NIC)
+ *   a passed-through VF, or no such NIC), -ESRCH (the domain is not
+ *   running: it stopped between the event and this read)
  */
 int virt_adapter_iface_packets(struct virt_adapter *va, const char *name,
 		const char *dev, uint64_t *packets);

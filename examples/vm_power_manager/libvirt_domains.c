@@ -439,7 +439,9 @@ virt_adapter_iface_packets(struct virt_adapter *va, const char *name,
 		if (virDomainInterfaceStats(dom, dev, &st, sizeof(st)) < 0) {
 			VIRT_LOG(DEBUG, "VM %s NIC %s: no counters: %s", name,
 				dev, virGetLastErrorMessage());
-			ret = -ENODATA;
+			/* A VM that just stopped is not a NIC without
+			 * counters: its STOPPED event is on the way. */
+			ret = virDomainIsActive(dom) == 0 ? -ESRCH : -ENODATA;
 		} else if (st.rx_packets < 0 || st.tx_packets < 0) {
 			ret = -ENODATA;
 		} else {

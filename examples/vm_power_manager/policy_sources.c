@@ -89,6 +89,7 @@ sample(struct traffic_sampler *ts, const struct traffic_watch *w,
 	struct traffic_batch *b = malloc(sizeof(*b) + n * sizeof(b->s[0]));
 	char mac[24];
 	unsigned int i;
+	int rc;
 
 	if (b == NULL)
 		return NULL;
@@ -101,8 +102,10 @@ sample(struct traffic_sampler *ts, const struct traffic_watch *w,
 		memcpy(s->mac, m, 6);
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 			m[0], m[1], m[2], m[3], m[4], m[5]);
-		s->ok = ts->va != NULL && virt_adapter_iface_packets(ts->va,
-			w[i].vm, mac, &s->packets) == 0;
+		rc = ts->va != NULL ? virt_adapter_iface_packets(ts->va,
+			w[i].vm, mac, &s->packets) : -ENOTCONN;
+		s->ok = rc == 0;
+		s->gone = rc == -ESRCH;
 		s->t_ns = mono_ns();
 	}
 	return b;

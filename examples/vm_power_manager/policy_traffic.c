@@ -105,10 +105,12 @@ traffic_round(struct policy_set *ps, const struct traffic_batch *b)
 					s = &b->s[k];
 			if (s == NULL || !s->ok) {
 				all = 0;
-				if (s != NULL && !p->no_counter_said) {
+				if (s != NULL && !s->gone &&
+						!p->no_counter_said) {
 					POL_LOG(WARNING, "VM %s vCPU %u: NIC "
 						"%d of the policy has no packet "
-						"counters in libvirt: no vote",
+						"counters in libvirt: the policy "
+						"keeps its last decision",
 						p->vm->name, p->vcpu, (int)m);
 					p->no_counter_said = 1;
 				}

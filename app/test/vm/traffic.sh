@@ -103,4 +103,9 @@ sleep 1
 "$DEV/vm.sh" destroy "$NAME"
 stop_daemon >"$RUN/daemon.tail" || vmt_fail "daemon exit status $?"
 grep -E "policy|TRAFFIC|stopped" "$RUN/daemon.tail" | head -n 8 | sed "s/^/$VMT_PREFIX: daemon: /"
+# A VM that stops is not a NIC without counters: the sampler may read it
+# between the destroy and the STOPPED event, and must stay quiet then.
+if grep -q "no packet counters" "$RUN/daemon.log"; then
+	vmt_fail "a NIC was reported without counters: $(grep 'no packet counters' "$RUN/daemon.log")"
+fi
 echo "$VMT_PREFIX: OK"
