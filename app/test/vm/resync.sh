@@ -13,6 +13,11 @@
 #     recorded it in the state directory); the guest library answers with
 #     the lcore's level, and CPU 1 is back at min. l3fwd-power itself sent
 #     no request (its count is unchanged) and received no packet;
+#     Beside it, a second l3fwd-power on lcore 0 (vCPU 0, host CPU 0) runs
+#     --pmd-mgmt scale, which DPDK refuses in a VM: l3fwd-power applies
+#     DPDK's scale rule itself through the guest backend, so its idle
+#     port takes CPU 0 to min with one request (issue 23), and the RESYNC
+#     brings CPU 0 back too;
 #  2. libvirtd restarts (devtools/libvirtd.sh restart, only on a libvirtd
 #     of this run's own that no other run uses): the daemon reconnects to
 #     libvirt by itself and keeps the VM's channels and votes: CPU 1 stays
@@ -54,7 +59,8 @@ vmt_image "${images[@]}" --lib "$PMD/librte_net_pcap.so.23" \
 vmt_libvirtd
 
 EAL="-d librte_net_pcap.so.23 -d librte_mempool_ring.so.23 --no-huge --no-pci -m 128 --no-shconf --no-telemetry --log-level=lib.eal:error"
-vmt_define --channels 2 --memory 512 --run "l3fwd-power $EAL -l 1 --vdev net_pcap0,rx_pcap=/data/empty.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,1)' --env vm --stats-interval 500; sleep 600"
+SCALE="l3fwd-power $EAL --file-prefix scale -l 0 --vdev net_pcap0,rx_pcap=/data/empty.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,0)' --pmd-mgmt scale --stats-interval 500"
+vmt_define --channels 2 --memory 768 --run "$SCALE & l3fwd-power $EAL --file-prefix l3 -l 1 --vdev net_pcap0,rx_pcap=/data/empty.pcap,tx_pcap=/dev/null -- -p 1 --config '(0,0,1)' --env vm --stats-interval 500; sleep 600"
 CON=$RUN/$NAME.console
 
 # The last status line of lcore 1 / port 0 on the console; one field of it.
@@ -74,6 +80,17 @@ vmt_step "start to l3fwd-power's first status" "$T0"
 wait_for 60 '[ "$(freq 1)" = 1200000 ]' ||
 	vmt_fail "l3fwd-power idle: CPU 1 at $(freq 1), want 1200000"
 vmt_step "start to CPU 1 at min (idle)" "$T0"
+# --pmd-mgmt scale in a VM: DPDK's rule (empty polls -> min) through our
+# backend; one request, never repeated.
+console_wait '^lcore=0 power=' 60 "$CON"
+wait_for 60 '[ "$(freq 0)" = 1200000 ]' ||
+	vmt_fail "--pmd-mgmt scale idle in the VM: CPU 0 at $(freq 0), want 1200000: $(l3_last lcore=0)"
+vmt_step "start to CPU 0 at min (--pmd-mgmt scale)" "$T0"
+sreq=$(l3_field lcore=0 requests)
+sleep 2
+[ "$(l3_field lcore=0 requests)" = "$sreq" ] && [ "$sreq" -ge 1 ] ||
+	vmt_fail "--pmd-mgmt scale in the VM: requests repeated or none ($sreq, then $(l3_last lcore=0))"
+echo "$VMT_PREFIX: --pmd-mgmt scale in the VM: CPU 0 at 1200000 kHz: $(l3_last lcore=0)"
 # Idle and settled: its request count holds for 2 s.
 req=$(l3_field lcore=1 requests)
 sleep 2
@@ -95,6 +112,8 @@ log_has "$m" "VM $NAME channel 1: connected again, guest asked for its levels \\
 wait_for 30 '[ "$(freq 1)" = 1200000 ]' ||
 	vmt_fail "after the daemon restart: CPU 1 at $(freq 1), want 1200000 (RESYNC not answered?)"
 vmt_step "daemon restart to CPU 1 at min" "$t"
+wait_for 30 '[ "$(freq 0)" = 1200000 ]' ||
+	vmt_fail "after the daemon restart: CPU 0 (--pmd-mgmt scale) at $(freq 0), want 1200000"
 wait_for 5 '[ "$(l3_field lcore=1 resync)" -gt "$resync0" ]' ||
 	vmt_fail "l3fwd-power's library answered no RESYNC: $(l3_last lcore=1)"
 [ "$(l3_field lcore=1 requests)" = "$req" ] ||
