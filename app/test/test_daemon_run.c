@@ -19,6 +19,7 @@
 
 #include "test.h"
 #include "test_daemon_run.h"
+#include "test_eal.h"
 
 static const char *
 binary(const char *env, const char *fallback)
@@ -61,8 +62,7 @@ proc_start(struct daemon *d, const char *path, const char *tag,
 	static unsigned int nth;
 
 	/* Two daemons of one test may run at once: EAL prefixes differ. */
-	snprintf(d->prefix, sizeof(d->prefix), "%s_%d_%u", tag, getpid(),
-		nth++);
+	test_eal_prefix(d->prefix, sizeof(d->prefix), tag, (int)nth++);
 
 	while (*extra != NULL && n < RTE_DIM(argv) - 1)
 		argv[n++] = *extra++;
@@ -129,6 +129,22 @@ daemon_start_lcores(struct daemon *d, const char *const lcores[2],
 	return start_daemon(d, lcores, extra);
 }
 
+int
+daemon_own_channel_dir(struct daemon *d, const char *const *extra,
+	const char **opts)
+{
+	const char *const *e;
+
+	for (e = extra; *e != NULL; e++)
+		if (strcmp(*e, "--channel-dir") == 0 ||
+				strcmp(*e, "--config") == 0)
+			return 0;
+	snprintf(d->chdir, sizeof(d->chdir), "%s/channels", d->state_dir);
+	opts[0] = "--channel-dir";
+	opts[1] = d->chdir;
+	return 2;
+}
+
 /* vm_power_mgr with its own state directory, d->env and d->journal. */
 static int
 start_daemon(struct daemon *d, const char *const lcores[2],
@@ -141,6 +157,7 @@ start_daemon(struct daemon *d, const char *const lcores[2],
 	snprintf(d->state_dir, sizeof(d->state_dir), "/tmp/vmp_state.XXXXXX");
 	if (mkdtemp(d->state_dir) == NULL)
 		return -errno;
+	n += daemon_own_channel_dir(d, extra, &opts[n]);
 	while (*extra != NULL && n < RTE_DIM(opts) - 1)
 		opts[n++] = *extra++;
 	opts[n] = NULL;
@@ -286,7 +303,7 @@ test_wait_file(const char *path)
 {
 	int i;
 
-	for (i = 0; i < 250; i++) {
+	for (i = 0; i < slow(250); i++) {
 		if (access(path, F_OK) == 0)
 			return 0;
 		usleep(20000);

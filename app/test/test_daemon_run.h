@@ -21,8 +21,9 @@ struct daemon {
 	int out;		/* its stdout and stderr */
 	char buf[65536];	/* what it said, not yet matched */
 	size_t len;
-	char prefix[32];	/* EAL --file-prefix: its telemetry socket */
+	char prefix[48];	/* EAL --file-prefix: its telemetry socket */
 	char state_dir[32];	/* its --state-dir (crash records, lock) */
+	char chdir[48];		/* its --channel-dir when the test gave none */
 	const char *const *env;	/* "K=V" more in its environment */
 	int journal;		/* its stderr is systemd's journal stream */
 };
@@ -41,6 +42,14 @@ int guest_cli_start(struct daemon *d, const char *const *extra);
 /* The same with EAL's lcores given as @lcores ({"-l", "0-1"}). */
 int guest_cli_start_lcores(struct daemon *d, const char *const lcores[2],
 	const char *const *extra);
+/*
+ * Unless @extra names a channel directory (--channel-dir, --config),
+ * put "--channel-dir <state-dir>/channels" in @opts: a test's daemon
+ * never creates or serves the host's /tmp/powermonitor.
+ * @return how many options were put (0 or 2).
+ */
+int daemon_own_channel_dir(struct daemon *d, const char *const *extra,
+	const char **opts);
 /* Wait until the daemon has said @text; consume up to it. */
 int daemon_expect(struct daemon *d, const char *text, int ms);
 /* Type @cmd and wait for @answer. */
