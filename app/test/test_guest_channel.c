@@ -244,7 +244,7 @@ wait_replies(struct test_peer *peer, unsigned int n)
 {
 	int i;
 
-	for (i = 0; i < 10000 && peer->replies < n; i++)
+	for (i = 0; i < test_slow_ms(10000) && peer->replies < n; i++)
 		usleep(1000);
 	return peer->replies == n ? 0 : -ETIMEDOUT;
 }
@@ -370,7 +370,7 @@ test_guest_no_pileup(void)
 		} while (ret == -EAGAIN);
 		TEST_ASSERT_EQUAL(ret, 0, "request %d", i);
 	}
-	for (i = 0; peer.replies < 2000 && i < 500; i++) {
+	for (i = 0; peer.replies < 2000 && i < test_slow_ms(500); i++) {
 		usleep(10000);
 		TEST_ASSERT(vmp_guest_channel_poll(0) >= 0, "");
 	}

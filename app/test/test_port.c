@@ -15,6 +15,7 @@
 
 #include <vmp_guest_channel.h>
 
+#include "test.h"
 #include "test_port.h"
 
 int
@@ -121,7 +122,7 @@ test_port_reply(struct test_port *p, const void *reply)
 		if (n < 0 && errno != EAGAIN)
 			return -errno;
 		/* The guest is not reading: give up rather than hang. */
-		if (poll(&pfd, 1, 2000) <= 0)
+		if (poll(&pfd, 1, test_slow_ms(2000)) <= 0)
 			return -ETIMEDOUT;
 	}
 	return 0;
