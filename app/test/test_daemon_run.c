@@ -258,6 +258,49 @@ daemon_close(struct daemon *d)
 		printf("cannot remove %s\n", d->state_dir);
 }
 
+int
+daemon_vm_start(struct daemon_vm *w, const char *node_xml, const char *vm,
+	const char *chan, const char *const *more)
+{
+	const char *extra[24] = { "--libvirt-uri", w->v.uri, "--channel-dir",
+		w->v.chdir };
+	char path[200], cmd[200];
+	unsigned int n = 4;
+
+	memset(w, 0, sizeof(*w));
+	w->socat = -1;
+	while (more != NULL && *more != NULL && n < RTE_DIM(extra) - 1)
+		extra[n++] = *more++;
+	extra[n] = NULL;
+	TEST_ASSERT_EQUAL(test_virt_init(&w->v, node_xml), 0, "");
+	w->socat = test_socat_bridge(w->v.dir, chan, "port.0");
+	snprintf(path, sizeof(path), "%s/qemu/%s", w->v.dir, chan);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "socat's socket");
+	TEST_ASSERT_EQUAL(daemon_start(&w->d, extra), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "ready: channel directory",
+		10000), 0, "");
+	snprintf(cmd, sizeof(cmd), "add_vm %s", vm);
+	snprintf(path, sizeof(path), "VM %s added", vm);
+	CMD(&w->d, cmd, path);
+	snprintf(cmd, sizeof(cmd), "add_channels %s all", vm);
+	snprintf(path, sizeof(path), "VM %s: 1 channel connected", vm);
+	CMD(&w->d, cmd, path);
+	snprintf(path, sizeof(path), "%s/port.0", w->v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "the guest's port");
+	snprintf(w->port, sizeof(w->port), "%s/port", w->v.dir);
+	return TEST_SUCCESS;
+}
+
+void
+daemon_vm_fini(struct daemon_vm *w)
+{
+	if (w->socat > 0) {
+		kill(w->socat, SIGTERM);
+		waitpid(w->socat, NULL, 0);
+	}
+	test_virt_fini(&w->v);
+}
+
 /* socat as QEMU: listen at @dir/qemu/<name>, guest port at @dir/<port>. */
 pid_t
 test_socat_bridge(const char *dir, const char *name, const char *port)

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "test_virt.h"
+
 struct daemon {
 	pid_t pid;
 	int in;			/* its stdin */
@@ -60,6 +62,26 @@ void daemon_close(struct daemon *d);
 
 #define CMD(d, cmd, answer) \
 	TEST_ASSERT_EQUAL(daemon_cmd(d, cmd, answer), 0, "%s", cmd)
+
+/*
+ * The daemon tests' common world: a libvirt test-driver node (@node_xml,
+ * test_virt_init()), socat playing QEMU for the VM's channel @chan
+ * ("vm0.0": <dir>/qemu/<chan>, guest side <dir>/port.0), and the daemon
+ * on it (--libvirt-uri, --channel-dir, then @more) with VM @vm added and
+ * its channels connected. What the guest CLI takes as --channel-path is
+ * in @port. The daemon is the test's to stop (its exit status is part of
+ * the test); daemon_vm_fini() then stops socat and removes the world.
+ */
+struct daemon_vm {
+	struct test_virt v;
+	struct daemon d;
+	pid_t socat;
+	char port[160];		/* <dir>/port: the guest's channel path */
+};
+
+int daemon_vm_start(struct daemon_vm *w, const char *node_xml,
+	const char *vm, const char *chan, const char *const *more);
+void daemon_vm_fini(struct daemon_vm *w);
 
 /* socat as QEMU: listen at @dir/qemu/<name>, guest port at @dir/<port>. */
 pid_t test_socat_bridge(const char *dir, const char *name, const char *port);
