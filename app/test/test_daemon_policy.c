@@ -25,19 +25,7 @@
 #include "test_daemon_run.h"
 #include "test_virt.h"
 
-static const char node_xml[] =
-"<node>\n"
-" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
-" <domain type='test'><name>vm0</name><memory>65536</memory>"
-"<vcpu>2</vcpu>\n"
-"  <cputune><vcpupin vcpu='0' cpuset='1'/>"
-"<vcpupin vcpu='1' cpuset='2-3'/></cputune><os><type>hvm</type></os>\n"
-"  <devices>\n"
-"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
-"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
-"  </devices></domain>\n"
-"</node>\n";
+static const char *const node_xml = daemon_vm_xml;
 
 static uint32_t
 setspeed(unsigned int cpu)

@@ -79,6 +79,10 @@ struct daemon_vm {
 	char port[160];		/* <dir>/port: the guest's channel path */
 };
 
+/* The usual node: VM vm0, vCPU 0 pinned to pCPU 1 and vCPU 1 to 2-3, one
+ * channel (vm0.0, virtio.serial.port.poweragent.0), 4 host CPUs. */
+extern const char daemon_vm_xml[];
+
 int daemon_vm_start(struct daemon_vm *w, const char *node_xml,
 	const char *vm, const char *chan, const char *const *more);
 void daemon_vm_fini(struct daemon_vm *w);
