@@ -155,9 +155,12 @@ coexist_body(void *arg)
 		"-m", "256", "--no-pci", "--vdev", "net_null0",
 		"--log-level=lib.eal:info", "--", "-i",
 		"--total-num-mbufs=2048", NULL };
+	/* No EAL option; its own channel directory (not the host's
+	 * /tmp/powermonitor), in the private /run/dpdk. */
 	const char *vmpm[] = { daemon_path(), "--log-level=lib.eal:debug",
 		"--", "--libvirt-uri", "test:///default", "--state-dir",
-		"/run/dpdk/vmp_state", NULL };
+		"/run/dpdk/vmp_state", "--channel-dir", "/run/dpdk/vmp_channels",
+		NULL };
 	char json[2048], ours[64];
 	struct daemon tp, d;
 	struct stat st;
