@@ -44,6 +44,8 @@ set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
 BUILD=${VMP_BUILD_DIR:-build}
+# Set by the user, VMP_TEST_SLOW is kept; otherwise measured (calibrate).
+VMP_TEST_SLOW_USER=${VMP_TEST_SLOW:-}
 JOBS=${VMP_JOBS:-$(nproc)}
 
 # Debian 12 packages the project builds and tests with.
@@ -186,6 +188,8 @@ for name, label, secs, status, note, logs in legs:
     if not notes and status != 0 and c["failed"] == 0:
         notes.append(f"exit status {status}")
     c["failed"] += len(notes)
+    # Listed with the tests: --stress counts them like a failed test.
+    failed += [f"({n})" for n in notes]
     bad = bad or c["failed"] > 0
     counts = f'{c["passed"]} passed, {c["failed"]} failed, {c["skipped"]} skipped'
     extra = f' ({"; ".join(notes)})' if notes else ""
@@ -203,6 +207,51 @@ print(f'{total["passed"]} passed, {total["failed"]} failed, '
       f'{total["skipped"]} skipped')
 sys.exit(1 if bad else 0)
 PY
+}
+
+# VMP_TEST_SLOW for this leg's tests: the user's, or this machine's
+# speed now against the reference (devtools/calibrate.py, its figures
+# in the log; build $1's guest_cli for the EAL probe, when built).
+calibrate() {
+	if [ -n "${VMP_TEST_SLOW_USER:-}" ]; then
+		log "VMP_TEST_SLOW=$VMP_TEST_SLOW_USER (set by the user)"
+		VMP_TEST_SLOW=$VMP_TEST_SLOW_USER
+	else
+		VMP_TEST_SLOW=$(devtools/calibrate.py --build "$1" 2> >(sed 's/^/==> /' >&2)) ||
+			VMP_TEST_SLOW=4
+	fi
+	export VMP_TEST_SLOW
+}
+
+# What a test run may leave behind, one line each: EAL runtime
+# directories of this run's tests ($VMP_TEST_RUN in their prefix, so
+# other runs on the machine do not count), the daemon's default
+# channel directory, mount points, cgroups of ours.
+leftovers() {
+	local d
+	for d in /var/run/dpdk/*_r"$VMP_TEST_RUN"_*; do
+		[ -e "$d" ] && echo "$d"
+	done
+	[ -e /tmp/powermonitor ] && echo /tmp/powermonitor
+	awk '{ print "mount " $5 }' /proc/self/mountinfo
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d \
+		\( -name 'vmp*' -o -name 'vmpower*' \) 2>/dev/null |
+		sed 's/^/cgroup /'
+	return 0
+}
+
+# After a leg: what it left that was not there before ($1, a file of
+# leftovers' lines), named in LEG_NOTE (the leg fails). Then removed
+# (the EAL directories), so the next leg starts clean.
+leftover_check() {
+	local left
+	left=$(leftovers | sort | comm -13 "$1" -)
+	[ -z "$left" ] && return 0
+	log "the leg left behind:"
+	printf '%s\n' "$left" | sed 's/^/    /'
+	LEG_NOTE+="${LEG_NOTE:+; }left behind: $(printf '%s' "$left" | tr '\n' ' ')"
+	rm -rf /var/run/dpdk/*_r"$VMP_TEST_RUN"_*
+	return 1
 }
 
 # The suite again in sanitizer build $1 (-Db_sanitize=$2), beside $BUILD.
@@ -232,6 +281,7 @@ run_tests() {
 		"$BUILD"-{asan,tsan}/meson-logs/testlog.json
 	install_deps || { LEG_NOTE="installing packages failed"; return 1; }
 	build || { LEG_NOTE="build failed"; return 1; }
+	calibrate "$BUILD"
 	log "running tests"
 	meson test -C "$BUILD" --print-errorlogs --no-rebuild "$@" || rc=$?
 	if [ "${VMP_SANITIZE:-1}" != 0 ]; then
@@ -247,8 +297,10 @@ run_tests() {
 			mapfile -t tsan_tests < <(grep -v '^#' "$sec/tsan.tests")
 		fi
 		LEG_LOGS+=("$BUILD-tsan/meson-logs/testlog.json")
+		# TSan's own slowness (EAL's driver loading alone takes
+		# seconds under it) on top of the machine's.
 		TSAN_OPTIONS="suppressions=$PWD/$sec/tsan.supp:exitcode=66" \
-		VMP_TEST_SLOW=4 \
+		VMP_TEST_SLOW=$((VMP_TEST_SLOW * 4 > 99 ? 99 : VMP_TEST_SLOW * 4)) \
 			sanitized "$BUILD-tsan" thread "${tsan_tests[@]}" || rc=$?
 	fi
 	return $rc
@@ -269,6 +321,9 @@ chroot_leg() {
 	LEG_LOGS=("$dir/meson-logs/testlog.json"
 		"$dir/meson-logs/testlog-hardening.json")
 	rm -f "${LEG_LOGS[@]}"
+	# The machine's speed, measured on the host (the EAL probe with
+	# this host's build, when there is one).
+	calibrate "$BUILD"
 	log "chroot for DPDK $release ($(devtools/chroot.sh path "$release"))"
 	devtools/chroot.sh create "$release" || {
 		tail -n 5 "$(devtools/chroot.sh path "$release").debootstrap.log" \
@@ -295,7 +350,7 @@ chroot_leg() {
 # ./run.sh test [--release R[,R...]] [MESON-TEST-ARG...]: each leg in turn
 # (a failed one does not stop the next), then the closing lines.
 test_legs() {
-	local release=all args=() legs=() r leg start secs rc
+	local release=all args=() legs=() r leg start secs rc before
 	local results=() ran=" "
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -327,6 +382,10 @@ test_legs() {
 		esac
 	done
 	[ ${#legs[@]} -gt 0 ] || { echo "--release: no release given" >&2; return 2; }
+	# This run's tag in the tests' EAL prefixes (app/test/test_eal.h).
+	VMP_TEST_RUN=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+	export VMP_TEST_RUN
+	before=$(mktemp /tmp/vmp_leftovers.XXXXXX)
 	for leg in "${legs[@]}"; do
 		# Each leg once, in the order given.
 		case $ran in *" $leg "*) continue ;; esac
@@ -334,16 +393,19 @@ test_legs() {
 		log "leg $leg: start"
 		start=$SECONDS
 		LEG_NOTE="" LEG_LOGS=() rc=0
+		leftovers | sort >"$before"
 		case $leg in
 		deb12) run_tests "${args[@]}" || rc=$? ;;
 		deb13) chroot_leg 24.11 build-deb13 "${args[@]}" || rc=$? ;;
 		deb-sid) chroot_leg 25.11 build-debsid "${args[@]}" || rc=$? ;;
 		esac
+		leftover_check "$before" || rc=1
 		secs=$((SECONDS - start))
 		log "leg $leg: $((secs / 60))m$((secs % 60))s, exit status $rc"
 		results+=("$leg" "$(leg_label "$leg")" "$secs" "$rc" "$LEG_NOTE"
 			"${LEG_LOGS[@]}" --)
 	done
+	rm -f "$before"
 	summary "${results[@]}"
 }
 

@@ -8,20 +8,12 @@
 #include <rte_log.h>
 
 #include "test.h"
+#include "test_eal.h"
 
 static struct test_case *tests;
 static char *log_buf;
 static size_t log_len;
 static FILE *log_stream;
-
-int
-test_slow_ms(int ms)
-{
-	const char *s = getenv("VMP_TEST_SLOW");
-	int n = s != NULL ? atoi(s) : 1;
-
-	return n > 1 && n < 100 ? ms * n : ms;
-}
 
 void
 test_log_capture(void)
@@ -34,10 +26,17 @@ test_log_capture(void)
 int
 test_log_contains(const char *text)
 {
+	int ret;
+
 	if (log_stream == NULL)
 		return 0;
+	/* Other threads may log meanwhile: the stream's lock keeps the
+	 * buffer still. */
+	flockfile(log_stream);
 	fflush(log_stream);
-	return log_buf != NULL && strstr(log_buf, text) != NULL;
+	ret = log_buf != NULL && strstr(log_buf, text) != NULL;
+	funlockfile(log_stream);
+	return ret;
 }
 
 int
@@ -48,10 +47,12 @@ test_log_count(const char *text)
 
 	if (log_stream == NULL)
 		return 0;
+	flockfile(log_stream);
 	fflush(log_stream);
 	for (p = log_buf; p != NULL && (p = strstr(p, text)) != NULL;
 			p += strlen(text))
 		n++;
+	funlockfile(log_stream);
 	return n;
 }
 
@@ -131,6 +132,9 @@ main(int argc, char **argv)
 			printf("--- %s: ok\n", t->name);
 		}
 	}
+	/* The rigs' EAL directories, on every path a test ended. */
+	test_eal_dirs_remove(getpid());
+	test_eal_dirs_remove(getpgrp());
 	if (failed)
 		return 1;
 	return skipped == argc - 1 ? TEST_SKIPPED : 0;

@@ -334,6 +334,30 @@ add_vm(struct virt_adapter *va, struct chmgr *m, const char *name)
 	return TEST_SUCCESS;
 }
 
+/*
+ * The usual start: the fixture, an adapter with its events, a manager,
+ * vm0 added with its channel 0 connected; @la: QEMU's listening socket,
+ * @c: its end of the connection.
+ */
+static int
+serve_vm0(struct fixture *f, struct virt_adapter **va, struct chmgr **m,
+	int *la, int *c)
+{
+	char err[256];
+
+	TEST_RUN(fixture_init(f));
+	*va = virt_adapter_create(f->v.uri, on_event, f);
+	TEST_ASSERT(*va != NULL, "");
+	TEST_ASSERT_EQUAL(make_mgr(f, m), 0, "");
+	TEST_RUN(add_vm(*va, *m, "vm0"));
+	*la = test_virt_listen(&f->v, "qemu/vm0-a");
+	TEST_ASSERT_EQUAL(chmgr_add_channels(*m, "vm0", "0", err, sizeof(err)),
+		1, "%s", err);
+	*c = test_virt_accept(*la);
+	TEST_ASSERT(*c >= 0, "");
+	return TEST_SUCCESS;
+}
+
 /* Channels where the domain XML puts them, wherever that is. */
 static int
 test_chmgr_channels_xml(void)
@@ -584,19 +608,10 @@ test_chmgr_lifecycle(void)
 	struct chmgr *m;
 	struct vm *vm;
 	virDomainPtr dom;
-	char err[256], byte;
+	char byte;
 	int la, c;
 
-	TEST_RUN(fixture_init(&f));
-	va = virt_adapter_create(f.v.uri, on_event, &f);
-	TEST_ASSERT(va != NULL, "");
-	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
-	TEST_RUN(add_vm(va, m, "vm0"));
-	la = test_virt_listen(&f.v, "qemu/vm0-a");
-	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
-		1, "%s", err);
-	c = test_virt_accept(la);
-	TEST_ASSERT(c >= 0, "");
+	TEST_RUN(serve_vm0(&f, &va, &m, &la, &c));
 
 	dom = virDomainLookupByName(virt_adapter_conn(va), "vm0");
 	TEST_ASSERT(dom != NULL, "");
@@ -704,20 +719,11 @@ test_chmgr_fast_restart(void)
 	struct chmgr *m;
 	struct vm *vm;
 	virDomainPtr dom;
-	char err[256], byte;
+	char byte;
 	int la, c, c2, old_id;
 	unsigned int i;
 
-	TEST_RUN(fixture_init(&f));
-	va = virt_adapter_create(f.v.uri, on_event, &f);
-	TEST_ASSERT(va != NULL, "");
-	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
-	TEST_RUN(add_vm(va, m, "vm0"));
-	la = test_virt_listen(&f.v, "qemu/vm0-a");
-	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
-		1, "%s", err);
-	c = test_virt_accept(la);
-	TEST_ASSERT(c >= 0, "");
+	TEST_RUN(serve_vm0(&f, &va, &m, &la, &c));
 	vm = chmgr_find_vm(m, "vm0");
 	old_id = vm->dom_id;
 	TEST_ASSERT(old_id > 0, "the process is known: %d", old_id);
@@ -790,7 +796,6 @@ test_chmgr_reset_resume(void)
 	struct chmgr *m;
 	struct vm *vm;
 	virDomainPtr dom;
-	char err[256];
 	int la, c, fd;
 
 	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_RESUMED,
@@ -806,16 +811,7 @@ test_chmgr_reset_resume(void)
 	TEST_ASSERT_EQUAL(virt_event_from_lifecycle(VIR_DOMAIN_EVENT_SHUTDOWN,
 		0), VIRT_EVENT_CHANGED, "");
 
-	TEST_RUN(fixture_init(&f));
-	va = virt_adapter_create(f.v.uri, on_event, &f);
-	TEST_ASSERT(va != NULL, "");
-	TEST_ASSERT_EQUAL(make_mgr(&f, &m), 0, "");
-	TEST_RUN(add_vm(va, m, "vm0"));
-	la = test_virt_listen(&f.v, "qemu/vm0-a");
-	TEST_ASSERT_EQUAL(chmgr_add_channels(m, "vm0", "0", err, sizeof(err)),
-		1, "%s", err);
-	c = test_virt_accept(la);
-	TEST_ASSERT(c >= 0, "");
+	TEST_RUN(serve_vm0(&f, &va, &m, &la, &c));
 	vm = chmgr_find_vm(m, "vm0");
 	fd = vm->channels[0]->fd;
 
@@ -918,7 +914,10 @@ test_chmgr_reconnect(void)
 	virt_adapter_lose_conn(va);
 	close(c);
 	chmgr_channel_closed(m, vm->channels[0]);
-	usleep(1200 * 1000);	/* attempts at 250 and 750 ms */
+	/* Attempts at 250 and 750 ms: until the second one said it failed. */
+	for (i = 0; i < (unsigned int)test_slow_ms(500) &&
+			!test_log_contains("; next in 1000 ms"); i++)
+		usleep(10000);
 	TEST_ASSERT_LOG("reconnection attempt 1 to");
 	TEST_ASSERT_LOG("; next in 1000 ms");
 	TEST_ASSERT_EQUAL(rename(away, node), 0, "");

@@ -251,7 +251,8 @@ wait_speed(unsigned int cpu, uint32_t khz)
 {
 	int i;
 
-	for (i = 0; i < 200 && emu_setspeed(cpu) != khz; i++)
+	for (i = 0; i < test_slow_ms(200) && emu_setspeed(cpu) != khz;
+			i++)
 		usleep(10000);
 	return emu_setspeed(cpu);
 }
@@ -263,7 +264,7 @@ wait_governor(unsigned int cpu, const char *gov)
 	const char *g = NULL;
 	int i;
 
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < test_slow_ms(200); i++) {
 		g = emu_governor(cpu);
 		if (g != NULL && strcmp(g, gov) == 0)
 			return 0;
@@ -801,7 +802,7 @@ hangup(void *arg)
 		VMP_PROTO_SCALE_MAX, 0, NULL), 0, "");
 	close(fd);
 	f.peer[VM0_0] = -1;
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < test_slow_ms(200); i++) {
 		TEST_ASSERT_EQUAL(monitor_call(f.mon, probe_channel, &p), 0, "");
 		if (p.fd == -1)
 			break;
@@ -844,7 +845,7 @@ wait_eof(int fd)
 	ssize_t n;
 	int i;
 
-	for (i = 0; i < 300; i++) {
+	for (i = 0; i < test_slow_ms(300); i++) {
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n == 0)
 			return 0;
@@ -899,7 +900,9 @@ MONITOR_TEST(monitor_job_in_batch, job_in_batch);
 
 /*
  * A CONNECT over the rate limit is dropped, not answered: a NACK would
- * be taken by the guest for the answer to its next request.
+ * be taken by the guest for the answer to its next request. On the
+ * logical clock: both CONNECTs are read while time stands, then a
+ * second passes (the test's), and the request has its token.
  */
 static int
 connect_limited(void *arg)
@@ -907,22 +910,31 @@ connect_limited(void *arg)
 	struct monitor_stats st;
 	struct mfx f;
 	reply_t r;
-	int fd;
+	int fd, i;
 
 	(void)arg;
+	mfx_logical_clock = 1;
 	TEST_RUN(mfx_start(&f, 1));		/* 1 a second, burst 1 */
 	fd = f.peer[VM0_0];
 	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CONNECT, 0, 0, NULL), 0, "");
 	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CONNECT, 0, 0, NULL), 0, "");
-	usleep(1200000);			/* a token again */
+	for (i = 0; i < test_slow_ms(500); i++) {
+		mfx_stats(&f, &st);
+		if (st.packets >= 2)
+			break;
+		usleep(10000);
+	}
+	TEST_ASSERT_EQUAL(st.limited, 1, "the second CONNECT");
+	__atomic_add_fetch(&mfx_clock, 1000, __ATOMIC_RELEASE);
 	TEST_ASSERT_EQUAL(send_pkt(fd, VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 0, NULL), 0, "");
 	TEST_ASSERT_EQUAL(read_reply(fd, &r), ACK, "the first answer is "
 		"the request's");
 	mfx_stats(&f, &st);
-	TEST_ASSERT_EQUAL(st.limited, 1, "the second CONNECT");
+	TEST_ASSERT_EQUAL(st.limited, 1, "the second CONNECT only");
 	TEST_ASSERT_EQUAL(st.nacks, 0, "");
 	mfx_stop(&f);
+	mfx_logical_clock = 0;
 	return TEST_SUCCESS;
 }
 
@@ -1122,7 +1134,7 @@ backlog(void *arg)
 	/* Another guest is served while the first one's replies pile up. */
 	TEST_ASSERT_EQUAL(ask(f.peer[VM1_0], VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MIN, 0, NULL), ACK, "");
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < test_slow_ms(500); i++) {
 		mfx_stats(&f, &st);
 		if (st.requests == fl.count + 1)
 			break;

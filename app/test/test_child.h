@@ -19,8 +19,13 @@
 #include <sys/wait.h>
 
 #include "test.h"
+#include "test_eal.h"
 
-/* Wait for @pid, kill and reap its group, stop being a subreaper. */
+/*
+ * Wait for @pid, kill and reap its group, stop being a subreaper, and
+ * remove the EAL runtime directories its processes left, on whatever
+ * path the test ended.
+ */
 static inline int
 test_child_reap(pid_t pid)
 {
@@ -33,6 +38,7 @@ test_child_reap(pid_t pid)
 	while (waitpid(-pid, NULL, 0) > 0 || errno == EINTR)
 		;
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	test_eal_dirs_remove(pid);
 	return st;
 }
 

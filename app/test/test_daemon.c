@@ -29,19 +29,8 @@
 #include "test_daemon_run.h"
 #include "test_virt.h"
 
-static const char node_xml[] =
-"<node>\n"
-" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
-" <domain type='test'><name>vm0</name><memory>65536</memory>"
-"<vcpu>2</vcpu>\n"
-"  <cputune><vcpupin vcpu='0' cpuset='1'/>"
-"<vcpupin vcpu='1' cpuset='2-3'/></cputune><os><type>hvm</type></os>\n"
-"  <devices>\n"
-"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
-"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
-"  </devices></domain>\n"
-"</node>\n";
+/* vm0: 2 vCPUs on pCPUs 1 and 2-3, one channel (daemon_vm_xml). */
+static const char *const node_xml = daemon_vm_xml;
 
 static int
 session(void *arg)
@@ -257,32 +246,16 @@ REGISTER_TEST(daemon_startup, test_daemon_startup);
 static int
 guest_session(void *arg)
 {
-	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
-		NULL };
 	const char *gextra[] = { "--channel-path", NULL, "--channels", "0",
 		"--timeout", "3000", NULL };
-	struct test_virt v;
-	struct daemon d, g;
-	char path[160], port[160];
-	pid_t socat;
+	struct daemon_vm w;
+	struct daemon *const d = &w.d;
+	struct daemon g;
 
 	(void)arg;
-	TEST_ASSERT_EQUAL(test_virt_init(&v, node_xml), 0, "");
-	extra[1] = v.uri;
-	extra[3] = v.chdir;
-	socat = test_socat_bridge(v.dir, "vm0.0", "port.0");
-	snprintf(path, sizeof(path), "%s/qemu/vm0.0", v.dir);
-	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
-	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
-	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
-	CMD(&d, "add_vm vm0", "VM vm0 added");
-	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channel connected");
-	CMD(&d, "show_vm vm0", "channel 0: ");
-
-	snprintf(port, sizeof(port), "%s/port.0", v.dir);
-	TEST_ASSERT_EQUAL(test_wait_file(port), 0, "");
-	snprintf(port, sizeof(port), "%s/port", v.dir);
-	gextra[1] = port;
+	TEST_RUN(daemon_vm_start(&w, node_xml, "vm0", "vm0.0", NULL));
+	CMD(d, "show_vm vm0", "channel 0: ");
+	gextra[1] = w.port;
 	TEST_ASSERT_EQUAL(guest_cli_start(&g, gextra), 0, "");
 	/* lcore 0 runs on CPU 0 in the guest: vCPU 0, host pCPU 1. */
 	CMD(&g, "set_cpu_freq 0 min", "ACK");
@@ -295,23 +268,21 @@ guest_session(void *arg)
 	CMD(&g, "query_cpu_freq all", "vCPU 1: 1200000 kHz");
 	TEST_ASSERT_EQUAL(emu_freq_now(1), 1200000, "");
 	CMD(&g, "query_cpu_freq_avail 0", "2401000");
-	CMD(&d, "set_channel_status vm0 0 disabled", "1 channel disabled");
+	CMD(d, "set_channel_status vm0 0 disabled", "1 channel disabled");
 	CMD(&g, "set_cpu_freq 0 max", "NACK");
 	TEST_ASSERT_EQUAL(emu_freq_now(1), 1200000, "");
-	CMD(&d, "show_vm vm0", "disabled");
-	CMD(&d, "set_channel_status vm0 0 enabled", "1 channel enabled");
+	CMD(d, "show_vm vm0", "disabled");
+	CMD(d, "set_channel_status vm0 0 enabled", "1 channel enabled");
 	CMD(&g, "set_cpu_freq 0 max", "ACK");
 	TEST_ASSERT_EQUAL(emu_freq_now(1), 2400000, "");
 	CMD(&g, "quit", "");
 	TEST_ASSERT_EQUAL(daemon_wait(&g), 3, "guest CLI exit (a NACK: exit 3)");
 	daemon_close(&g);
-	CMD(&d, "quit", "restoring cores");
-	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "daemon exit");
-	daemon_close(&d);
+	CMD(d, "quit", "restoring cores");
+	TEST_ASSERT_EQUAL(daemon_wait(d), 0, "daemon exit");
+	daemon_close(d);
 	TEST_ASSERT_STR(emu_governor(1), "powersave");
-	kill(socat, SIGTERM);
-	waitpid(socat, NULL, 0);
-	test_virt_fini(&v);
+	daemon_vm_fini(&w);
 	return TEST_SUCCESS;
 }
 
@@ -400,52 +371,40 @@ static const char names_xml[] =
 static int
 tel_names(void *arg)
 {
-	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
-		NULL };
 	const char *gextra[] = { "--channel-path", NULL, "--channels", "0",
 		"--timeout", "3000", NULL };
-	struct test_virt v;
-	struct daemon d, g;
-	char path[160], json[8192];
-	pid_t socat;
+	struct daemon_vm w;
+	struct daemon *const d = &w.d;
+	struct daemon g;
+	char json[8192];
 
 	(void)arg;
-	TEST_ASSERT_EQUAL(test_virt_init(&v, names_xml), 0, "");
-	extra[1] = v.uri;
-	extra[3] = v.chdir;
-	socat = test_socat_bridge(v.dir, "w.0", "port.0");
-	snprintf(path, sizeof(path), "%s/qemu/w.0", v.dir);
-	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
-	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
-	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
-	CMD(&d, "add_vm web-01.prod-\xc3\xa9t\xc3\xa9", "added");
-	CMD(&d, "add_channels web-01.prod-\xc3\xa9t\xc3\xa9 all",
-		"1 channel connected");
-	snprintf(path, sizeof(path), "%s/port", v.dir);
-	gextra[1] = path;
+	TEST_RUN(daemon_vm_start(&w, names_xml,
+		"web-01.prod-\xc3\xa9t\xc3\xa9", "w.0", NULL));
+	gextra[1] = w.port;
 	TEST_ASSERT_EQUAL(guest_cli_start(&g, gextra), 0, "");
 	CMD(&g, "set_cpu_freq 0 max", "ACK");
-	CMD(&d, "set_cpu_freq 1 min", "core 1: 1200000 kHz");
-	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/core,1", json,
+	CMD(d, "set_cpu_freq 1 min", "core 1: 1200000 kHz");
+	TEST_ASSERT_EQUAL(test_telemetry(d->prefix, "/vmpower/core,1", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"nb_votes\":2,\"votes_truncated\":0,"
 		"\"voters\":[\"cli\",\"web-01.prod-%C3%A9t%C3%A9/0\"],"
 		"\"vote_khz\":[1200000,2400000]") != NULL, "%s", json);
-	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/vms", json,
+	TEST_ASSERT_EQUAL(test_telemetry(d->prefix, "/vmpower/vms", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "[\"web-01.prod-%C3%A9t%C3%A9\"]") != NULL,
 		"%s", json);
 	/* Looked up in either form. */
-	TEST_ASSERT_EQUAL(test_telemetry(d.prefix,
+	TEST_ASSERT_EQUAL(test_telemetry(d->prefix,
 		"/vmpower/vm,web-01.prod-%C3%A9t%C3%A9", json, sizeof(json)),
 		0, "");
 	TEST_ASSERT(strstr(json, "\"vcpus\":1") != NULL, "%s", json);
 	/* 600 CPUs: the first page, then the rest from where it said. */
-	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/cores", json,
+	TEST_ASSERT_EQUAL(test_telemetry(d->prefix, "/vmpower/cores", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"first\":0,\"next\":512,") != NULL, "%s",
 		json);
-	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/cores,512", json,
+	TEST_ASSERT_EQUAL(test_telemetry(d->prefix, "/vmpower/cores,512", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"first\":512,\"next\":-1,\"cpus\":[512,"
 		) != NULL, "%s", json);
@@ -453,12 +412,10 @@ tel_names(void *arg)
 	CMD(&g, "quit", "");
 	TEST_ASSERT_EQUAL(daemon_wait(&g), 0, "");
 	daemon_close(&g);
-	CMD(&d, "quit", "restoring cores");
-	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "");
-	daemon_close(&d);
-	kill(socat, SIGTERM);
-	waitpid(socat, NULL, 0);
-	test_virt_fini(&v);
+	CMD(d, "quit", "restoring cores");
+	TEST_ASSERT_EQUAL(daemon_wait(d), 0, "");
+	daemon_close(d);
+	daemon_vm_fini(&w);
 	return TEST_SUCCESS;
 }
 

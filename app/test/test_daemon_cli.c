@@ -25,6 +25,7 @@
 #include "cpufreq_emu.h"
 #include "test.h"
 #include "test_daemon_run.h"
+#include "test_eal.h"
 #include "test_virt.h"
 
 static const char *
@@ -50,10 +51,11 @@ pty_start(struct daemon *d, const char *const *extra)
 	unsigned int n = 13;
 	int master;
 
-	snprintf(d->prefix, sizeof(d->prefix), "vmp_tty_%d", getpid());
+	test_eal_prefix(d->prefix, sizeof(d->prefix), "vmp_tty", -1);
 	snprintf(d->state_dir, sizeof(d->state_dir), "/tmp/vmp_state.XXXXXX");
 	if (mkdtemp(d->state_dir) == NULL)
 		return -errno;
+	n += daemon_own_channel_dir(d, extra, &argv[n]);
 	while (*extra != NULL && n < RTE_DIM(argv) - 1)
 		argv[n++] = *extra++;
 	argv[n] = NULL;

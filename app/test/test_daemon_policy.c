@@ -25,19 +25,7 @@
 #include "test_daemon_run.h"
 #include "test_virt.h"
 
-static const char node_xml[] =
-"<node>\n"
-" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
-" <domain type='test'><name>vm0</name><memory>65536</memory>"
-"<vcpu>2</vcpu>\n"
-"  <cputune><vcpupin vcpu='0' cpuset='1'/>"
-"<vcpupin vcpu='1' cpuset='2-3'/></cputune><os><type>hvm</type></os>\n"
-"  <devices>\n"
-"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
-"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
-"  </devices></domain>\n"
-"</node>\n";
+static const char *const node_xml = daemon_vm_xml;
 
 static uint32_t
 setspeed(unsigned int cpu)
@@ -80,30 +68,18 @@ session(void *arg)
 	static const char *const branch[] = { "--policy", "BRANCH_RATIO",
 		"--vcpu-list", "0", NULL };
 	/* This VM has no PMU: BRANCH_RATIO counts software events. */
-	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
-		"--branch-events", "software", "--branch-period", "20000",
-		"--branch-threshold", "50", NULL };
+	static const char *const more[] = { "--branch-events", "software",
+		"--branch-period", "20000", "--branch-threshold", "50", NULL };
 	const char *gextra[] = { "--channel-path", NULL, "--channels", "0",
 		"--timeout", "3000", NULL };
-	struct test_virt v;
-	struct daemon d, g;
-	char path[160], port[160], json[4096];
-	pid_t socat;
+	struct daemon_vm w;
+	struct daemon *const d = &w.d;
+	const char *const port = w.port;
+	struct daemon g;
+	char json[4096];
 
 	(void)arg;
-	TEST_ASSERT_EQUAL(test_virt_init(&v, node_xml), 0, "");
-	extra[1] = v.uri;
-	extra[3] = v.chdir;
-	socat = test_socat_bridge(v.dir, "vm0.0", "port.0");
-	snprintf(path, sizeof(path), "%s/qemu/vm0.0", v.dir);
-	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
-	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
-	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
-	CMD(&d, "add_vm vm0", "VM vm0 added");
-	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channel connected");
-	snprintf(port, sizeof(port), "%s/port.0", v.dir);
-	TEST_ASSERT_EQUAL(test_wait_file(port), 0, "");
-	snprintf(port, sizeof(port), "%s/port", v.dir);
+	TEST_RUN(daemon_vm_start(&w, node_xml, "vm0", "vm0.0", more));
 
 	TEST_RUN(send_policy(port, high, "ACK"));
 	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
@@ -111,11 +87,11 @@ session(void *arg)
 	TEST_RUN(send_policy(port, medium, "ACK"));
 	TEST_ASSERT_EQUAL(setspeed(2), 2000000, "the middle of 5");
 	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "vCPU 0 keeps HIGH");
-	CMD(&d, "show_vm vm0", "vCPU 1 policy: WORKLOAD MEDIUM: medium");
+	CMD(d, "show_vm vm0", "vCPU 1 policy: WORKLOAD MEDIUM: medium");
 	TEST_RUN(send_policy(port, foreign, "NACK"));
-	TEST_ASSERT_EQUAL(daemon_expect(&d, "refused: vCPU 5: the VM has 2",
+	TEST_ASSERT_EQUAL(daemon_expect(d, "refused: vCPU 5: the VM has 2",
 		3000), 0, "");
-	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/policies", json,
+	TEST_ASSERT_EQUAL(test_telemetry(d->prefix, "/vmpower/policies", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"count\":2") != NULL, "%s", json);
 	TEST_ASSERT(strstr(json, "\"vm\":\"vm0\",\"vcpu\":1,\"type\":"
@@ -125,38 +101,36 @@ session(void *arg)
 	/* set_query disable: the VM's queries get NACK; requests do not. */
 	gextra[1] = port;
 	TEST_ASSERT_EQUAL(guest_cli_start(&g, gextra), 0, "");
-	CMD(&d, "set_query vm0 disable", "VM vm0: queries disabled");
+	CMD(d, "set_query vm0 disable", "VM vm0: queries disabled");
 	CMD(&g, "query_cpu_freq 0", "NACK");
-	CMD(&d, "show_vm vm0", "queries: disabled");
-	CMD(&d, "set_query vm0 enable", "VM vm0: queries enabled");
+	CMD(d, "show_vm vm0", "queries: disabled");
+	CMD(d, "set_query vm0 enable", "VM vm0: queries enabled");
 	CMD(&g, "query_cpu_freq 0", "vCPU 0: 2400000 kHz");
 	CMD(&g, "quit", "");
 	daemon_wait(&g);
 	daemon_close(&g);
 
-	CMD(&d, "clear_policy vm0 1", "VM vm0: 1 policy cleared");
-	CMD(&d, "clear_policy vm0 7", "VM vm0 has 2 vCPUs: no vCPU 7");
-	CMD(&d, "clear_policy vm0", "VM vm0: 1 policy cleared");
-	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/policies", json,
+	CMD(d, "clear_policy vm0 1", "VM vm0: 1 policy cleared");
+	CMD(d, "clear_policy vm0 7", "VM vm0 has 2 vCPUs: no vCPU 7");
+	CMD(d, "clear_policy vm0", "VM vm0: 1 policy cleared");
+	TEST_ASSERT_EQUAL(test_telemetry(d->prefix, "/vmpower/policies", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"count\":0") != NULL, "%s", json);
 	/* BRANCH_RATIO from guest_cli: its ratio in show_vm and
 	 * telemetry; the daemon's exit closes its counters. */
 	TEST_RUN(send_policy(port, branch, "ACK"));
-	CMD(&d, "show_vm vm0", "vCPU 0 policy: BRANCH_RATIO, misses ");
-	TEST_ASSERT_EQUAL(test_telemetry(d.prefix, "/vmpower/policies", json,
+	CMD(d, "show_vm vm0", "vCPU 0 policy: BRANCH_RATIO, misses ");
+	TEST_ASSERT_EQUAL(test_telemetry(d->prefix, "/vmpower/policies", json,
 		sizeof(json)), 0, "");
 	TEST_ASSERT(strstr(json, "\"type\":\"BRANCH_RATIO\",\"miss_ppm\":")
 		!= NULL, "%s", json);
-	CMD(&d, "help clear_policy", "clear_policy <vm> [<vcpu>]");
-	CMD(&d, "quit", "restoring cores");
+	CMD(d, "help clear_policy", "clear_policy <vm> [<vcpu>]");
+	CMD(d, "quit", "restoring cores");
 	/* clear_policy of vCPU 7 failed, on purpose: exit status 3. */
-	TEST_ASSERT_EQUAL(daemon_wait(&d), 3, "daemon exit");
-	daemon_close(&d);
+	TEST_ASSERT_EQUAL(daemon_wait(d), 3, "daemon exit");
+	daemon_close(d);
 	TEST_ASSERT_STR(sandbox_governor(1), "powersave");
-	kill(socat, SIGTERM);
-	waitpid(socat, NULL, 0);
-	test_virt_fini(&v);
+	daemon_vm_fini(&w);
 	return TEST_SUCCESS;
 }
 
@@ -185,29 +159,17 @@ stock(void *arg)
 	static const char *const policy[] = { "--vm-name", "vm0",
 		"--vcpu-list", "0", "--policy", "WORKLOAD", NULL };
 	static const char *const lcores[2] = { "-l", "0-1" };
-	const char *extra[] = { "--libvirt-uri", NULL, "--channel-dir", NULL,
-		NULL };
-	struct test_virt v;
-	struct daemon d, g;
-	char path[160], port[160];
-	pid_t socat;
+	struct daemon_vm w;
+	struct daemon *const d = &w.d;
+	struct daemon g;
+	char port[200];
 
 	(void)arg;
 	/* This process's mount namespace only: gone with it. */
 	TEST_ASSERT_EQUAL(mount("vmp_test", STOCK_DIR, "tmpfs", 0, NULL), 0,
 		"");
-	TEST_ASSERT_EQUAL(test_virt_init(&v, node_xml), 0, "");
-	extra[1] = v.uri;
-	extra[3] = v.chdir;
-	socat = test_socat_bridge(v.dir, "vm0.0", "port.0");
-	snprintf(path, sizeof(path), "%s/qemu/vm0.0", v.dir);
-	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "");
-	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
-	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
-	CMD(&d, "add_vm vm0", "VM vm0 added");
-	CMD(&d, "add_channels vm0 all", "VM vm0: 1 channel connected");
-	snprintf(port, sizeof(port), "%s/port.0", v.dir);
-	TEST_ASSERT_EQUAL(test_wait_file(port), 0, "");
+	TEST_RUN(daemon_vm_start(&w, node_xml, "vm0", "vm0.0", NULL));
+	snprintf(port, sizeof(port), "%s.0", w.port);
 	TEST_ASSERT_EQUAL(symlink(port, STOCK_DIR
 		"/virtio.serial.port.poweragent.1"), 0, "");
 
@@ -217,21 +179,19 @@ stock(void *arg)
 	 * "No confirmation for sent policy received": which it prints
 	 * depends on the machine's load, so the daemon is asked instead. */
 	CMD(&g, "send_policy now", "for sent policy received");
-	TEST_ASSERT_EQUAL(daemon_expect(&d, "VM vm0 channel 0: WORKLOAD "
+	TEST_ASSERT_EQUAL(daemon_expect(d, "VM vm0 channel 0: WORKLOAD "
 		"policy for 1 vCPUs accepted", 5000), 0, "");
 	/* Logged before the pass writes it: show_vm comes after. */
-	CMD(&d, "show_vm vm0", "vCPU 0 policy: WORKLOAD LOW: min");
+	CMD(d, "show_vm vm0", "vCPU 0 policy: WORKLOAD LOW: min");
 	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "WORKLOAD LOW: min");
 	TEST_ASSERT_STR(sandbox_governor(1), "userspace");	/* its vote */
 	CMD(&g, "quit", "");
 	daemon_wait(&g);
 	daemon_close(&g);
-	CMD(&d, "quit", "restoring cores");
-	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "daemon exit");
-	daemon_close(&d);
-	kill(socat, SIGTERM);
-	waitpid(socat, NULL, 0);
-	test_virt_fini(&v);
+	CMD(d, "quit", "restoring cores");
+	TEST_ASSERT_EQUAL(daemon_wait(d), 0, "daemon exit");
+	daemon_close(d);
+	daemon_vm_fini(&w);
 	return TEST_SUCCESS;
 }
 

@@ -190,7 +190,7 @@ resync(void *arg)
 	TEST_ASSERT_EQUAL(st.resyncs, 2, "");
 	TEST_ASSERT_EQUAL(st.sent, 4, "");
 	/* Every answer in before the port changes hands. */
-	for (i = 0; i < 300 && st.acks < 3; i++) {
+	for (i = 0; i < test_slow_ms(300) && st.acks < 3; i++) {
 		usleep(10000);
 		TEST_ASSERT(vmp_guest_channel_poll(0) >= 0, "");
 		TEST_ASSERT_EQUAL(vmp_guest_channel_stats(0, &st), 0, "");
@@ -207,7 +207,8 @@ resync(void *arg)
 	stock.command = VMP_PROTO_CONNECT;
 	TEST_ASSERT_EQUAL(write(fd, &stock, sizeof(stock)), sizeof(stock), "");
 	snprintf(path, sizeof(path), "%s/guest.vm0.0", d1.state_dir);
-	for (i = 0; i < 300 && access(path, F_OK) == 0; i++)
+	for (i = 0; i < test_slow_ms(300) && access(path, F_OK) == 0;
+			i++)
 		usleep(10000);
 	TEST_ASSERT(access(path, F_OK) < 0, "mark %s kept", path);
 	r.drop = 1;

@@ -19,6 +19,7 @@
 
 #include "test.h"
 #include "test_daemon_run.h"
+#include "test_eal.h"
 
 static const char *
 binary(const char *env, const char *fallback)
@@ -61,8 +62,7 @@ proc_start(struct daemon *d, const char *path, const char *tag,
 	static unsigned int nth;
 
 	/* Two daemons of one test may run at once: EAL prefixes differ. */
-	snprintf(d->prefix, sizeof(d->prefix), "%s_%d_%u", tag, getpid(),
-		nth++);
+	test_eal_prefix(d->prefix, sizeof(d->prefix), tag, (int)nth++);
 
 	while (*extra != NULL && n < RTE_DIM(argv) - 1)
 		argv[n++] = *extra++;
@@ -129,6 +129,22 @@ daemon_start_lcores(struct daemon *d, const char *const lcores[2],
 	return start_daemon(d, lcores, extra);
 }
 
+int
+daemon_own_channel_dir(struct daemon *d, const char *const *extra,
+	const char **opts)
+{
+	const char *const *e;
+
+	for (e = extra; *e != NULL; e++)
+		if (strcmp(*e, "--channel-dir") == 0 ||
+				strcmp(*e, "--config") == 0)
+			return 0;
+	snprintf(d->chdir, sizeof(d->chdir), "%s/channels", d->state_dir);
+	opts[0] = "--channel-dir";
+	opts[1] = d->chdir;
+	return 2;
+}
+
 /* vm_power_mgr with its own state directory, d->env and d->journal. */
 static int
 start_daemon(struct daemon *d, const char *const lcores[2],
@@ -141,6 +157,7 @@ start_daemon(struct daemon *d, const char *const lcores[2],
 	snprintf(d->state_dir, sizeof(d->state_dir), "/tmp/vmp_state.XXXXXX");
 	if (mkdtemp(d->state_dir) == NULL)
 		return -errno;
+	n += daemon_own_channel_dir(d, extra, &opts[n]);
 	while (*extra != NULL && n < RTE_DIM(opts) - 1)
 		opts[n++] = *extra++;
 	opts[n] = NULL;
@@ -241,6 +258,63 @@ daemon_close(struct daemon *d)
 		printf("cannot remove %s\n", d->state_dir);
 }
 
+const char daemon_vm_xml[] =
+"<node>\n"
+" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
+" <domain type='test'><name>vm0</name><memory>65536</memory>"
+"<vcpu>2</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+"<vcpupin vcpu='1' cpuset='2-3'/></cputune><os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"  </devices></domain>\n"
+"</node>\n";
+
+int
+daemon_vm_start(struct daemon_vm *w, const char *node_xml, const char *vm,
+	const char *chan, const char *const *more)
+{
+	const char *extra[24] = { "--libvirt-uri", w->v.uri, "--channel-dir",
+		w->v.chdir };
+	char path[200], cmd[200];
+	unsigned int n = 4;
+
+	memset(w, 0, sizeof(*w));
+	w->socat = -1;
+	while (more != NULL && *more != NULL && n < RTE_DIM(extra) - 1)
+		extra[n++] = *more++;
+	extra[n] = NULL;
+	TEST_ASSERT_EQUAL(test_virt_init(&w->v, node_xml), 0, "");
+	w->socat = test_socat_bridge(w->v.dir, chan, "port.0");
+	snprintf(path, sizeof(path), "%s/qemu/%s", w->v.dir, chan);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "socat's socket");
+	TEST_ASSERT_EQUAL(daemon_start(&w->d, extra), 0, "");
+	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "ready: channel directory",
+		10000), 0, "");
+	snprintf(cmd, sizeof(cmd), "add_vm %s", vm);
+	snprintf(path, sizeof(path), "VM %s added", vm);
+	CMD(&w->d, cmd, path);
+	snprintf(cmd, sizeof(cmd), "add_channels %s all", vm);
+	snprintf(path, sizeof(path), "VM %s: 1 channel connected", vm);
+	CMD(&w->d, cmd, path);
+	snprintf(path, sizeof(path), "%s/port.0", w->v.dir);
+	TEST_ASSERT_EQUAL(test_wait_file(path), 0, "the guest's port");
+	snprintf(w->port, sizeof(w->port), "%s/port", w->v.dir);
+	return TEST_SUCCESS;
+}
+
+void
+daemon_vm_fini(struct daemon_vm *w)
+{
+	if (w->socat > 0) {
+		kill(w->socat, SIGTERM);
+		waitpid(w->socat, NULL, 0);
+	}
+	test_virt_fini(&w->v);
+}
+
 /* socat as QEMU: listen at @dir/qemu/<name>, guest port at @dir/<port>. */
 pid_t
 test_socat_bridge(const char *dir, const char *name, const char *port)
@@ -286,7 +360,7 @@ test_wait_file(const char *path)
 {
 	int i;
 
-	for (i = 0; i < 250; i++) {
+	for (i = 0; i < slow(250); i++) {
 		if (access(path, F_OK) == 0)
 			return 0;
 		usleep(20000);

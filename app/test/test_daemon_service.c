@@ -155,9 +155,12 @@ coexist_body(void *arg)
 		"-m", "256", "--no-pci", "--vdev", "net_null0",
 		"--log-level=lib.eal:info", "--", "-i",
 		"--total-num-mbufs=2048", NULL };
+	/* No EAL option; its own channel directory (not the host's
+	 * /tmp/powermonitor), in the private /run/dpdk. */
 	const char *vmpm[] = { daemon_path(), "--log-level=lib.eal:debug",
 		"--", "--libvirt-uri", "test:///default", "--state-dir",
-		"/run/dpdk/vmp_state", NULL };
+		"/run/dpdk/vmp_state", "--channel-dir", "/run/dpdk/vmp_channels",
+		NULL };
 	char json[2048], ours[64];
 	struct daemon tp, d;
 	struct stat st;
@@ -358,8 +361,11 @@ test_daemon_config_file(void)
 	if (getenv("VMP_SOURCE") != NULL) {
 		snprintf(want, sizeof(want), "%s/examples/vm_power_manager/"
 			"vm_power_mgr.conf", getenv("VMP_SOURCE"));
-		TEST_ASSERT_EQUAL(with_config(want, NULL, "auto-serving: "
-			"every libvirt domain"), 0, "the example");
+		/* Not in the host's default /tmp/powermonitor. */
+		TEST_ASSERT_EQUAL(with_config(want, "--channel-dir",
+			"auto-serving: every libvirt domain"), 0,
+			"the example");
+		rmdir("/tmp/vmp_svc_cmdline");
 	}
 
 	snprintf(want, sizeof(want), "%s/nosuch.conf: No such file", dir);

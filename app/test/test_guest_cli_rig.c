@@ -26,6 +26,7 @@
 
 #include "test.h"
 #include "test_guest_cli_rig.h"
+#include "test_eal.h"
 
 #define ANSWER_MS	5000	/* the first answer includes EAL start */
 
@@ -275,8 +276,8 @@ rig_start(struct rig *r, const char *script, int tty, const char *fmt, ...)
 	cli_reap(c);
 	memset(c, 0, sizeof(*c));
 	c->in = c->out = -1;
-	snprintf(c->prefix, sizeof(c->prefix), "vmp_guest_cli_%d_%u",
-		(int)getpid(), seq++);
+	test_eal_prefix(c->prefix, sizeof(c->prefix), "vmp_guest_cli",
+		(int)seq++);
 	va_start(ap, fmt);
 	TEST_ASSERT(vasprintf(&args, fmt, ap) >= 0, "args");
 	va_end(ap);
@@ -371,7 +372,7 @@ cli_fill(struct cli_proc *c, int ms)
 static int
 next_line(struct cli_proc *c, char *line, size_t size)
 {
-	uint64_t deadline = now_ms() + ANSWER_MS;
+	uint64_t deadline = now_ms() + (uint64_t)test_slow_ms(ANSWER_MS);
 	char *nl;
 	size_t n;
 	int ret;
@@ -431,7 +432,7 @@ int
 rig_expect_text(struct rig *r, const char *text)
 {
 	struct cli_proc *c = &r->cli;
-	uint64_t deadline = now_ms() + ANSWER_MS;
+	uint64_t deadline = now_ms() + (uint64_t)test_slow_ms(ANSWER_MS);
 	char *at;
 
 	c->buf[c->len] = '\0';
@@ -450,7 +451,7 @@ int
 rig_finish(struct rig *r, const char *rest)
 {
 	struct cli_proc *c = &r->cli;
-	uint64_t deadline = now_ms() + ANSWER_MS;
+	uint64_t deadline = now_ms() + (uint64_t)test_slow_ms(ANSWER_MS);
 	int status, code = -1;
 
 	if (!c->tty && c->in >= 0) {

@@ -34,7 +34,8 @@ check_unit_sent(struct test_peer *peer, rte_power_freq_change_t fn,
 
 	TEST_ASSERT_EQUAL(fn(1), expect, "unit %u", unit);
 	/* Fire-and-forget returns on send: wait for the peer to see it. */
-	for (int i = 0; i < 100 && peer->units[unit] == before; i++)
+	for (int i = 0; i < test_slow_ms(100) && peer->units[unit] == before;
+			i++)
 		usleep(10000);
 	TEST_ASSERT_EQUAL(peer->units[unit], before + 1, "unit %u", unit);
 	TEST_ASSERT_EQUAL(peer->last.resource_id, 6, "vCPU of lcore 1");

@@ -54,7 +54,7 @@ resync(struct test_port *p, unsigned int lcore)
 	int i;
 
 	TEST_ASSERT_EQUAL(test_port_reply(p, &resync_msg), 0, "");
-	for (i = 0; i < 1000 && st.resyncs == 0; i++) {
+	for (i = 0; i < test_slow_ms(1000) && st.resyncs == 0; i++) {
 		TEST_ASSERT(vmp_guest_channel_poll(lcore) >= 0, "");
 		TEST_ASSERT_EQUAL(vmp_guest_channel_stats(lcore, &st), 0, "");
 		if (st.resyncs == 0)
@@ -187,7 +187,7 @@ test_guest_resync_sync(void)
 	TEST_RUN(resync(&p, 0));
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(0, DOWN), VMP_PROTO_ACK,
 		"");
-	for (i = 0; i < 100 && peer.replies < 4; i++)
+	for (i = 0; i < test_slow_ms(100) && peer.replies < 4; i++)
 		usleep(10000);
 	TEST_ASSERT_EQUAL(peer.units[MIN], 2, "MIN again");
 	TEST_ASSERT_EQUAL(peer.units[MAX], 1, "refused MAX not again");

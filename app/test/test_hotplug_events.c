@@ -171,9 +171,9 @@ idle_body(void *arg)
 	tid = monitor_tid(f.mon);
 	/* Settled first: a call right after another may be run in its
 	 * wake-up, leaving the eventfd for one more. */
-	usleep(100000);
+	usleep((useconds_t)test_slow_ms(100) * 1000);
 	monitor_call(f.mon, hfx_get_stats, &a);
-	usleep(100000);
+	usleep((useconds_t)test_slow_ms(100) * 1000);
 	before = ctx_switches(tid);
 	sleep(2);
 	TEST_ASSERT_EQUAL(hfx_send(&f, buf, test_uevent(buf, sizeof(buf), "add",

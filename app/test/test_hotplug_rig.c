@@ -130,7 +130,7 @@ hfx_settle(struct hfx *f)
 	struct monitor_stats st;
 	int i;
 
-	for (i = 0; i < 300; i++) {
+	for (i = 0; i < test_slow_ms(300); i++) {
 		monitor_call(f->mon, hfx_get_stats, &st);
 		if (st.hotplug + st.hotplug_ignored >= f->sent)
 			return TEST_SUCCESS;

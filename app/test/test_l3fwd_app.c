@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test.h"
+#include "test_eal.h"
 #include "test_l3fwd_app.h"
 
 #define RUNTIME_DIR	"/var/run/dpdk"
@@ -58,8 +60,8 @@ l3fwd_app_init(struct l3fwd_app *a)
 	if (mkdtemp(a->dir) == NULL)
 		return -errno;
 	snprintf(a->out, sizeof(a->out), "%s/out.txt", a->dir);
-	snprintf(a->prefix, sizeof(a->prefix), "vmp_l3fwd_%d_%u",
-		(int)getpid(), seq++);
+	test_eal_prefix(a->prefix, sizeof(a->prefix), "vmp_l3fwd",
+		(int)seq++);
 	return 0;
 }
 
@@ -181,7 +183,7 @@ running(struct l3fwd_app *a)
 int
 l3fwd_app_wait_text(struct l3fwd_app *a, const char *text, int ms)
 {
-	for (; ms > 0; ms -= 10) {
+	for (ms = test_slow_ms(ms); ms > 0; ms -= 10) {
 		if (l3fwd_app_count(a, text) > 0)
 			return 0;
 		if (!running(a))
@@ -222,7 +224,7 @@ l3fwd_app_wait_stat(struct l3fwd_app *a, const char *kind, unsigned int id,
 {
 	int64_t v;
 
-	for (; ms > 0; ms -= 10) {
+	for (ms = test_slow_ms(ms); ms > 0; ms -= 10) {
 		if (l3fwd_app_stat(a, kind, id, key, &v) == 0 && v >= min)
 			return 0;
 		if (!running(a))
@@ -249,10 +251,10 @@ l3fwd_app_telemetry(const struct l3fwd_app *a, const char *cmd, char *buf,
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	/* The server greets first, then answers one command a message. */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-			poll(&pfd, 1, 2000) <= 0 ||
+			poll(&pfd, 1, test_slow_ms(2000)) <= 0 ||
 			read(fd, buf, size - 1) <= 0 ||
 			write(fd, cmd, strlen(cmd)) < 0 ||
-			poll(&pfd, 1, 2000) <= 0) {
+			poll(&pfd, 1, test_slow_ms(2000)) <= 0) {
 		ret = errno ? -errno : -ETIMEDOUT;
 	} else {
 		n = read(fd, buf, size - 1);
@@ -270,7 +272,7 @@ l3fwd_app_stop(struct l3fwd_app *a, int sig, int ms)
 {
 	if (a->pid > 0)
 		kill(a->pid, sig);
-	for (; ms > 0 && running(a); ms -= 10)
+	for (ms = test_slow_ms(ms); ms > 0 && running(a); ms -= 10)
 		nap_ms(10);
 	if (running(a)) {
 		printf("l3fwd-power did not exit: killed\n");

@@ -139,7 +139,8 @@ run(void *arg)
 		0, "idle after the burst ends at min");
 	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(&a, "port", 0, "rx", BURST,
 		5000), 0, "");
-	usleep(100000);
+	/* The sampler's last look, after min was reached. */
+	usleep((useconds_t)test_slow_ms(100) * 1000);
 	smp.stop = 1;
 	pthread_join(smp.thread, NULL);
 	printf("pCPU 1: lowest %u kHz, highest %u kHz, last %u kHz, %u "

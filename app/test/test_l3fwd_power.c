@@ -492,7 +492,7 @@ run_pmd_scale(struct l3fwd_app *a)
 		"scale --max-empty-polls 64", in), 0, "");
 	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(a, "port", 0, "tx", BURST,
 		20000), 0, "");
-	for (ms = 0; ms < 5000 && sandbox_khz(0,
+	for (ms = 0; ms < test_slow_ms(5000) && sandbox_khz(0,
 			"cpufreq/scaling_setspeed") != 1200000; ms += 10)
 		usleep(10000);
 	SANDBOX_ASSERT_SPEED(0, 1200000);

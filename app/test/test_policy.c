@@ -353,8 +353,9 @@ traffic(void *arg)
 		TEST_ASSERT_EQUAL(send_policy(f.peer[VM0], &r), VMP_PROTO_ACK,
 			"");
 	}
-	/* A round in flight may still arrive; then none. */
-	usleep(100000);
+	/* A round in flight may still arrive (later on a slow machine); then
+	 * none in the window. */
+	usleep((useconds_t)test_slow_ms(100) * 1000);
 	monitor_call(f.mon, read_stats, &st0);
 	usleep(200000);
 	monitor_call(f.mon, read_stats, &st1);

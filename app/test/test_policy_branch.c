@@ -184,8 +184,9 @@ branch(void *arg)
 	p.workload = VMP_PROTO_WL_LOW;
 	TEST_ASSERT_EQUAL(send_policy(f.peer[VM1], &p), VMP_PROTO_ACK, "");
 	TEST_ASSERT_EQUAL(perf_fds(), 0, "the last user went: closed");
-	/* A round in flight may still arrive; then none. */
-	usleep(100000);
+	/* A round in flight may still arrive (later on a slow machine); then
+	 * none in the window. */
+	usleep((useconds_t)test_slow_ms(100) * 1000);
 	monitor_call(f.mon, read_stats, &st0);
 	usleep(1500000);
 	monitor_call(f.mon, read_stats, &st1);

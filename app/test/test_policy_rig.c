@@ -152,7 +152,7 @@ wait_speed(unsigned int cpu, uint32_t khz, int ms)
 {
 	int i;
 
-	for (i = 0; i < ms / 10 && setspeed(cpu) != khz; i++)
+	for (i = 0; i < test_slow_ms(ms) / 10 && setspeed(cpu) != khz; i++)
 		usleep(10000);
 	return setspeed(cpu);
 }
@@ -163,7 +163,7 @@ wait_governor_back(unsigned int cpu)
 	const char *g;
 	int i;
 
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < test_slow_ms(200); i++) {
 		g = sandbox_governor(cpu);
 		if (g != NULL && strcmp(g, "powersave") == 0)
 			return 1;
@@ -181,7 +181,7 @@ read_exact(int fd, void *buf, size_t len)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&p, 1, 3000) <= 0)
+		if (poll(&p, 1, test_slow_ms(3000)) <= 0)
 			return -ETIMEDOUT;
 		n = read(fd, (uint8_t *)buf + got, len - got);
 		if (n <= 0)

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "test.h"
 #include "test_virt.h"
 
 int
@@ -82,7 +83,7 @@ test_virt_accept(int lfd)
 {
 	struct pollfd p = { .fd = lfd, .events = POLLIN };
 
-	if (poll(&p, 1, 2000) <= 0)
+	if (poll(&p, 1, test_slow_ms(2000)) <= 0)
 		return -ETIMEDOUT;
 	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 }

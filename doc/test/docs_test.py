@@ -909,8 +909,10 @@ def systemd_smoke(b):
     cmd = cmd.replace('/usr/local/sbin/vm_power_mgr',
                       'exec %s --cpus 2 -- %s' % (program('vmp_sandbox'),
                                                   program('vm_power_mgr')))
-    cmd = cmd.replace(' -- --', ' --file-prefix systemd -- --state-dir %s --'
-                      % state, 1)
+    # Its own state and channel directories: not the host's
+    # /tmp/powermonitor.
+    cmd = cmd.replace(' -- --', ' --file-prefix systemd -- --state-dir %s '
+                      '--channel-dir %s/channels --' % (state, state), 1)
     p = Proc('/bin/sh -c %s' % shlex.quote(cmd))
     where = b.where() + ' (ExecStart)'
     try:

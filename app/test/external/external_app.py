@@ -168,17 +168,31 @@ def needed(path):
             if '(NEEDED)' in l]
 
 
+def eal_runtime_dir():
+    """Where EAL puts its runtime directories (eal_create_runtime_dir)."""
+    if os.getuid() == 0:
+        return '/var/run/dpdk'
+    return os.path.join(os.environ.get('XDG_RUNTIME_DIR', '/tmp'), 'dpdk')
+
+
 def check_run(binary, tmp, env, mode):
     d = tempfile.mkdtemp(prefix='port.', dir=tmp)
     host = Host(os.path.join(d, 'port'))
     eal = ['-l', '0', '--no-huge', '--no-pci', '-m', '64', '--no-shconf',
-           '--no-telemetry', '--file-prefix', 'vmp_ext_%d' % os.getpid()]
+           '--no-telemetry', '--file-prefix', 'vmp_ext%s_%d' %
+           (('_r' + os.environ['VMP_TEST_RUN'])
+            if os.environ.get('VMP_TEST_RUN') else '', os.getpid())]
     start = time.monotonic()
     proc = subprocess.Popen([binary] + eal + ['--', os.path.join(d, 'port')],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env=env)
-    rc, out = host.serve(proc, 60)
-    host.close()
+    try:
+        rc, out = host.serve(proc, 60)
+    finally:
+        host.close()
+        # EAL leaves its runtime directory behind on every exit.
+        shutil.rmtree(os.path.join(eal_runtime_dir(), eal[-1]),
+                      ignore_errors=True)
     lines = [l.strip() for l in out.splitlines()]
     got = [l for l in lines if l in EXPECT]
     if rc != 0 or got != EXPECT:
