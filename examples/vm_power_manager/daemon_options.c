@@ -23,11 +23,12 @@
 #include "channel_manager.h"
 #include "channel_monitor.h"
 #include "daemon_options_private.h"
+#include "host_channels.h"
 
 enum opt_id {
 	O_URI = 1, O_CHDIR, O_DRIVER, O_BACKLOG, O_RATE, O_CPUS, O_PIN,
 	O_STATE, O_NO_CLI, O_AUTO, O_NO_AUTO, O_VM, O_PATTERN, O_CONTROL,
-	O_CONFIG, O_TRAFFIC, O_HELP,
+	O_CONFIG, O_TRAFFIC, O_HOST, O_HOST_MODE, O_HOST_GROUP, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -47,6 +48,9 @@ static const struct option longopts[] = {
 	{ "control", required_argument, NULL, O_CONTROL },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "traffic-period", required_argument, NULL, O_TRAFFIC },
+	{ "host-channels", required_argument, NULL, O_HOST },
+	{ "host-channels-mode", required_argument, NULL, O_HOST_MODE },
+	{ "host-channels-group", required_argument, NULL, O_HOST_GROUP },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -102,6 +106,16 @@ daemon_options_usage(FILE *f, const char *prog)
 		"  --traffic-period MS TRAFFIC policies read their NICs' "
 		"counters every MS\n"
 		"                      (default 100)\n"
+		"  --host-channels DIR listen at DIR/%s for processes on "
+		"the host\n"
+		"                      (containers): requests for the CPUs of "
+		"their cpuset\n"
+		"                      (default: off)\n"
+		"  --host-channels-mode MODE  that socket's file mode, octal "
+		"(default 0%o)\n"
+		"  --host-channels-group GROUP  that socket's group, name or "
+		"number\n"
+		"                      (default: the daemon's)\n"
 		"  --no-cli            no interactive CLI: stop on SIGINT, "
 		"SIGTERM,\n"
 		"                      SIGHUP or SIGQUIT\n"
@@ -111,11 +125,12 @@ daemon_options_usage(FILE *f, const char *prog)
 		"--file-prefix %s, --no-shconf, --lcores 0@(the CPUs it may "
 		"run on).\n"
 		"Log types: vmpower.main, .monitor, .channel_manager, "
-		".libvirt, .sync, .power_manager,\n.hotplug, .policy "
+		".libvirt, .sync, .power_manager,\n.hotplug, .policy, .host "
 		"(e.g. --log-level=vmpower.monitor:debug among EAL options).\n",
 		prog, DAEMON_DEFAULT_CONFIG, CHMGR_DEFAULT_DIR,
 		MONITOR_DEFAULT_PIN_SET, DAEMON_DEFAULT_STATE_DIR,
-		MONITOR_DEFAULT_RATE, DAEMON_EAL_MEMORY_MB, DAEMON_EAL_PREFIX);
+		MONITOR_DEFAULT_RATE, HOST_CHANNELS_SOCKET, HOST_CHANNELS_MODE,
+		DAEMON_EAL_MEMORY_MB, DAEMON_EAL_PREFIX);
 }
 
 char *
@@ -232,6 +247,30 @@ apply(struct daemon_opts *o, int id, const char *v, enum dopt_src src,
 	case O_CONTROL:
 		o->control = dopt_keep(o, v);
 		break;
+	case O_HOST:
+		if (v[0] != '/') {
+			snprintf(why, len, "'%s' is not an absolute path", v);
+			return -EINVAL;
+		}
+		o->host_dir = dopt_keep(o, v);
+		break;
+	case O_HOST_GROUP:
+		o->host_group = dopt_keep(o, v);
+		break;
+	case O_HOST_MODE: {
+		char *end;
+
+		errno = 0;
+		n = strtoul(v, &end, 8);
+		if (errno != 0 || end == v || *end != '\0' || n == 0 ||
+				n > 0777) {
+			snprintf(why, len, "'%s' is not a file mode (octal, "
+				"e.g. 0660)", v);
+			return -EINVAL;
+		}
+		o->host_mode = (unsigned int)n;
+		return 0;
+	}
 	case O_BACKLOG:
 	case O_PIN:
 		if (parse_number(v, 1, 65536, &n) < 0) {

@@ -50,6 +50,9 @@ struct daemon_opts {
 	unsigned int backlog;		/* 0: the monitor's default */
 	int rate_limit;			/* 0: default, <0: no limit */
 	unsigned int traffic_period_ms;	/* TRAFFIC policies; 0: default */
+	const char *host_dir;		/* host channels; NULL: off */
+	unsigned int host_mode;		/* their socket's mode; 0: default */
+	const char *host_group;		/* its group; NULL: the daemon's */
 	int no_cli;
 	int service;			/* --no-cli or under systemd */
 	int auto_serve;			/* serve VMs with power channels */
