@@ -209,7 +209,7 @@ struct vmp_guest_policy {
  * Reach the host daemon through its host channel socket instead of
  * virtio-serial ports: for a DPDK application on the host itself, e.g.
  * in a container (the daemon's --host-channels; the socket is
- * <dir>/vmpower.sock, mounted into the container).
+ * DIR/vmpower.sock, with DIR mounted into the container).
  *
  * The transport is chosen when a channel opens: the path set here if
  * any; else $VMPOWER_HOST_SOCKET if set and not empty; else the virtio
