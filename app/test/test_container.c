@@ -113,9 +113,20 @@ ctr_set_cpus(struct test_container *c, const char *cpus)
 	return put(c->cgroup, "cpuset.cpus", cpus);
 }
 
+static pid_t shim_child;
+
+/* The shim passes the caller's SIGTERM and SIGINT on, as runtimes do. */
+static void
+forward(int sig)
+{
+	if (shim_child > 0)
+		kill(shim_child, sig);
+}
+
 void
 ctr_enter(struct test_container *c)
 {
+	struct sigaction sa = { .sa_handler = forward };
 	char pid[32];
 	pid_t child;
 	int st;
@@ -132,8 +143,13 @@ ctr_enter(struct test_container *c)
 		_exit(126);
 	if (child > 0) {
 		/* The runtime's shim: waits, reports how its child ended. */
-		if (waitpid(child, &st, 0) < 0)
-			_exit(126);
+		shim_child = child;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		while (waitpid(child, &st, 0) < 0)
+			if (errno != EINTR)
+				_exit(126);
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
 	/* Pid 1 of the new namespace. Mounts here stay here. */
