@@ -48,7 +48,8 @@ JOBS=${VMP_JOBS:-$(nproc)}
 
 # Debian 12 packages the project builds and tests with.
 PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3
-	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
+	libdpdk-dev libvirt-dev libxml2-dev libjansson-dev libvirt-clients socat
+	iproute2
 	python3-sphinx doxygen dpdk-dev libxml2-utils groff-base
 	fuse3 python3-pyfuse3 libsystemd-dev)
 

@@ -28,7 +28,8 @@ CACHE=${VMP_CHROOT_DIR:-/var/cache/vmpower/chroot}
 # What the build and the tests need inside (the host's run.sh list, less
 # what only the host runs: the real-VM suite and the sanitizer builds).
 PACKAGES=(gcc libc6-dev pkg-config meson ninja-build python3 util-linux
-	libdpdk-dev libvirt-dev libxml2-dev libvirt-clients socat iproute2
+	libdpdk-dev libvirt-dev libxml2-dev libjansson-dev libvirt-clients socat
+	iproute2
 	dpdk-dev libxml2-utils groff-base python3-sphinx doxygen
 	libnuma-dev libfdt-dev libbsd-dev libarchive-dev libpcap-dev
 	procps ca-certificates fuse3 python3-pyfuse3 libsystemd-dev)

@@ -166,6 +166,44 @@ seeds["uevent"].update({
     "cut": uevent(b"offline", CPU3, b"cpu")[:60],
 })
 
+
+
+def json_in(text, cpu=3, cuts=()):
+    """fuzz_json's input: CPU (255: none), chunk sizes, the stream."""
+    return bytes([cpu, len(cuts)]) + b"".join(
+        struct.pack("<H", c) for c in cuts) + text
+
+
+INSTR = b'{"instruction": {"name": "ubuntu", "command": "power", "unit": "%s"}}'
+seeds["json"] = {"unit-" + u.lower(): json_in(INSTR % u.encode() + b"\n")
+                 for u in ("SCALE_UP", "SCALE_DOWN", "SCALE_MAX", "SCALE_MIN",
+                           "ENABLE_TURBO", "DISABLE_TURBO")}
+seeds["json"].update({
+    "time": json_in(b'{"policy": {"name": "ubuntu", "command": "create", '
+                    b'"policy_type": "TIME", "busy_hours": [17, 18, 19], '
+                    b'"quiet_hours": [2, 3, 4], "core_list": [11]}}', 11),
+    "traffic": json_in(b'{"policy": {"command": "create", "policy_type": '
+                       b'"TRAFFIC", "mac_list": ["de:ad:be:ef:01:01", '
+                       b'"5254:00aa:bb0c"], "avg_packet_thresh": 100000, '
+                       b'"max_packet_thresh": 500000}}', 255),
+    "workload": json_in(b'{"policy":{"command":"CREATE","policy_type":'
+                        b'"WORKLOAD","workload":"HIGH","core_list":[1,2]}}',
+                        255),
+    "destroy": json_in(b'{"policy":{"command":"destroy"}}'),
+    "resource": json_in(b'{"instruction":{"command":"power","unit":'
+                        b'"SCALE_MIN","resource_id":7}}', 255),
+    "glued": json_in((INSTR % b"SCALE_MAX") * 3 + b" \r\n\t" +
+                     INSTR % b"SCALE_MIN", 3, (1, 7, 0, 40)),
+    "utf8-cut": json_in(b'{"instruction":{"command":"power","unit":'
+                        b'"SCALE_UP","name":"\\u00e9t\xc3\xa9"}}', 3,
+                        (1,)),
+    "refused": json_in(b'{"instruction":{"command":"power","unit":'
+                       b'"SCALE_UP","resource_id":4}}{"policy":{"command":'
+                       b'"create","busy_hours":[24]}}[1]', 3, (13,)),
+    "garbage": json_in(b'hello {"a" 1} {"b":2}'),
+    "long": json_in(b'{"a":"' + b"x" * 5000 + b'"}', 3, (4000,)),
+})
+
 for target, files in seeds.items():
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
