@@ -15,10 +15,14 @@ print_peer(const struct host_channel_info *i, void *arg)
 {
 	FILE *out = arg;
 
-	fprintf(out, "pid %d uid %u cgroup %s cpuset %s votes %s requests %"
-		PRIu64 " acks %" PRIu64 " nacks %" PRIu64 " refused %" PRIu64
-		" dropped %" PRIu64 "\n", i->pid, i->uid, i->cgroup,
-		i->cpuset[0] ? i->cpuset : "(empty)",
+	if (i->fifo != NULL)
+		fprintf(out, "fifo %s", i->fifo);
+	else
+		fprintf(out, "pid %d uid %u cgroup %s%s", i->pid, i->uid,
+			i->cgroup, i->json ? " json" : "");
+	fprintf(out, " cpuset %s votes %s requests %" PRIu64 " acks %"
+		PRIu64 " nacks %" PRIu64 " refused %" PRIu64 " dropped %"
+		PRIu64 "\n", i->cpuset[0] ? i->cpuset : "(empty)",
 		i->votes[0] ? i->votes : "none", i->requests, i->acks,
 		i->nacks, i->refused, i->dropped);
 }

@@ -28,7 +28,7 @@
 enum opt_id {
 	O_URI = 1, O_CHDIR, O_DRIVER, O_BACKLOG, O_RATE, O_CPUS, O_PIN,
 	O_STATE, O_NO_CLI, O_AUTO, O_NO_AUTO, O_VM, O_PATTERN, O_CONTROL,
-	O_CONFIG, O_TRAFFIC, O_HOST, O_HOST_MODE, O_HOST_GROUP, O_HELP,
+	O_CONFIG, O_TRAFFIC, O_HOST, O_HOST_MODE, O_HOST_GROUP, O_HOST_FIFO, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -51,6 +51,7 @@ static const struct option longopts[] = {
 	{ "host-channels", required_argument, NULL, O_HOST },
 	{ "host-channels-mode", required_argument, NULL, O_HOST_MODE },
 	{ "host-channels-group", required_argument, NULL, O_HOST_GROUP },
+	{ "host-fifo-compat", required_argument, NULL, O_HOST_FIFO },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -116,6 +117,11 @@ daemon_options_usage(FILE *f, const char *prog)
 		"  --host-channels-group GROUP  that socket's group, name or "
 		"number\n"
 		"                      (default: the daemon's)\n"
+		"  --host-fifo-compat DIR  upstream's FIFOs: DIR/fifo<N> per "
+		"CPU, mode 0660,\n"
+		"                      taking its JSON (with --host-channels; "
+		"upstream's\n"
+		"                      DIR is /tmp/powermonitor)\n"
 		"  --no-cli            no interactive CLI: stop on SIGINT, "
 		"SIGTERM,\n"
 		"                      SIGHUP or SIGQUIT\n"
@@ -256,6 +262,13 @@ apply(struct daemon_opts *o, int id, const char *v, enum dopt_src src,
 		break;
 	case O_HOST_GROUP:
 		o->host_group = dopt_keep(o, v);
+		break;
+	case O_HOST_FIFO:
+		if (v[0] != '/') {
+			snprintf(why, len, "'%s' is not an absolute path", v);
+			return -EINVAL;
+		}
+		o->host_fifo_dir = dopt_keep(o, v);
 		break;
 	case O_HOST_MODE: {
 		char *end;
@@ -435,6 +448,11 @@ daemon_options_parse(int argc, char **argv, struct daemon_opts *o)
 	if ((o->nb_vms > 0 || o->nb_patterns > 0) && o->auto_serve == 0) {
 		fprintf(stderr, "--vm and --vm-pattern choose among the VMs "
 			"--auto serves: not with --no-auto\n");
+		return -EINVAL;
+	}
+	if (o->host_fifo_dir != NULL && o->host_dir == NULL) {
+		fprintf(stderr, "--host-fifo-compat needs --host-channels (the "
+			"FIFOs are host channels)\n");
 		return -EINVAL;
 	}
 	if (o->auto_serve < 0)

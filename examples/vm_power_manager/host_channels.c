@@ -82,21 +82,13 @@ set_events(struct host_channels *hc, struct host_peer *p)
 }
 
 void
-host_queue_reply(struct host_channels *hc, struct host_peer *p,
-		const void *reply)
+host_queue_bytes(struct host_channels *hc, struct host_peer *p,
+		const void *data, size_t len)
 {
 	struct monitor *mon = hc->mon;
-	const struct vmp_proto_packet *head = reply;
-	size_t len = vmp_proto_reply_size(head->command), size;
+	size_t size;
 	uint8_t *tx;
 
-	if (head->command == VMP_PROTO_ACK) {
-		mon->st.acks++;
-		p->acks++;
-	} else if (head->command == VMP_PROTO_NACK) {
-		mon->st.nacks++;
-		p->nacks++;
-	}
 	if (p->tx_len + len > p->tx_size) {
 		size = RTE_MAX(p->tx_size, (size_t)TX_MIN);
 		while (size < p->tx_len + len)
@@ -113,9 +105,33 @@ host_queue_reply(struct host_channels *hc, struct host_peer *p,
 		p->tx = tx;
 		p->tx_size = size;
 	}
-	memcpy(p->tx + p->tx_len, reply, len);
+	memcpy(p->tx + p->tx_len, data, len);
 	p->tx_len += len;
 	touch(hc, p);
+}
+
+void
+host_queue_reply(struct host_channels *hc, struct host_peer *p,
+		const void *reply, const char *why)
+{
+	struct monitor *mon = hc->mon;
+	const struct vmp_proto_packet *head = reply;
+
+	if (head->command == VMP_PROTO_ACK) {
+		mon->st.acks++;
+		p->acks++;
+	} else if (head->command == VMP_PROTO_NACK) {
+		mon->st.nacks++;
+		p->nacks++;
+	}
+	/* A FIFO is one way: upstream's writers read nothing. */
+	if (p->fifo_cpu >= 0)
+		return;
+	if (p->format == HOST_FMT_JSON)
+		host_json_answer(hc, p, head->command, why);
+	else
+		host_queue_bytes(hc, p, reply,
+			vmp_proto_reply_size(head->command));
 }
 
 static void
@@ -165,13 +181,28 @@ feed_packet(const struct vmp_proto_packet *pkt, void *arg)
 	host_handle_packet(c->hc, c->p, pkt);
 }
 
+/* A connection's first byte says what it speaks: '{' upstream's JSON,
+ * anything else our binary packet. */
+static void
+feed(struct host_channels *hc, struct host_peer *p, const uint8_t *buf,
+		size_t len)
+{
+	struct feed_ctx ctx = { .hc = hc, .p = p };
+
+	if (p->format == HOST_FMT_UNKNOWN)
+		p->format = buf[0] == '{' ? HOST_FMT_JSON : HOST_FMT_BINARY;
+	if (p->format == HOST_FMT_JSON)
+		host_json_feed(hc, p, buf, len);
+	else
+		pkt_stream_feed(&p->rx, buf, len, feed_packet, &ctx);
+}
+
 /* As much as the replies have room for, READS_PER_PASS reads at most;
  * level-triggered epoll brings a busy peer back next pass. */
 static void
 read_peer(struct host_channels *hc, struct host_peer *p, int hup)
 {
 	struct monitor *mon = hc->mon;
-	struct feed_ctx ctx = { .hc = hc, .p = p };
 	size_t limit = sizeof(mon->buf) * READS_PER_PASS, got = 0;
 
 	if (!hup) {
@@ -185,8 +216,9 @@ read_peer(struct host_channels *hc, struct host_peer *p, int hup)
 		limit = RTE_MIN(limit, room - p->rx.rx_len);
 	}
 	while (got < limit && !p->hup) {
-		ssize_t n = recv(p->fd, mon->buf,
-			RTE_MIN(sizeof(mon->buf), limit - got), MSG_DONTWAIT);
+		/* read(): a FIFO is no socket (the fd is non-blocking). */
+		ssize_t n = read(p->fd, mon->buf,
+			RTE_MIN(sizeof(mon->buf), limit - got));
 
 		if (n == 0) {
 			p->hup = 1;
@@ -202,8 +234,7 @@ read_peer(struct host_channels *hc, struct host_peer *p, int hup)
 			break;
 		}
 		got += (size_t)n;
-		pkt_stream_feed(&p->rx, mon->buf, (size_t)n, feed_packet,
-			&ctx);
+		feed(hc, p, mon->buf, (size_t)n);
 	}
 	if (got > 0 && p->rx.rx_len > 0)
 		mon->st.partial++;
@@ -222,9 +253,15 @@ close_peer(struct host_channels *hc, struct host_peer *p)
 	for (i = 0; i < hc->nb_pending; i++)
 		if (hc->pending[i].p == p)
 			hc->pending[i].p = NULL;
-	HOST_LOG(INFO, "pid %d (cgroup %s) disconnected: %" PRIu64
-		" requests, its votes dropped", (int)p->pid, p->cgroup,
-		p->requests);
+	if (p->fifo != NULL) {
+		unlink(p->fifo);
+		free(p->fifo);
+	} else {
+		HOST_LOG(INFO, "pid %d (cgroup %s) disconnected: %" PRIu64
+			" requests, its votes dropped", (int)p->pid, p->cgroup,
+			p->requests);
+	}
+	free(p->jbuf);
 	if (p->prev != NULL)
 		p->prev->next = p->next;
 	else
@@ -301,6 +338,7 @@ accept_peer(struct host_channels *hc)
 		return;
 	}
 	p->fd = fd;
+	p->fifo_cpu = -1;
 	p->id = hc->next_id++ & 0x7fffffffu;
 	p->pid = cred.pid;
 	p->uid = cred.uid;
@@ -327,6 +365,20 @@ accept_peer(struct host_channels *hc)
 		close(fd);
 		return;
 	}
+	host_peer_link(hc, p);
+	HOST_LOG(INFO, "pid %d (uid %u, cgroup %s, cpuset %s) connected",
+		(int)p->pid, (unsigned int)p->uid, p->cgroup, p->cpuset);
+}
+
+void *
+host_peer_tag(struct host_peer *p)
+{
+	return PEER_TAG(p);
+}
+
+void
+host_peer_link(struct host_channels *hc, struct host_peer *p)
+{
 	p->prev = hc->last;
 	if (hc->last != NULL)
 		hc->last->next = p;
@@ -334,8 +386,6 @@ accept_peer(struct host_channels *hc)
 		hc->first = p;
 	hc->last = p;
 	hc->nb_peers++;
-	HOST_LOG(INFO, "pid %d (uid %u, cgroup %s, cpuset %s) connected",
-		(int)p->pid, (unsigned int)p->uid, p->cgroup, p->cpuset);
 }
 
 int
@@ -460,6 +510,17 @@ host_channels_create(struct monitor *mon,
 	ev.data.ptr = &hc->lfd;
 	if (epoll_ctl(mon->epfd, EPOLL_CTL_ADD, hc->lfd, &ev) < 0)
 		goto fail_unlink;
+	if (conf->fifo_dir != NULL) {
+		ret = host_fifos_create(hc, conf->fifo_dir, gid);
+		if (ret < 0) {
+			/* The FIFOs made so far go with their peers. */
+			while (hc->first != NULL)
+				close_peer(hc, hc->first);
+			epoll_ctl(mon->epfd, EPOLL_CTL_DEL, hc->lfd, NULL);
+			unlink(hc->path);
+			goto fail;
+		}
+	}
 	HOST_LOG(INFO, "listening on %s (mode %04o%s%s), cgroup v1 cpuset %s, "
 		"v2 %s", hc->path, mode, conf->group ? ", group " : "",
 		conf->group ? conf->group : "",
@@ -532,6 +593,8 @@ host_channels_foreach(struct host_channels *hc,
 			.votes = votes, .requests = p->requests,
 			.acks = p->acks, .nacks = p->nacks,
 			.refused = p->refused, .dropped = p->dropped,
+			.fifo = p->fifo,
+			.json = p->format == HOST_FMT_JSON,
 		};
 		fn(&info, arg);
 	}

@@ -33,6 +33,16 @@
  * of the peer's cpuset (others 0). CONNECT gets no answer; policies get
  * NACK (host-side policies are the CLI's).
  *
+ * Upstream's JSON (host_json.h): a connection whose first byte is '{'
+ * speaks it; each object is turned into the same packet (naming its CPU
+ * with "resource_id") and answered with one line, {"result":"ACK"} or
+ * {"result":"NACK","reason":"..."}. Upstream's FIFOs (fifo_dir): one per
+ * CPU under control, mode 0660, JSON for that CPU only, no answer; a
+ * FIFO's writers cannot be known (no credentials on a FIFO), so the
+ * file's mode and group are its only access control, as upstream's, and
+ * its votes stay until the daemon stops. JSON policies are refused: the
+ * host-side policies manage VM vCPUs.
+ *
  * Hostile peers cost the others nothing, by the VM channels' rules
  * (channel_monitor.h): the rate limit and reply backlog of the monitor,
  * log lines rate limited per peer, a bounded read per pass; a peer whose
@@ -66,6 +76,9 @@ struct host_channels_conf {
 	unsigned int mode;	/**< socket file mode; 0: HOST_CHANNELS_MODE */
 	const char *group;	/**< socket's group, name or gid; NULL: ours */
 	unsigned int max_peers;	/**< 0: HOST_CHANNELS_MAX_PEERS */
+	/** Upstream's FIFOs: <fifo_dir>/fifo<N> for each CPU under
+	 * control, mode 0660 (group as the socket's); NULL: none. */
+	const char *fifo_dir;
 };
 
 /** One connection, for the CLI and telemetry. */
@@ -82,6 +95,8 @@ struct host_channel_info {
 	uint64_t nacks;
 	uint64_t refused;	/**< CPUs outside its cpuset (in nacks) */
 	uint64_t dropped;	/**< replies dropped: not reading */
+	const char *fifo;	/**< a FIFO's path (pid 0), or NULL */
+	int json;		/**< it speaks upstream's JSON */
 };
 
 /**

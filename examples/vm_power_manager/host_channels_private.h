@@ -6,8 +6,9 @@
 #define VMP_HOST_CHANNELS_PRIVATE_H
 
 /*
- * Shared by host_channels.c (socket, connections, I/O) and
- * host_requests.c (what a peer's packet does) only.
+ * Shared by host_channels.c (socket, connections, I/O),
+ * host_requests.c (what a peer's packet does) and host_upstream.c
+ * (upstream's JSON and FIFOs) only.
  */
 
 #include <stdint.h>
@@ -27,8 +28,16 @@ extern int vmp_host_logtype;
 	rte_log(RTE_LOG_ ## level, vmp_host_logtype, \
 		"HOST_CHANNELS: " fmt "\n", ##__VA_ARGS__)
 
+/* What a peer writes, decided by its first byte ('{': JSON). */
+enum host_format { HOST_FMT_UNKNOWN, HOST_FMT_BINARY, HOST_FMT_JSON };
+
 struct host_peer {
 	int fd;
+	enum host_format format;
+	char *jbuf;		/* JSON: an object not yet whole */
+	size_t jlen;
+	int fifo_cpu;		/* a FIFO's CPU (no writer known), or -1 */
+	char *fifo;		/* its path, removed at close */
 	uint32_t id;
 	pid_t pid;
 	uid_t uid;
@@ -87,12 +96,32 @@ int host_log_ok(struct host_peer *p);
 } while (0)
 
 /* host_channels.c */
+/* Queue a reply (counted); a JSON peer gets it as a text line, with
+ * @why for a NACK; a FIFO, none. */
 void host_queue_reply(struct host_channels *hc, struct host_peer *p,
-		const void *reply);
+		const void *reply, const char *why);
+/* Queue bytes as they are. */
+void host_queue_bytes(struct host_channels *hc, struct host_peer *p,
+		const void *data, size_t len);
+/* The epoll tag of a peer; put it among the peers. */
+void *host_peer_tag(struct host_peer *p);
+void host_peer_link(struct host_channels *hc, struct host_peer *p);
+
+/* host_upstream.c */
+void host_json_feed(struct host_channels *hc, struct host_peer *p,
+		const uint8_t *buf, size_t len);
+void host_json_answer(struct host_channels *hc, struct host_peer *p,
+		uint32_t command, const char *why);
+/* DIR/fifo<N> for each CPU under control. @return 0 or -errno, logged */
+int host_fifos_create(struct host_channels *hc, const char *dir, gid_t gid);
 
 /* host_requests.c */
 void host_handle_packet(struct host_channels *hc, struct host_peer *p,
 		const struct vmp_proto_packet *req);
+/* A request that is not one (bad JSON): NACK with @why, counted as
+ * garbage. */
+void host_refuse_text(struct host_channels *hc, struct host_peer *p,
+		const char *why);
 /* Drop every vote of @p (it is going). */
 void host_drop_votes(struct host_channels *hc, struct host_peer *p);
 

@@ -21,12 +21,13 @@
 
 static void
 answer(struct host_channels *hc, struct host_peer *p,
-		const struct vmp_proto_packet *req, uint32_t command)
+		const struct vmp_proto_packet *req, uint32_t command,
+		const char *why)
 {
 	struct vmp_proto_packet r = *req;
 
 	r.command = command;
-	host_queue_reply(hc, p, &r);
+	host_queue_reply(hc, p, &r, why);
 }
 
 static void
@@ -41,7 +42,7 @@ refuse(struct host_channels *hc, struct host_peer *p,
 	else
 		PEER_LOG(p, NOTICE, "command %u refused: %s", req->command,
 			why);
-	answer(hc, p, req, VMP_PROTO_NACK);
+	answer(hc, p, req, VMP_PROTO_NACK, why);
 }
 
 void
@@ -112,8 +113,19 @@ own_cpu(struct host_channels *hc, struct host_peer *p,
 {
 	struct cpu_list cpus;
 	char why[320];
-	int confined, ok, ret = peer_cpus(hc, p, &cpus, &confined);
+	int confined, ok, ret;
 
+	/* A FIFO's writer is unknown: its CPU is all it may name. */
+	if (p->fifo_cpu >= 0) {
+		if (cpu == (unsigned int)p->fifo_cpu)
+			return 1;
+		p->refused++;
+		snprintf(why, sizeof(why), "CPU %u is not this FIFO's (%d)",
+			cpu, p->fifo_cpu);
+		refuse(hc, p, req, why);
+		return 0;
+	}
+	ret = peer_cpus(hc, p, &cpus, &confined);
 	if (ret < 0) {
 		refuse(hc, p, req, ret == -ESRCH ? "the connecting process "
 			"is gone (its cpuset cannot be known)" :
@@ -185,7 +197,7 @@ handle_power(struct host_channels *hc, struct host_peer *p,
 		void *n = realloc(hc->pending, cap * sizeof(*hc->pending));
 
 		if (n == NULL) {
-			answer(hc, p, req, VMP_PROTO_ACK);	/* voted */
+			answer(hc, p, req, VMP_PROTO_ACK, NULL);	/* voted */
 			return;
 		}
 		hc->pending = n;
@@ -210,7 +222,7 @@ host_channels_commit(struct host_channels *hc)
 			continue;
 		if (power_mgr_cpu_written(hc->mon->pm,
 				(unsigned int)a->req.resource_id) == 0)
-			answer(hc, a->p, &a->req, VMP_PROTO_ACK);
+			answer(hc, a->p, &a->req, VMP_PROTO_ACK, NULL);
 		else
 			refuse(hc, a->p, &a->req, "the frequency could not be "
 				"written (see the power manager's log)");
@@ -256,7 +268,7 @@ answer_freq_avail(struct host_channels *hc, struct host_peer *p,
 	r.num_vcpu = (uint8_t)n;
 	memcpy(r.freq_list, khz + req->unit, n * sizeof(*khz));
 	free(khz);
-	host_queue_reply(hc, p, &r);
+	host_queue_reply(hc, p, &r, NULL);
 }
 
 static void
@@ -321,7 +333,7 @@ handle_query(struct host_channels *hc, struct host_peer *p,
 		r.c.command = VMP_PROTO_CAPS_LIST;
 		r.c.num_vcpu = (uint8_t)(last - first);
 	}
-	host_queue_reply(hc, p, &r);
+	host_queue_reply(hc, p, &r, NULL);
 }
 
 /* Token bucket: the monitor's rate a second, as many in a burst. */
@@ -342,6 +354,34 @@ within_rate(struct monitor *mon, struct host_peer *p)
 	}
 	p->tokens -= 1000;
 	return 1;
+}
+
+/* Invalid in a row: a connection is closed at the limit; a FIFO, which
+ * cannot be, has what it holds dropped (host_upstream.c). */
+static void
+garbage(struct host_peer *p)
+{
+	if (++p->garbage != MONITOR_GARBAGE_LIMIT)
+		return;
+	HOST_LOG(WARNING, "pid %d (cgroup %s): %d invalid requests in a row%s",
+		(int)p->pid, p->cgroup, MONITOR_GARBAGE_LIMIT,
+		p->fifo_cpu >= 0 ? "" : ": disconnected");
+	if (p->fifo_cpu < 0)
+		p->hup = 1;
+	p->garbage = 0;
+}
+
+void
+host_refuse_text(struct host_channels *hc, struct host_peer *p,
+		const char *why)
+{
+	struct vmp_proto_packet none;
+
+	memset(&none, 0, sizeof(none));
+	PEER_LOG(p, NOTICE, "JSON refused: %s", why);
+	none.command = VMP_PROTO_NACK;
+	host_queue_reply(hc, p, &none, why);
+	garbage(p);
 }
 
 void
@@ -365,19 +405,15 @@ host_handle_packet(struct host_channels *hc, struct host_peer *p,
 	verdict = vmp_proto_check(&v, CPU_LIST_MAX_CPU + 1, NULL);
 	if (verdict == VMP_PROTO_VALID && (req->command == VMP_PROTO_POLICY ||
 			req->command == VMP_PROTO_POLICY_REMOVE)) {
-		refuse(hc, p, req, "policies are not taken on host channels "
-			"(set host-side policies with the CLI)");
+		refuse(hc, p, req, "policies are not taken from host "
+			"processes: the host-side policies manage VM vCPUs; ask "
+			"with instructions (CPU_POWER)");
 		return;
 	}
 	if (verdict != VMP_PROTO_VALID) {
 		mon->st.rejected++;
 		refuse(hc, p, req, vmp_proto_verdict_str(verdict));
-		if (++p->garbage == MONITOR_GARBAGE_LIMIT) {
-			HOST_LOG(WARNING, "pid %d (cgroup %s): %d invalid "
-				"packets in a row: disconnected", (int)p->pid,
-				p->cgroup, MONITOR_GARBAGE_LIMIT);
-			p->hup = 1;
-		}
+		garbage(p);
 		return;
 	}
 	p->garbage = 0;

@@ -161,6 +161,7 @@ main(int argc, char **argv)
 	hconf.dir = d.o.host_dir;
 	hconf.mode = d.o.host_mode;
 	hconf.group = d.o.host_group;
+	hconf.fifo_dir = d.o.host_fifo_dir;
 	mconf.host = &hconf;
 	ret = monitor_create(&mconf, &d.mon);
 	if (ret < 0) {
