@@ -37,6 +37,7 @@ struct world {
 	struct test_container c[2];
 	struct daemon g[2];
 	int g_up[2];
+	int fifos;		/* --host-fifo-compat <hcdir>/fifos */
 };
 
 static uint32_t
@@ -52,12 +53,17 @@ static int
 world_start(struct world *w)
 {
 	const char *extra[] = { "--host-channels", w->hcdir, "--libvirt-uri",
-		"test:///default", NULL };
-	char sock[128];
+		"test:///default", NULL, NULL, NULL };
+	char sock[128], fifos[96];
 
 	snprintf(w->hcdir, sizeof(w->hcdir), "/tmp/vmp_hc.XXXXXX");
 	TEST_ASSERT(mkdtemp(w->hcdir) != NULL, "mkdtemp: %s",
 		strerror(errno));
+	snprintf(fifos, sizeof(fifos), "%s/fifos", w->hcdir);
+	if (w->fifos) {
+		extra[4] = "--host-fifo-compat";
+		extra[5] = fifos;
+	}
 	TEST_ASSERT_EQUAL(daemon_start(&w->d, extra), 0, "");
 	w->up = 1;
 	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "ready:", 10000), 0, "");
@@ -190,6 +196,7 @@ cli_quit(struct world *w, unsigned int i)
 } while (0)
 
 typedef int (*steps_fn)(struct world *w);
+static int json_steps(struct world *w);
 
 /* In the sandbox: the steps, then everything they made goes. */
 static int
@@ -199,6 +206,7 @@ run_world(void *arg)
 	int ret;
 
 	memset(&w, 0, sizeof(w));
+	w.fifos = *(steps_fn *)arg == json_steps;
 	ret = world_start(&w);
 	if (ret == TEST_SUCCESS)
 		ret = (*(steps_fn *)arg)(&w);
@@ -377,3 +385,125 @@ test_containers_shared_killed(void)
 	return in_sandbox(shared_killed);
 }
 REGISTER_TEST(containers_shared_killed, test_containers_shared_killed);
+
+/*
+ * One JSON object from inside @c on the socket; its answer line in @out.
+ * @return 0, or -1 (no connection or no answer in 5 s).
+ */
+static int
+json_request(struct test_container *c, const char *json, char *out,
+		size_t len)
+{
+	int pfd[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pfd) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct pollfd pf;
+		char line[512];
+		int fd;
+
+		close(pfd[0]);
+		ctr_enter(c);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->sock);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa,
+				sizeof(sa)) < 0 ||
+				write(fd, json, strlen(json)) < 0)
+			_exit(1);
+		pf.fd = fd;
+		pf.events = POLLIN;
+		if (poll(&pf, 1, test_slow_ms(5000)) != 1)
+			_exit(1);
+		n = read(fd, line, sizeof(line) - 1);
+		if (n <= 0 || write(pfd[1], line, (size_t)n) != n)
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	n = pid > 0 ? read(pfd[0], out, len - 1) : -1;
+	close(pfd[0]);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+			WEXITSTATUS(st) != 0 || n <= 0)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+/* Wait up to 5 s for @cpu's setspeed to be @khz. */
+static int
+wait_khz(unsigned int cpu, uint32_t khz)
+{
+	int i;
+
+	for (i = 0; i < test_slow_ms(5000) / 10; i++) {
+		if (setspeed(cpu) == khz)
+			return 0;
+		usleep(10000);
+	}
+	printf("CPU %u: %u kHz, not %u\n", cpu, setspeed(cpu), khz);
+	return -1;
+}
+
+/*
+ * Upstream's JSON: on the socket from a container (its cpuset applies),
+ * and from a shell into a FIFO (echo '{...}' > fifo3), whose CPU is the
+ * only one it may name.
+ */
+static int
+json_steps(struct world *w)
+{
+	struct test_container *c = &w->c[0];
+	char out[512], cmd[512];
+
+	CONTAINER(w, 0, "1");
+	TEST_ASSERT_EQUAL(json_request(c, "{\"instruction\": {\"name\": "
+		"\"ctr\", \"command\": \"power\", \"unit\": \"SCALE_MAX\", "
+		"\"resource_id\": 1}}", out, sizeof(out)), 0, "");
+	TEST_ASSERT_STR(out, "{\"result\":\"ACK\"}\n");
+	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "disconnected", 3000), 0, "");
+	TEST_ASSERT_EQUAL(json_request(c, "{\"instruction\": {\"command\": "
+		"\"power\", \"unit\": \"SCALE_MAX\", \"resource_id\": 0}}", out,
+		sizeof(out)), 0, "");
+	TEST_ASSERT(strstr(out, "\"NACK\",\"reason\":\"CPU 0 is outside its "
+		"cpuset 1\"") != NULL, "%s", out);
+	TEST_ASSERT_EQUAL(setspeed(0), 1200000, "CPU 0 untouched");
+	TEST_ASSERT_EQUAL(json_request(c, "{\"policy\": {\"command\": "
+		"\"create\", \"policy_type\": \"WORKLOAD\", \"workload\": "
+		"\"HIGH\", \"core_list\": [1]}}", out, sizeof(out)), 0, "");
+	TEST_ASSERT(strstr(out, "policies are not taken") != NULL, "%s", out);
+	TEST_ASSERT_EQUAL(json_request(c, "{\"instruction\": {\"command\": "
+		"\"power\", \"unit\": \"FAST\"}}", out, sizeof(out)), 0, "");
+	TEST_ASSERT(strstr(out, "NACK") != NULL && strstr(out, "unit") !=
+		NULL, "%s", out);
+
+	/* The FIFO, from a shell, as upstream's guide does it. */
+	snprintf(cmd, sizeof(cmd), "echo '{\"instruction\": {\"name\": "
+		"\"vm\", \"command\": \"power\", \"unit\": \"SCALE_MAX\"}}' > "
+		"%s/fifos/fifo3", w->hcdir);
+	TEST_ASSERT_EQUAL(system(cmd), 0, "%s", cmd);
+	TEST_ASSERT_EQUAL(wait_khz(3, 2400000), 0, "fifo3 scaled CPU 3");
+	snprintf(cmd, sizeof(cmd), "echo '{\"instruction\": {\"command\": "
+		"\"power\", \"unit\": \"SCALE_MIN\", \"resource_id\": 2}}' > "
+		"%s/fifos/fifo3", w->hcdir);
+	TEST_ASSERT_EQUAL(system(cmd), 0, "%s", cmd);
+	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "CPU 2 is not this channel's "
+		"CPU 3", 3000), 0, "");
+	TEST_ASSERT_EQUAL(setspeed(2), 1200000, "CPU 2 untouched");
+	TEST_ASSERT_EQUAL(setspeed(3), 2400000, "");
+	snprintf(cmd, sizeof(cmd), "fifo %s/fifos/fifo3 cpuset 3 votes 3",
+		w->hcdir);
+	CMD(&w->d, "list_host_channels", cmd);
+	return TEST_SUCCESS;
+}
+
+static int
+test_containers_json(void)
+{
+	return in_sandbox(json_steps);
+}
+REGISTER_TEST(containers_json, test_containers_json);

@@ -133,8 +133,31 @@ hostile(void *arg)
 		TEST_ASSERT(write(bad, &p, sizeof(p)) == sizeof(p), "");
 	TEST_ASSERT_EQUAL(until_eof(bad), 0, "garbage peer disconnected");
 	close(bad);
-	TEST_ASSERT_EQUAL(daemon_expect(&d, "64 invalid packets in a row: "
+	TEST_ASSERT_EQUAL(daemon_expect(&d, "64 invalid requests in a row: "
 		"disconnected", 3000), 0, "");
+
+	/* JSON: an object that never ends is refused at 4 KiB, not kept;
+	 * 64 refused objects in a row end the connection. */
+	{
+		static char big[6000];
+		char line[256];
+		ssize_t n;
+
+		bad = peer(sock);
+		memset(big, ' ', sizeof(big));
+		memcpy(big, "{\"instruction\": {\"unit\": \"", 26);
+		TEST_ASSERT(write(bad, big, sizeof(big)) == sizeof(big), "");
+		n = read(bad, line, sizeof(line) - 1);
+		TEST_ASSERT(n > 0, "");
+		line[n] = '\0';
+		TEST_ASSERT(strstr(line, "\"NACK\"") != NULL, "%s", line);
+		for (i = 0; i < 64; i++)
+			TEST_ASSERT(write(bad, "{\"x\":1}", 7) == 7, "");
+		TEST_ASSERT_EQUAL(until_eof(bad), 0, "JSON garbage: disconnected");
+		close(bad);
+	}
+	TEST_ASSERT_EQUAL(ask(good, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX,
+		1), VMP_PROTO_ACK, "");
 
 	/* A flood from a peer that never reads: its replies back up, then
 	 * it is no longer read; the rate limit NACKs the rest. */
