@@ -22,6 +22,7 @@
 
 #include <rte_common.h>
 
+#include "channel_manager.h"
 #include "host_channels_private.h"
 #include "power_manager.h"
 
@@ -478,12 +479,11 @@ host_channels_create(struct monitor *mon,
 		ret = -ENAMETOOLONG;
 		goto fail;
 	}
-	if (mkdir(conf->dir, 0755) < 0 && errno != EEXIST) {
-		ret = -errno;
-		HOST_LOG(ERR, "%s: cannot create the host channel directory: "
-			"%s", conf->dir, strerror(errno));
+	/* Nobody else may write there: the socket is made, then its mode
+	 * set, by path (as the VM channel directory, made if missing). */
+	ret = chmgr_check_dir(conf->dir);
+	if (ret < 0)
 		goto fail;
-	}
 	ret = clear_stale(hc->path);
 	if (ret < 0) {
 		HOST_LOG(ERR, "%s: cannot take the place: %s", hc->path,

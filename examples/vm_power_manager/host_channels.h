@@ -72,7 +72,9 @@ struct host_channels;
 	(((uint64_t)(0x80000000u | (uint32_t)(peer)) << 32) | (uint32_t)(cpu))
 
 struct host_channels_conf {
-	const char *dir;	/**< created (0755) if missing */
+	/** created (0755) if missing; refused if a symlink, another
+	 * user's or writable by others (chmgr_check_dir()) */
+	const char *dir;
 	unsigned int mode;	/**< socket file mode; 0: HOST_CHANNELS_MODE */
 	const char *group;	/**< socket's group, name or gid; NULL: ours */
 	unsigned int max_peers;	/**< 0: HOST_CHANNELS_MAX_PEERS */

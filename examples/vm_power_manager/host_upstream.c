@@ -22,6 +22,7 @@
 
 #include <rte_common.h>
 
+#include "channel_manager.h"
 #include "host_channels_private.h"
 #include "host_json.h"
 #include "power_manager.h"
@@ -185,12 +186,10 @@ host_fifos_create(struct host_channels *hc, const char *dir, gid_t gid)
 	unsigned int cpu, n = 0;
 	int ret;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		ret = -errno;
-		HOST_LOG(ERR, "%s: cannot create the FIFO directory: %s", dir,
-			strerror(errno));
+	/* Nobody else may write there (FIFOs are made, then chmod'ed). */
+	ret = chmgr_check_dir(dir);
+	if (ret < 0)
 		return ret;
-	}
 	/* A FIFO per CPU the daemon may scale: none without cpufreq. */
 	for (cpu = 0; pm != NULL && cpu < power_mgr_nb_cpus(pm); cpu++) {
 		if (power_mgr_core_info(pm, cpu, &info) < 0 ||
