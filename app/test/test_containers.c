@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <vmp_guest_channel.h>
 #include <vmp_protocol.h>
 
 #include <sys/stat.h>
@@ -30,6 +31,7 @@
 #include "test.h"
 #include "test_container.h"
 #include "test_daemon_run.h"
+#include "test_virt.h"
 
 /* A test's daemon, containers and guest CLIs, all ended by world_end()
  * whichever way the test ends. */
@@ -625,3 +627,104 @@ test_containers_cpuset_v2(void)
 	return ret == 0 ? TEST_SUCCESS : TEST_FAILED;
 }
 REGISTER_TEST(containers_cpuset_v2, test_containers_cpuset_v2);
+
+/* vm0's vCPU 0 runs on host CPU 1, the container's CPU too. */
+static const char vm_node_xml[] =
+"<node>\n"
+" <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+"<threads>1</threads><mhz>2000</mhz><model>i686</model></cpu>\n"
+" <domain type='test'><name>vm0</name><memory>65536</memory>"
+"<vcpu>1</vcpu>\n"
+"  <cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
+"<os><type>hvm</type></os>\n"
+"  <devices>\n"
+"   <channel type='unix'><source mode='bind' path='%1$s/qemu/vm0.0'/>"
+"<target type='virtio' name='virtio.serial.port.poweragent.0'/></channel>\n"
+"  </devices></domain>\n"
+"</node>\n";
+
+/*
+ * A VM and a container share host CPU 1: their votes are arbitrated
+ * together (the highest wins); the container's going leaves the VM's.
+ */
+static int
+vm_and_container(void *arg)
+{
+	struct test_container *c;
+	struct test_virt v;
+	struct world w;
+	struct vmp_guest_channel_conf conf = { .reply_timeout_ms = 3000 };
+	const char *extra[] = { "--host-channels", w.hcdir, "--libvirt-uri",
+		NULL, "--channel-dir", NULL, NULL };
+	char path[PATH_MAX], prefix[PATH_MAX];
+	pid_t socat;
+	int ret;
+
+	(void)arg;
+	memset(&w, 0, sizeof(w));
+	c = &w.c[0];
+	TEST_ASSERT_EQUAL(test_virt_init(&v, vm_node_xml), 0, "");
+	extra[3] = v.uri;
+	extra[5] = v.chdir;
+	snprintf(w.hcdir, sizeof(w.hcdir), "/tmp/vmp_hc.XXXXXX");
+	TEST_ASSERT(mkdtemp(w.hcdir) != NULL, "");
+	socat = test_socat_bridge(v.dir, "vm0.0", "port.0");
+	snprintf(path, sizeof(path), "%s/qemu/vm0.0", v.dir);
+	ret = test_wait_file(path) == 0 && daemon_start(&w.d, extra) == 0 ?
+		TEST_SUCCESS : TEST_FAILED;
+	w.up = ret == TEST_SUCCESS;
+	if (ret == TEST_SUCCESS)
+		ret = daemon_expect(&w.d, "ready:", 10000) == 0 &&
+			daemon_cmd(&w.d, "add_vm vm0", "VM vm0 added") == 0 &&
+			daemon_cmd(&w.d, "add_channels vm0 all",
+			"1 channel connected") == 0 ? TEST_SUCCESS : TEST_FAILED;
+	snprintf(prefix, sizeof(prefix), "%s/port", v.dir);
+	conf.path_prefix = prefix;
+	/* The guest side in this process: vCPU 0's channel. */
+	if (ret == TEST_SUCCESS) {
+		snprintf(path, sizeof(path), "%s/port.0", v.dir);
+		ret = test_wait_file(path) == 0 &&
+			vmp_guest_channel_configure(&conf) == 0 &&
+			vmp_guest_channel_open(0) == 0 &&
+			vmp_guest_channel_set_vcpu(0, 0) == 0 &&
+			vmp_guest_channel_request(0, VMP_PROTO_SCALE_MIN) ==
+			VMP_PROTO_ACK ? TEST_SUCCESS : TEST_FAILED;
+	}
+	if (ret == TEST_SUCCESS)
+		ret = ctr_create(c, "1", w.hcdir) == 0 ? TEST_SUCCESS :
+			TEST_FAILED;
+	if (ret == TEST_SUCCESS)
+		ret = cli_in(&w, 0, "1") == 0 ? TEST_SUCCESS : TEST_FAILED;
+	if (ret == TEST_SUCCESS) {
+		ret = TEST_FAILED;
+		if (setspeed(1) == 1200000 &&
+				verdict(&w.g[0], "set_cpu_freq 0 max") == 1 &&
+				setspeed(1) == 2400000 &&
+				daemon_cmd(&w.d, "show_cpu_freq 1", "votes 2") == 0 &&
+				vmp_guest_channel_request(0, VMP_PROTO_SCALE_UP)
+				== VMP_PROTO_ACK && setspeed(1) == 2400000 &&
+				ctr_kill(c) > 0 &&
+				daemon_expect(&w.d, "disconnected", 3000) == 0 &&
+				setspeed(1) == 1600000 &&
+				daemon_cmd(&w.d, "show_cpu_freq 1", "votes 1") == 0)
+			ret = TEST_SUCCESS;
+		else
+			printf("CPU 1 at %u kHz\n", setspeed(1));
+	}
+	vmp_guest_channel_close(0);
+	vmp_guest_channel_configure(NULL);
+	world_end(&w);
+	kill(socat, SIGTERM);
+	waitpid(socat, NULL, 0);
+	test_virt_fini(&v);
+	return ret;
+}
+
+static int
+test_containers_with_vm(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 4 };
+
+	return sandbox_run(&shape, vm_and_container, NULL);
+}
+REGISTER_TEST(containers_with_vm, test_containers_with_vm);
