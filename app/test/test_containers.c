@@ -88,11 +88,13 @@ rm_runtime(const struct daemon *d)
 		printf("cannot remove /var/run/dpdk/%s\n", d->prefix);
 }
 
-static void
+/* @return the daemon's exit status (0: clean, sanitizers too), or 0. */
+static int
 world_end(struct world *w)
 {
 	char cmd[128];
 	unsigned int i;
+	int st = 0;
 
 	for (i = 0; i < 2; i++) {
 		if (w->g_up[i]) {
@@ -105,13 +107,17 @@ world_end(struct world *w)
 	}
 	if (w->up) {
 		daemon_cmd(&w->d, "quit", "restoring cores");
-		daemon_wait(&w->d);
+		st = daemon_wait(&w->d);
 		daemon_close(&w->d);
 		rm_runtime(&w->d);
+		w->up = 0;
+		if (st != 0)
+			printf("daemon exit status %d\n", st);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->hcdir);
 	if (strncmp(w->hcdir, "/tmp/vmp_hc.", 12) == 0 && system(cmd) != 0)
 		printf("cannot remove %s\n", w->hcdir);
+	return st;
 }
 
 /* guest_cli in container @i, its lcore 0 on CPU @cpu, channel open. */
@@ -215,7 +221,8 @@ run_world(void *arg)
 	ret = world_start(&w);
 	if (ret == TEST_SUCCESS)
 		ret = (*(steps_fn *)arg)(&w);
-	world_end(&w);
+	if (world_end(&w) != 0 && ret == TEST_SUCCESS)
+		ret = TEST_FAILED;
 	return ret;
 }
 
@@ -713,7 +720,8 @@ vm_and_container(void *arg)
 	}
 	vmp_guest_channel_close(0);
 	vmp_guest_channel_configure(NULL);
-	world_end(&w);
+	if (world_end(&w) != 0 && ret == TEST_SUCCESS)
+		ret = TEST_FAILED;
 	kill(socat, SIGTERM);
 	waitpid(socat, NULL, 0);
 	test_virt_fini(&v);
