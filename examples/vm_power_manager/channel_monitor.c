@@ -377,9 +377,8 @@ monitor_run(struct monitor *mon)
 			} else if (s == (void *)&mon->hp) {
 				if (cpu_hotplug_read(mon->hp) < 0)
 					mon->st.errors++;
-			} else if (policy_event(mon->pol, s)) {
-				continue;
-			} else if (host_channels_event(mon->hc, s,
+			} else if (policy_event(mon->pol, s) ||
+					host_channels_event(mon->hc, s,
 					ev[i].events)) {
 				continue;
 			} else if (s == (void *)&mon->sigfd) {
