@@ -17,9 +17,11 @@
 # second `create` only installs packages the list below gained.
 #
 # `run` enters a private mount namespace (nothing outlives the command):
-# the chroot is bind-mounted on itself, /proc, /sys, /dev, a fresh /tmp and
-# /run inside, and the source tree at /src. Tests that unshare again, or
-# bind a fake cpufreq tree over /sys/devices/system/cpu, work inside.
+# the chroot is bind-mounted on itself, /proc, /sys (with the host's
+# cgroup hierarchies: the containers suite makes cpuset cgroups), /dev, a
+# fresh /tmp and /run inside, and the source tree at /src. Tests that
+# unshare again, or bind a fake cpufreq tree over /sys/devices/system/cpu,
+# work inside.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -134,6 +136,8 @@ in_chroot() {
 		mount --bind "$r" "$r" &&
 		mount -t proc proc "$r/proc" &&
 		mount -t sysfs sys "$r/sys" &&
+		{ [ ! -d /sys/fs/cgroup ] ||
+			mount --rbind /sys/fs/cgroup "$r/sys/fs/cgroup"; } &&
 		mount --rbind /dev "$r/dev" &&
 		mount -t tmpfs tmp "$r/tmp" &&
 		mount -t tmpfs run "$r/run" &&

@@ -90,6 +90,8 @@ proc_start(struct daemon *d, const char *path, const char *tag,
 		snprintf(js, sizeof(js), "%d", (int)getpid());
 		if (getenv("WATCHDOG_USEC") != NULL)
 			setenv("WATCHDOG_PID", js, 1);
+		if (d->pre_exec != NULL)
+			d->pre_exec(d->pre_exec_arg);
 		execv(path, (char *const *)argv);
 		_exit(127);
 	}
@@ -117,6 +119,7 @@ daemon_start_env(struct daemon *d, const char *const *env, int journal,
 {
 	d->env = env;
 	d->journal = journal;
+	d->pre_exec = NULL;
 	return start_daemon(d, NULL, extra);
 }
 
@@ -126,6 +129,7 @@ daemon_start_lcores(struct daemon *d, const char *const lcores[2],
 {
 	d->env = NULL;
 	d->journal = 0;
+	d->pre_exec = NULL;
 	return start_daemon(d, lcores, extra);
 }
 
@@ -176,9 +180,18 @@ int
 guest_cli_start_lcores(struct daemon *d, const char *const lcores[2],
 		const char *const *extra)
 {
+	return guest_cli_start_in(d, lcores, extra, NULL, NULL);
+}
+
+int
+guest_cli_start_in(struct daemon *d, const char *const lcores[2],
+	const char *const *extra, void (*pre_exec)(void *arg), void *arg)
+{
 	d->state_dir[0] = '\0';
 	d->env = NULL;
 	d->journal = 0;
+	d->pre_exec = pre_exec;
+	d->pre_exec_arg = arg;
 	return proc_start(d, binary("GUEST_CLI",
 		"build/examples/vm_power_manager/guest_cli/guest_cli"),
 		"vmp_guest", lcores, extra);

@@ -28,6 +28,9 @@ struct daemon {
 	char chdir[48];		/* its --channel-dir when the test gave none */
 	const char *const *env;	/* "K=V" more in its environment */
 	int journal;		/* its stderr is systemd's journal stream */
+	/* In its child, just before exec (e.g. enter a container). */
+	void (*pre_exec)(void *arg);
+	void *pre_exec_arg;
 };
 
 /* Start vm_power_mgr with @extra options after "--" (NULL-terminated). */
@@ -52,6 +55,9 @@ int guest_cli_start_lcores(struct daemon *d, const char *const lcores[2],
  */
 int daemon_own_channel_dir(struct daemon *d, const char *const *extra,
 	const char **opts);
+/* The guest CLI with @pre_exec(@arg) run in its child before exec. */
+int guest_cli_start_in(struct daemon *d, const char *const lcores[2],
+	const char *const *extra, void (*pre_exec)(void *arg), void *arg);
 /* Wait until the daemon has said @text; consume up to it. */
 int daemon_expect(struct daemon *d, const char *text, int ms);
 /* Type @cmd and wait for @answer. */

@@ -122,6 +122,8 @@ l3fwd_app_start(struct l3fwd_app *a, const char *fmt, ...)
 			0644);
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(126);
+		if (a->pre_exec != NULL)
+			a->pre_exec(a->pre_exec_arg);
 		execv(argv[0], argv);
 		_exit(127);
 	}

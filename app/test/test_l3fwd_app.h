@@ -22,6 +22,9 @@ struct l3fwd_app {
 	char prefix[64];	/* EAL --file-prefix */
 	pid_t pid;		/* 0 when not running */
 	int status;		/* wait status once it exited */
+	/* In its child, just before exec (e.g. enter a container). */
+	void (*pre_exec)(void *arg);
+	void *pre_exec_arg;
 };
 
 /* The binary: $L3FWD_POWER, else next to the test binary's build tree. */

@@ -8,6 +8,7 @@
  * channel; the frequency the app asks for lands on the pinned pCPU.
  */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 
 #include "cpufreq_sandbox.h"
 #include "test.h"
+#include "test_container.h"
 #include "test_daemon_run.h"
 #include "test_l3fwd_app.h"
 #include "test_l3fwd_pcap.h"
@@ -46,8 +48,9 @@ static const char node_xml[] =
 "  </devices></domain>\n"
 "</node>\n";
 
-/* pCPU 1's frequency over time, sampled from scaling_setspeed. */
+/* A CPU's frequency over time, sampled from scaling_setspeed. */
 struct sampler {
+	unsigned int cpu;	/* the CPU sampled */
 	pthread_t thread;
 	atomic_int stop;
 	uint32_t lowest, highest, last;
@@ -61,7 +64,8 @@ sample(void *arg)
 	uint32_t v;
 
 	while (!s->stop) {
-		if (sandbox_read_u32(1, "cpufreq/scaling_setspeed", &v) == 0) {
+		if (sandbox_read_u32(s->cpu, "cpufreq/scaling_setspeed",
+				&v) == 0) {
 			if (v != s->last)
 				s->changes++;
 			s->last = v;
@@ -121,6 +125,7 @@ run(void *arg)
 	TEST_ASSERT_EQUAL(vmp_guest_channel_set_vcpu(1, 0), 0, "");
 	TEST_ASSERT_EQUAL(vmp_guest_channel_request(1, VMP_PROTO_SCALE_MIN),
 		VMP_PROTO_ACK, "");
+	smp.cpu = 1;
 	TEST_ASSERT_EQUAL(pthread_create(&smp.thread, NULL, sample, &smp), 0,
 		"");
 
@@ -179,3 +184,117 @@ test_l3fwd_daemon(void)
 	return sandbox_run(&shape, run, NULL);
 }
 REGISTER_TEST(l3fwd_daemon, test_l3fwd_daemon);
+
+/*
+ * l3fwd-power in a container on the host (cpuset CPU 0, socket mounted
+ * in, VMPOWER_HOST_SOCKET set, --env auto): the frequency its load asks
+ * for lands on host CPU 0 through the daemon's host channel.
+ */
+struct ctr_world {
+	char hcdir[32];
+	struct test_container c;
+	struct l3fwd_app a;
+	struct daemon d;
+	int d_up, c_up, a_up;
+};
+
+static int
+container_steps(struct ctr_world *w)
+{
+	const char *extra[] = { "--host-channels", w->hcdir, "--libvirt-uri",
+		"test:///default", NULL };
+	struct sampler smp = { 0 };
+	uint8_t fr[L3FWD_FRAME_MAX];
+	char in[PATH_MAX];
+	int64_t req = 0, ack = 0;
+	FILE *f;
+	size_t len;
+	int ret;
+
+	TEST_ASSERT_EQUAL(daemon_start(&w->d, extra), 0, "");
+	w->d_up = 1;
+	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "ready:", 10000), 0, "");
+	ret = ctr_create(&w->c, "0", w->hcdir);
+	if (ret == -EOPNOTSUPP)
+		TEST_SKIP("no cpuset cgroup on this machine");
+	TEST_ASSERT_EQUAL(ret, 0, "container: %s", strerror(-ret));
+	w->c_up = 1;
+	TEST_ASSERT_EQUAL(l3fwd_app_init(&w->a), 0, "");
+	w->a_up = 1;
+	w->a.pre_exec = ctr_pre_exec;
+	w->a.pre_exec_arg = &w->c;
+	len = l3fwd_frame_build(fr, 0xc6120005, 64, 0, 0);
+	f = l3fwd_pcap_create(l3fwd_app_file(&w->a, "burst.pcap", in,
+		sizeof(in)));
+	TEST_ASSERT(f != NULL && l3fwd_pcap_add_many(f, fr, len, BURST) == 0 &&
+		l3fwd_pcap_close(f) == 0, "");
+	smp.cpu = 0;
+	TEST_ASSERT_EQUAL(pthread_create(&smp.thread, NULL, sample, &smp), 0,
+		"");
+	ret = l3fwd_app_start(&w->a, "--vdev net_pcap0,rx_pcap=%s,"
+		"tx_pcap=/dev/null -- -p 1 --period-us 1000 --max-sleep-us 500 "
+		"--stats-interval 50", in);
+	if (ret == 0)
+		ret = l3fwd_app_wait_stat(&w->a, "lcore", 0, "min", 1, 20000);
+	if (ret == 0)
+		ret = l3fwd_app_wait_stat(&w->a, "port", 0, "rx", BURST, 5000);
+	usleep(100000);
+	smp.stop = 1;
+	pthread_join(smp.thread, NULL);
+	TEST_ASSERT_EQUAL(ret, 0, "the burst forwarded, then idle at min");
+	printf("CPU 0: lowest %u kHz, highest %u kHz, last %u kHz, %u "
+		"changes seen\n", smp.lowest, smp.highest, smp.last,
+		smp.changes);
+	TEST_ASSERT_EQUAL(smp.highest, 2400000, "the burst reached max");
+	TEST_ASSERT_EQUAL(smp.last, 1200000, "idle brought it to min");
+	TEST_ASSERT_EQUAL(l3fwd_app_stat(&w->a, "lcore", 0, "requests", &req),
+		0, "");
+	TEST_ASSERT_EQUAL(l3fwd_app_stat(&w->a, "lcore", 0, "ack", &ack), 0,
+		"");
+	TEST_ASSERT(req > 0 && ack == req, "%" PRId64 " of %" PRId64
+		" requests ACKed", ack, req);
+	CMD(&w->d, "list_host_channels", "cpuset 0 votes 0 requests");
+	TEST_ASSERT_EQUAL(l3fwd_app_stop(&w->a, SIGTERM, 5000), 0,
+		"exit code");
+	return TEST_SUCCESS;
+}
+
+static int
+in_container(void *arg)
+{
+	struct ctr_world w;
+	char cmd[64];
+	int ret;
+
+	(void)arg;
+	memset(&w, 0, sizeof(w));
+	snprintf(w.hcdir, sizeof(w.hcdir), "/tmp/vmp_hc.XXXXXX");
+	TEST_ASSERT(mkdtemp(w.hcdir) != NULL, "");
+	ret = container_steps(&w);
+	if (w.a_up) {
+		if (w.a.pid > 0)
+			l3fwd_app_stop(&w.a, SIGKILL, 5000);
+		l3fwd_app_cleanup(&w.a, ret != TEST_SUCCESS);
+	}
+	if (w.c_up)
+		ctr_destroy(&w.c);
+	if (w.d_up) {
+		kill(w.d.pid, SIGTERM);
+		if (daemon_wait(&w.d) != 0 && ret == TEST_SUCCESS)
+			ret = TEST_FAILED;
+		daemon_close(&w.d);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w.hcdir);
+	if (system(cmd) != 0)
+		printf("cannot remove %s\n", w.hcdir);
+	return ret;
+}
+
+static int
+test_l3fwd_container(void)
+{
+	struct sandbox_shape shape = { .nb_cpus = 4 };
+
+	return sandbox_run(&shape, in_container, NULL);
+}
+REGISTER_TEST(l3fwd_container, test_l3fwd_container);

@@ -85,7 +85,9 @@ enum power_mode power_select(const struct app_options *o,
 		const unsigned int *lcores, unsigned int nb);
 
 /** Whether the guest channel "<prefix>.<lcore>" of one of @p lcores
- * exists: the lcores run in a VM. */
+ * exists (the lcores run in a VM), or $VMPOWER_HOST_SOCKET names the
+ * daemon's host channel socket (in a container): the guest library's
+ * way, not librte_power's. */
 int power_vm_channels(const struct app_options *o,
 		const unsigned int *lcores, unsigned int nb);
 

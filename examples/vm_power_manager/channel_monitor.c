@@ -24,6 +24,7 @@
 
 #include "channel_monitor_private.h"
 #include "cpu_hotplug.h"
+#include "host_channels.h"
 #include "power_manager.h"
 
 RTE_LOG_REGISTER(vmp_monitor_logtype, vmpower.monitor, INFO);
@@ -337,6 +338,7 @@ end_pass(struct monitor *mon)
 			chmgr_channel_closed(mon->chmgr, s->ch);
 	}
 	mon->touched = NULL;
+	host_channels_end_pass(mon->hc);
 	/* What a drained or closed channel changed (queries defer again). */
 	monitor_commit(mon);
 }
@@ -375,7 +377,9 @@ monitor_run(struct monitor *mon)
 			} else if (s == (void *)&mon->hp) {
 				if (cpu_hotplug_read(mon->hp) < 0)
 					mon->st.errors++;
-			} else if (policy_event(mon->pol, s)) {
+			} else if (policy_event(mon->pol, s) ||
+					host_channels_event(mon->hc, s,
+					ev[i].events)) {
 				continue;
 			} else if (s == (void *)&mon->sigfd) {
 				MON_LOG(INFO, "signal received: stopping");
@@ -600,6 +604,11 @@ monitor_create(const struct monitor_conf *conf, struct monitor **out)
 	ret = chmgr_create(&cc, &mon->chmgr);
 	if (ret < 0)
 		goto fail;
+	if (conf->host != NULL && conf->host->dir != NULL) {
+		ret = host_channels_create(mon, conf->host, &mon->hc);
+		if (ret < 0)
+			goto fail;
+	}
 	*out = mon;
 	return 0;
 fail_errno:
@@ -618,6 +627,7 @@ monitor_destroy(struct monitor *mon)
 	/* A loop that never ran, or failed: its jobs still run (and free
 	 * what they own) while the state they use exists. */
 	monitor_jobs_close(mon);
+	host_channels_destroy(mon->hc);
 	chmgr_destroy(mon->chmgr);
 	policy_set_destroy(mon->pol);
 	cpu_hotplug_close(mon->hp);
@@ -639,6 +649,12 @@ struct policy_set *
 monitor_policies(struct monitor *mon)
 {
 	return mon->pol;
+}
+
+struct host_channels *
+monitor_host_channels(struct monitor *mon)
+{
+	return mon->hc;
 }
 
 struct chmgr *

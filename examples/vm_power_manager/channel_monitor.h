@@ -65,6 +65,8 @@
 #include "policy.h"
 
 struct power_mgr;
+struct host_channels;
+struct host_channels_conf;
 struct monitor;
 
 /** Daemon-wide counters. */
@@ -142,6 +144,9 @@ struct monitor_conf {
 	double branch_threshold;
 	/** BRANCH_RATIO's events: hardware; software in tests. */
 	enum policy_branch_events branch_events;
+	/** Host channels (host_channels.h): processes on the host, e.g.
+	 * in containers; NULL or a NULL dir: none. */
+	const struct host_channels_conf *host;
 };
 
 /** Larger pCPU sets than this are a vCPU left unpinned, not a choice. */
@@ -216,6 +221,8 @@ void monitor_set_stale_hook(struct monitor *mon, void (*fn)(void *arg),
 struct policy_set *monitor_policies(struct monitor *mon);
 
 struct chmgr *monitor_chmgr(struct monitor *mon);
+/** The host channels, or NULL when off. */
+struct host_channels *monitor_host_channels(struct monitor *mon);
 struct power_mgr *monitor_power(struct monitor *mon);
 void monitor_get_stats(const struct monitor *mon, struct monitor_stats *st);
 

@@ -8,7 +8,9 @@
 /*
  * Shared by the monitor's files only: channel_monitor.c (the loop and
  * channel I/O), channel_monitor_jobs.c (work handed to the loop) and
- * channel_requests.c (what a packet does).
+ * channel_requests.c (what a packet does), and the host channels
+ * (host_channels.c, host_requests.c), which share the loop's passes,
+ * limits and counters.
  */
 
 #include <pthread.h>
@@ -82,6 +84,7 @@ struct monitor {
 	struct chmgr *chmgr;
 	struct power_mgr *pm;
 	struct policy_set *pol;	/* guests' policies (policy.h) */
+	struct host_channels *hc;	/* host peers; NULL: off */
 	size_t tx_cap;
 	uint64_t rate;		/* packets a second a channel, 0: no limit */
 	uint64_t (*clock_ms)(void *arg);	/* the rate limiter's clock */

@@ -17,6 +17,7 @@
 #include <vmp_protocol_policy.h>
 
 #include "channel_monitor_private.h"
+#include "host_channels.h"
 #include "power_manager.h"
 
 static void
@@ -97,6 +98,7 @@ monitor_commit(struct monitor *mon)
 		return;
 	n = power_mgr_flush(mon->pm);
 	answer_pending(mon);
+	host_channels_commit(mon->hc);
 	if (n < 0) {
 		mon->st.errors++;
 	} else {

@@ -168,6 +168,17 @@ cmd_list_parsed(void *parsed, struct cmdline *cl, void *data)
 }
 
 static void
+cmd_host_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cli_job j = { .vm = NULL };
+
+	(void)parsed;
+	(void)cl;
+	(void)data;
+	ask_loop(cli_job_list_host_channels, &j);
+}
+
+static void
 cmd_channels_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_res *r = parsed;
@@ -341,6 +352,7 @@ TOK_CMD(t_add_vm, "add_vm");
 TOK_CMD(t_rm_vm, "rm_vm");
 TOK_CMD(t_show_vm, "show_vm");
 TOK_CMD(t_list_vms, "list_vms");
+TOK_CMD(t_list_host, "list_host_channels");
 TOK_CMD(t_add_ch, "add_channels");
 TOK_CMD(t_set_ch, "set_channel_status");
 TOK_CMD(t_set_pcpu, "set_pcpu");
@@ -375,6 +387,8 @@ INST(c_rm_vm, cmd_vm_parsed, cli_job_rm_vm, "rm_vm",
 INST(c_show_vm, cmd_vm_parsed, cli_job_show_vm, "show_vm",
 	(void *)&t_show_vm, (void *)&t_any_a);
 INST(c_list_vms, cmd_list_parsed, NULL, "list_vms", (void *)&t_list_vms);
+INST(c_list_host, cmd_host_parsed, NULL, "list_host_channels",
+	(void *)&t_list_host);
 INST(c_add_ch, cmd_channels_parsed, NULL, "add_channels",
 	(void *)&t_add_ch, (void *)&t_any_a, (void *)&t_any_b);
 INST(c_set_ch, cmd_channels_parsed, (void *)1, "set_channel_status",
@@ -401,7 +415,8 @@ INST(c_help_cmd, cmd_help_parsed, (void *)1, "help",
 INST(c_quit, cmd_quit_parsed, NULL, "quit", (void *)&t_quit);
 
 static cmdline_parse_ctx_t commands[] = {
-	&c_add_vm, &c_rm_vm, &c_show_vm, &c_list_vms, &c_add_ch, &c_set_ch,
+	&c_add_vm, &c_rm_vm, &c_show_vm, &c_list_vms, &c_list_host,
+	&c_add_ch, &c_set_ch,
 	&c_set_pcpu, &c_show_freq, &c_show_freq_mask, &c_set_freq,
 	&c_set_freq_mask, &c_set_query, &c_clear_policy, &c_clear_policy_vcpu,
 	&c_help, &c_help_cmd, &c_quit, NULL,

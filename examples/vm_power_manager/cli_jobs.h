@@ -65,4 +65,8 @@ void cli_job_set_query(struct monitor *mon, void *arg);
 /** clear_policy: vCPU vcpu of VM vm, or all (-1). */
 void cli_job_clear_policy(struct monitor *mon, void *arg);
 
+/* cli_host.c */
+/** list_host_channels: every host channel peer. */
+void cli_job_list_host_channels(struct monitor *mon, void *arg);
+
 #endif /* VMP_CLI_JOBS_H */

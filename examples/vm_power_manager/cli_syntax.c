@@ -41,6 +41,9 @@ static const struct syntax table[] = {
 	{ "show_vm", "state, vCPU pinning, channels and their counters",
 		{ { "<name>", "VM name", ARG_WORD, NULL } }, 1, 1 },
 	{ "list_vms", "the VMs served, one line each", { { 0 } }, 0, 0 },
+	{ "list_host_channels", "host processes connected to the host "
+		"channel socket: pid, cgroup, cpuset, votes, counters",
+		{ { 0 } }, 0, 0 },
 	{ "add_channels", "connect the VM's power channels (all, or "
 		"indexes like 0,2-3); those of a VM not running are kept "
 		"and connect when it starts",

@@ -24,12 +24,14 @@
 #include "channel_monitor.h"
 #include "daemon_options_private.h"
 #include "policy.h"
+#include "host_channels.h"
 
 enum opt_id {
 	O_URI = 1, O_CHDIR, O_DRIVER, O_BACKLOG, O_RATE, O_CPUS, O_PIN,
 	O_STATE, O_NO_CLI, O_AUTO, O_NO_AUTO, O_VM, O_PATTERN, O_CONTROL,
 	O_CONFIG, O_TRAFFIC, O_BRANCH_PERIOD, O_BRANCH_THRESHOLD,
-	O_BRANCH_EVENTS, O_HELP,
+	O_BRANCH_EVENTS, O_HOST, O_HOST_MODE, O_HOST_GROUP, O_HOST_FIFO,
+	O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -52,6 +54,10 @@ static const struct option longopts[] = {
 	{ "branch-period", required_argument, NULL, O_BRANCH_PERIOD },
 	{ "branch-threshold", required_argument, NULL, O_BRANCH_THRESHOLD },
 	{ "branch-events", required_argument, NULL, O_BRANCH_EVENTS },
+	{ "host-channels", required_argument, NULL, O_HOST },
+	{ "host-channels-mode", required_argument, NULL, O_HOST_MODE },
+	{ "host-channels-group", required_argument, NULL, O_HOST_GROUP },
+	{ "host-fifo-compat", required_argument, NULL, O_HOST_FIFO },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -121,6 +127,21 @@ daemon_options_usage(FILE *f, const char *prog)
 		"of branches:\n"
 		"                      for tests on hosts with no PMU "
 		"(default hardware)\n"
+		"  --host-channels DIR listen at DIR/%s for processes on "
+		"the host\n"
+		"                      (containers): requests for the CPUs of "
+		"their cpuset\n"
+		"                      (default: off)\n"
+		"  --host-channels-mode MODE  that socket's file mode, octal "
+		"(default 0%o)\n"
+		"  --host-channels-group GROUP  that socket's group, name or "
+		"number\n"
+		"                      (default: the daemon's)\n"
+		"  --host-fifo-compat DIR  upstream's FIFOs: DIR/fifo<N> per "
+		"CPU, mode 0660,\n"
+		"                      taking its JSON (with --host-channels; "
+		"upstream's\n"
+		"                      DIR is /tmp/powermonitor)\n"
 		"  --no-cli            no interactive CLI: stop on SIGINT, "
 		"SIGTERM,\n"
 		"                      SIGHUP or SIGQUIT\n"
@@ -130,12 +151,13 @@ daemon_options_usage(FILE *f, const char *prog)
 		"--file-prefix %s, --no-shconf, --lcores 0@(the CPUs it may "
 		"run on).\n"
 		"Log types: vmpower.main, .monitor, .channel_manager, "
-		".libvirt, .sync, .power_manager,\n.hotplug, .policy "
+		".libvirt, .sync, .power_manager,\n.hotplug, .policy, .host "
 		"(e.g. --log-level=vmpower.monitor:debug among EAL options).\n",
 		prog, DAEMON_DEFAULT_CONFIG, CHMGR_DEFAULT_DIR,
 		MONITOR_DEFAULT_PIN_SET, DAEMON_DEFAULT_STATE_DIR,
 		MONITOR_DEFAULT_RATE, POLICY_BRANCH_PERIOD_US,
 		POLICY_BRANCH_WINDOW, POLICY_BRANCH_THRESHOLD,
+		HOST_CHANNELS_SOCKET, HOST_CHANNELS_MODE,
 		DAEMON_EAL_MEMORY_MB, DAEMON_EAL_PREFIX);
 }
 
@@ -253,6 +275,37 @@ apply(struct daemon_opts *o, int id, const char *v, enum dopt_src src,
 	case O_CONTROL:
 		o->control = dopt_keep(o, v);
 		break;
+	case O_HOST:
+		if (v[0] != '/') {
+			snprintf(why, len, "'%s' is not an absolute path", v);
+			return -EINVAL;
+		}
+		o->host_dir = dopt_keep(o, v);
+		break;
+	case O_HOST_GROUP:
+		o->host_group = dopt_keep(o, v);
+		break;
+	case O_HOST_FIFO:
+		if (v[0] != '/') {
+			snprintf(why, len, "'%s' is not an absolute path", v);
+			return -EINVAL;
+		}
+		o->host_fifo_dir = dopt_keep(o, v);
+		break;
+	case O_HOST_MODE: {
+		char *end;
+
+		errno = 0;
+		n = strtoul(v, &end, 8);
+		if (errno != 0 || end == v || *end != '\0' || n == 0 ||
+				n > 0777) {
+			snprintf(why, len, "'%s' is not a file mode (octal, "
+				"e.g. 0660)", v);
+			return -EINVAL;
+		}
+		o->host_mode = (unsigned int)n;
+		return 0;
+	}
 	case O_BACKLOG:
 	case O_PIN:
 		if (parse_number(v, 1, 65536, &n) < 0) {
@@ -451,6 +504,11 @@ daemon_options_parse(int argc, char **argv, struct daemon_opts *o)
 	if ((o->nb_vms > 0 || o->nb_patterns > 0) && o->auto_serve == 0) {
 		fprintf(stderr, "--vm and --vm-pattern choose among the VMs "
 			"--auto serves: not with --no-auto\n");
+		return -EINVAL;
+	}
+	if (o->host_fifo_dir != NULL && o->host_dir == NULL) {
+		fprintf(stderr, "--host-fifo-compat needs --host-channels (the "
+			"FIFOs are host channels)\n");
 		return -EINVAL;
 	}
 	if (o->auto_serve < 0)

@@ -53,6 +53,10 @@ struct daemon_opts {
 	unsigned int branch_period_us;	/* BRANCH_RATIO; 0: default */
 	double branch_threshold;	/* BRANCH_RATIO, %; 0: default */
 	int branch_events;		/* enum policy_branch_events */
+	const char *host_dir;		/* host channels; NULL: off */
+	unsigned int host_mode;		/* their socket's mode; 0: default */
+	const char *host_group;		/* its group; NULL: the daemon's */
+	const char *host_fifo_dir;	/* upstream's FIFOs; NULL: none */
 	int no_cli;
 	int service;			/* --no-cli or under systemd */
 	int auto_serve;			/* serve VMs with power channels */

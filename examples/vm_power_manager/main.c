@@ -27,6 +27,7 @@
 #include "cli_commands.h"
 #include "control_socket.h"
 #include "daemon_options.h"
+#include "host_channels.h"
 #include "libvirt_adapter.h"
 #include "power_manager.h"
 #include "power_telemetry.h"
@@ -98,6 +99,7 @@ main(int argc, char **argv)
 	struct power_mgr_conf pconf = { 0 };
 	struct monitor_conf mconf = { 0 };
 	struct chmgr_auto serve = { 0 };
+	struct host_channels_conf hconf = { 0 };
 	char status[PATH_MAX + 64];
 	sigset_t sigs;
 	int ret;
@@ -159,6 +161,11 @@ main(int argc, char **argv)
 	mconf.branch_period_us = d.o.branch_period_us;
 	mconf.branch_threshold = d.o.branch_threshold;
 	mconf.branch_events = d.o.branch_events;
+	hconf.dir = d.o.host_dir;
+	hconf.mode = d.o.host_mode;
+	hconf.group = d.o.host_group;
+	hconf.fifo_dir = d.o.host_fifo_dir;
+	mconf.host = &hconf;
 	ret = monitor_create(&mconf, &d.mon);
 	if (ret < 0) {
 		power_mgr_destroy(d.pm);
@@ -177,10 +184,13 @@ main(int argc, char **argv)
 		MAIN_LOG(ERR, "CLI could not start");
 	start_control(pconf.state_dir);
 	snprintf(status, sizeof(status),
-		"channel directory %s, %u cores controllable (%s)",
+		"channel directory %s, %u cores controllable (%s)%s%s",
 		chmgr_channel_dir(monitor_chmgr(d.mon)),
 		d.pm ? power_mgr_nb_ready(d.pm) : 0,
-		d.pm ? power_mgr_driver(d.pm) : "none");
+		d.pm ? power_mgr_driver(d.pm) : "none",
+		monitor_host_channels(d.mon) ? ", host channels " : "",
+		monitor_host_channels(d.mon) ? host_channels_path(
+		monitor_host_channels(d.mon)) : "");
 	MAIN_LOG(INFO, "ready: %s", status);
 	service_ready(d.mon, status);
 

@@ -13,6 +13,7 @@
 
 #include "channel_manager.h"
 #include "channel_monitor.h"
+#include "host_channels.h"
 #include "power_manager.h"
 #include "policy.h"
 #include "power_telemetry.h"
@@ -392,6 +393,75 @@ job_policies(struct monitor *mon, void *arg)
 	j->ret = 0;
 }
 
+/* Host channel peers, a dict each under "<n>", 64 a page as policies. */
+struct host_page {
+	struct tel_job *j;
+	uint32_t i, first;
+};
+
+static void
+host_peer_dict(const struct host_channel_info *in, void *arg)
+{
+	struct host_page *pg = arg;
+	struct rte_tel_data *c;
+	char key[16], text[RTE_TEL_MAX_STRING_LEN];
+
+	if (pg->i < pg->first || pg->i >= pg->first + POLICY_PAGE ||
+			pg->j->ret < 0) {
+		pg->i++;
+		return;
+	}
+	c = rte_tel_data_alloc();
+	if (c == NULL) {
+		pg->j->ret = -ENOMEM;
+		return;
+	}
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_int(c, "pid", in->pid);
+	rte_tel_data_add_dict_uint(c, "uid", in->uid);
+	rte_tel_data_add_dict_string(c, "cgroup", tel_name(in->cgroup, text,
+		sizeof(text)));
+	rte_tel_data_add_dict_string(c, "cpuset", in->cpuset);
+	rte_tel_data_add_dict_string(c, "votes", in->votes);
+	rte_tel_data_add_dict_uint(c, "requests", in->requests);
+	rte_tel_data_add_dict_uint(c, "acks", in->acks);
+	rte_tel_data_add_dict_uint(c, "nacks", in->nacks);
+	rte_tel_data_add_dict_uint(c, "refused", in->refused);
+	rte_tel_data_add_dict_uint(c, "dropped", in->dropped);
+	snprintf(key, sizeof(key), "%u", pg->i++);
+	rte_tel_data_add_dict_container(pg->j->d, key, c, 0);
+}
+
+static void
+job_host(struct monitor *mon, void *arg)
+{
+	struct tel_job *j = arg;
+	struct host_channels *hc = monitor_host_channels(mon);
+	struct host_page pg = { .j = j };
+	unsigned int n = host_channels_count(hc);
+
+	if (j->params != NULL && j->params[0] != '\0')
+		pg.first = (uint32_t)strtoul(j->params, NULL, 10);
+	j->ret = 0;
+	rte_tel_data_start_dict(j->d);
+	rte_tel_data_add_dict_string(j->d, "path", hc != NULL ?
+		host_channels_path(hc) : "");
+	rte_tel_data_add_dict_uint(j->d, "count", n);
+	host_channels_foreach(hc, host_peer_dict, &pg);
+	rte_tel_data_add_dict_int(j->d, "next",
+		pg.first + POLICY_PAGE < n ? (int)(pg.first + POLICY_PAGE) : -1);
+}
+
+static int
+tel_host(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	if (params != NULL && params[0] != '\0' &&
+			strspn(params, "0123456789") != strlen(params))
+		return -EINVAL;
+	return ask(job_host, params, d);
+}
+
 static int
 tel_policies(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -464,7 +534,11 @@ power_telemetry_init(struct monitor *mon)
 			rte_telemetry_register_cmd("/vmpower/policies",
 			tel_policies, "Guests' policies: VM, vCPU, type, "
 			"inputs, decision; 64 a page. Parameter: first (0)")
-			< 0)
+			< 0 ||
+			rte_telemetry_register_cmd("/vmpower/host_channels",
+			tel_host, "Host channel peers: pid, uid, cgroup, "
+			"cpuset, votes, counters; 64 a page. Parameter: first "
+			"(0)") < 0)
 		return -EINVAL;
 	return 0;
 }

@@ -99,21 +99,6 @@ lookup(unsigned int lcore_id, int *err)
 	return ctx.chan[lcore_id];
 }
 
-/* The single CPU an lcore is pinned to is the vCPU the host must scale. */
-static uint32_t
-default_vcpu(unsigned int lcore_id)
-{
-	rte_cpuset_t set = rte_lcore_cpuset(lcore_id);
-	unsigned int cpu;
-
-	if (CPU_COUNT(&set) != 1)
-		return lcore_id;
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, &set))
-			return cpu;
-	return lcore_id;
-}
-
 static int
 connect_host(struct channel *ch)
 {
@@ -143,6 +128,7 @@ connect_host(struct channel *ch)
 int
 vmp_guest_channel_open(unsigned int lcore_id)
 {
+	const char *where;
 	struct channel *ch;
 	int ret;
 
@@ -159,29 +145,20 @@ vmp_guest_channel_open(unsigned int lcore_id)
 	ch = calloc(1, sizeof(*ch));
 	if (ch == NULL)
 		return -ENOMEM;
-	if (snprintf(ch->path, sizeof(ch->path), "%s.%u", ctx.prefix,
-			lcore_id) >= (int)sizeof(ch->path)) {
-		GUEST_LOG(ERR, "%s.%u: path too long", ctx.prefix, lcore_id);
+	ch->tp = gc_transport_pick(&where, ctx.prefix);
+	if (ch->tp == NULL) {
 		free(ch);
-		return -ENAMETOOLONG;
+		return -EINVAL;
 	}
-	ch->fd = open(ch->path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (ch->fd < 0) {
-		ret = -errno;
-		GUEST_LOG(ERR, "%s: cannot open power channel of lcore %u: %s",
-			ch->path, lcore_id, strerror(errno));
+	ret = ch->tp->open(ch, lcore_id, where);
+	if (ret < 0) {
 		free(ch);
 		return ret;
 	}
-	/* virtio ports allow one opener; a pty or file needs the lock. */
-	if (flock(ch->fd, LOCK_EX | LOCK_NB) < 0) {
-		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		GUEST_LOG(ERR, "%s: channel is held by another opener", ch->path);
-		goto fail;
-	}
-	ch->vcpu = default_vcpu(lcore_id);
+	ch->vcpu = ch->tp->resource(lcore_id);
 	vmp_proto_request(&ch->req, VMP_PROTO_CPU_POWER, 0, ch->vcpu,
 		ctx.vm_name);
+	ch->req.core_type = ch->tp->core_type;
 	/* Replies meant for an earlier opener would answer our requests. */
 	ret = gc_read_replies(ch);
 	if (ret < 0)
@@ -192,8 +169,8 @@ vmp_guest_channel_open(unsigned int lcore_id)
 	if (ret < 0)
 		goto fail;
 	ctx.chan[lcore_id] = ch;
-	GUEST_LOG(DEBUG, "%s: open for lcore %u, vCPU %u", ch->path, lcore_id,
-		ch->vcpu);
+	GUEST_LOG(DEBUG, "%s: open for lcore %u (%s), CPU %u", ch->path,
+		lcore_id, ch->tp->name, ch->vcpu);
 	return 0;
 fail:
 	close(ch->fd);

@@ -202,6 +202,31 @@ struct vmp_guest_policy {
 	uint8_t macs[VMP_PROTO_POLICY_MACS][6];
 };
 
+/** The environment variable naming the host channel socket. */
+#define VMP_GUEST_HOST_SOCKET_ENV	"VMPOWER_HOST_SOCKET"
+
+/**
+ * Reach the host daemon through its host channel socket instead of
+ * virtio-serial ports: for a DPDK application on the host itself, e.g.
+ * in a container (the daemon's --host-channels; the socket is
+ * DIR/vmpower.sock, with DIR mounted into the container).
+ *
+ * The transport is chosen when a channel opens: the path set here if
+ * any; else $VMPOWER_HOST_SOCKET if set and not empty; else the virtio
+ * port "<path_prefix>.<lcore>". On the host socket each lcore's channel
+ * is a connection of its own, its requests name the lcore's CPU
+ * (rte_lcore_to_cpu_id()) with core_type physical, and the daemon honours
+ * only CPUs of the process's cpuset. Requests, ACK/NACK and queries work
+ * as in a VM; policies are refused. Channels already open keep theirs.
+ * (A function, not a field of vmp_guest_channel_conf: that struct's size
+ * is part of the stable ABI.)
+ * @param path  the socket, or NULL / "" to go back to the environment
+ *   and the virtio ports
+ * @return 0, or -ENAMETOOLONG (longer than a socket address holds)
+ */
+__vmp_experimental
+int vmp_guest_channel_set_host_socket(const char *path);
+
 /**
  * Send a policy on @p lcore_id's channel and wait for its ACK or NACK.
  * The packet carries the configured vm_name; a policy the host would

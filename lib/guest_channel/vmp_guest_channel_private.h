@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <rte_log.h>
 
@@ -49,7 +50,33 @@ struct pending {
 	uint64_t seq;
 };
 
+struct channel;
+
+/*
+ * A way to the host (vmp_guest_transport.c): how an lcore's channel is
+ * opened, written to, and which CPU id its requests carry.
+ */
+struct gc_transport {
+	const char *name;
+	/* Open @lcore_id's channel at @where (the port prefix, or the
+	 * socket); ch->fd and ch->path set. @return 0 or -errno, logged */
+	int (*open)(struct channel *ch, unsigned int lcore_id,
+		const char *where);
+	ssize_t (*write)(int fd, const void *buf, size_t len);
+	uint32_t (*resource)(unsigned int lcore_id);
+	uint8_t core_type;	/* of requests: VMP_PROTO_CORE_* */
+};
+
+extern const struct gc_transport gc_virtio;
+extern const struct gc_transport gc_host;
+
+/* The transport of the next open: host socket if configured or in the
+ * environment, else the virtio port (@prefix). NULL: bad environment. */
+const struct gc_transport *gc_transport_pick(const char **where,
+		const char *prefix);
+
 struct channel {
+	const struct gc_transport *tp;
 	int fd;
 	int host_absent;	/* logged EAGAIN, not yet recovered */
 	uint32_t vcpu;

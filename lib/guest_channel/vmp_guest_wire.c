@@ -203,7 +203,7 @@ int
 gc_flush_tail(struct channel *ch)
 {
 	while (ch->tx_len > 0) {
-		ssize_t n = write(ch->fd, ch->tx, ch->tx_len);
+		ssize_t n = ch->tp->write(ch->fd, ch->tx, ch->tx_len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -228,7 +228,7 @@ gc_send_packet(struct channel *ch, const struct vmp_proto_packet *pkt,
 	if (ret < 0)
 		return ret;
 	do {
-		n = write(ch->fd, pkt, sizeof(*pkt));
+		n = ch->tp->write(ch->fd, pkt, sizeof(*pkt));
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return write_error(ch, errno);
