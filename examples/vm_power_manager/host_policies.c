@@ -103,7 +103,7 @@ host_policy_handle(struct host_channels *hc, struct host_peer *p,
 		return -ENOTSUP;
 	}
 	if (req->num_vcpu == 0 || req->num_vcpu > VMP_PROTO_POLICY_VCPUS) {
-		snprintf(why, len, "core_list: 1 to %u CPUs",
+		snprintf(why, len, "core_list: 1 to %d CPUs",
 			VMP_PROTO_POLICY_VCPUS);
 		return -EINVAL;
 	}
