@@ -22,9 +22,10 @@ print_peer(const struct host_channel_info *i, void *arg)
 			i->cgroup, i->json ? " json" : "");
 	fprintf(out, " cpuset %s votes %s requests %" PRIu64 " acks %"
 		PRIu64 " nacks %" PRIu64 " refused %" PRIu64 " dropped %"
-		PRIu64 "\n", i->cpuset[0] ? i->cpuset : "(empty)",
+		PRIu64 " policies %s\n", i->cpuset[0] ? i->cpuset : "(empty)",
 		i->votes[0] ? i->votes : "none", i->requests, i->acks,
-		i->nacks, i->refused, i->dropped);
+		i->nacks, i->refused, i->dropped,
+		i->policies[0] ? i->policies : "none");
 }
 
 void

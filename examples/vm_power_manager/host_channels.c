@@ -249,6 +249,7 @@ close_peer(struct host_channels *hc, struct host_peer *p)
 
 	epoll_ctl(hc->mon->epfd, EPOLL_CTL_DEL, p->fd, NULL);
 	close(p->fd);
+	host_policy_drop(hc, p);
 	host_drop_votes(hc, p);
 	/* Answers it will never read (a pass that failed to commit). */
 	for (i = 0; i < hc->nb_pending; i++)
@@ -576,7 +577,7 @@ host_channels_foreach(struct host_channels *hc,
 {
 	struct host_channel_info info;
 	struct host_peer *p;
-	char votes[256];
+	char votes[256], pols[512];
 
 	if (hc == NULL)
 		return;
@@ -585,12 +586,13 @@ host_channels_foreach(struct host_channels *hc,
 			votes[0] = '\0';
 		else if (cpu_list_format(&p->voted, votes, sizeof(votes)) < 0)
 			snprintf(votes, sizeof(votes), "...");
+		host_policy_format(hc, p, pols, sizeof(pols));
 		info = (struct host_channel_info){
 			.id = p->id, .pid = (int)p->pid,
 			.uid = (unsigned int)p->uid,
 			.gid = (unsigned int)p->gid,
 			.cgroup = p->cgroup, .cpuset = p->cpuset,
-			.votes = votes, .requests = p->requests,
+			.votes = votes, .policies = pols, .requests = p->requests,
 			.acks = p->acks, .nacks = p->nacks,
 			.refused = p->refused, .dropped = p->dropped,
 			.fifo = p->fifo,

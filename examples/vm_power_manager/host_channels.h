@@ -30,8 +30,18 @@
  * are arbitrated together. A peer's votes go when its connection closes
  * (exit, kill or close). Queries are answered as for a VM, about host
  * CPUs: QUERY_FREQ_LIST and QUERY_CAPS_LIST fill slots 0-7 for CPUs 0-7
- * of the peer's cpuset (others 0). CONNECT gets no answer; policies get
- * NACK (host-side policies are the CLI's).
+ * of the peer's cpuset (others 0). CONNECT gets no answer.
+ *
+ * Policies (host_policies.c): POLICY names host CPUs in core_list, each
+ * checked against the cpuset as a request is; WORKLOAD, TIME (no MACs)
+ * and BRANCH_RATIO are host-side policies (policy.h) of a synthetic,
+ * never-listed owner per peer whose "vCPU" N is host CPU N, so they vote
+ * as the peer does (HOST_CHANNELS_REQUESTER(peer, N)): its CPU_POWER on
+ * N overrides until its next POLICY, POLICY_REMOVE removes them all, and
+ * they go with the connection, or with a CPU that left the cpuset (at
+ * the next request). TRAFFIC (and TIME with MACs) is refused: it counts
+ * a VM's NICs through libvirt. A FIFO's policies live until destroy or
+ * the daemon's exit.
  *
  * Upstream's JSON (host_json.h): a connection whose first byte is '{'
  * speaks it; each object is turned into the same packet (naming its CPU
@@ -40,8 +50,8 @@
  * CPU under control, mode 0660, JSON for that CPU only, no answer; a
  * FIFO's writers cannot be known (no credentials on a FIFO), so the
  * file's mode and group are its only access control, as upstream's, and
- * its votes stay until the daemon stops. JSON policies are refused: the
- * host-side policies manage VM vCPUs.
+ * its votes stay until the daemon stops. JSON policies are policies as
+ * above.
  *
  * Hostile peers cost the others nothing, by the VM channels' rules
  * (channel_monitor.h): the rate limit and reply backlog of the monitor,
@@ -92,6 +102,8 @@ struct host_channel_info {
 	const char *cgroup;	/**< as of its last request (or connect) */
 	const char *cpuset;	/**< "0-3", "" empty, "*" unconfined */
 	const char *votes;	/**< CPUs it votes on, "" for none */
+	/** Its policies, "CPU:TYPE:decision,...", "" for none */
+	const char *policies;
 	uint64_t requests;	/**< packets read */
 	uint64_t acks;
 	uint64_t nacks;

@@ -49,6 +49,7 @@ struct host_peer {
 	size_t tx_len;
 	size_t tx_size;
 	struct cpu_list voted;	/* CPUs it votes on */
+	struct vm *pol_vm;	/* its policies' owner (host_policies.c) */
 	uint64_t tokens;	/* rate limit, x1000 */
 	uint64_t tokens_ms;
 	uint32_t garbage;	/* invalid packets in a row */
@@ -124,5 +125,22 @@ void host_refuse_text(struct host_channels *hc, struct host_peer *p,
 		const char *why);
 /* Drop every vote of @p (it is going). */
 void host_drop_votes(struct host_channels *hc, struct host_peer *p);
+
+/* host_policies.c: a peer's policies, on the CPUs its cpuset holds (the
+ * caller checked them). */
+/* POLICY or POLICY_REMOVE: @return 0, or -errno with @why for the NACK */
+int host_policy_handle(struct host_channels *hc, struct host_peer *p,
+		const struct vmp_proto_packet *req, char *why, size_t len);
+/* Its CPU_POWER on @cpu: the policy there stops voting. */
+void host_policy_override(struct host_channels *hc, struct host_peer *p,
+		unsigned int cpu);
+/* Its cpuset is now @cpus: policies on CPUs outside go. */
+void host_policy_cpus_left(struct host_channels *hc, struct host_peer *p,
+		const struct cpu_list *cpus);
+/* It is going: every policy and its vote go, the owner is freed. */
+void host_policy_drop(struct host_channels *hc, struct host_peer *p);
+/* "CPU:TYPE:decision,..." for the CLI and telemetry, "" for none. */
+int host_policy_format(const struct host_channels *hc,
+		const struct host_peer *p, char *buf, size_t len);
 
 #endif /* VMP_HOST_CHANNELS_PRIVATE_H */

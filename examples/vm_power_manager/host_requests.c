@@ -80,6 +80,7 @@ peer_cpus(struct host_channels *hc, struct host_peer *p,
 		snprintf(p->cpuset, sizeof(p->cpuset), "...");
 	if (!*confined || hc->mon->pm == NULL)
 		return 0;
+	host_policy_cpus_left(hc, p, cpus);
 	for (c = cpu_list_next(&p->voted, 0); c >= 0;
 			c = cpu_list_next(&p->voted, (unsigned int)c + 1)) {
 		struct cpu_list rest;
@@ -190,6 +191,7 @@ handle_power(struct host_channels *hc, struct host_peer *p,
 		return;
 	}
 	cpu_list_add(&p->voted, cpu);
+	host_policy_override(hc, p, cpu);
 	mon->pass_requests++;
 	/* Its ACK waits for the write, at the commit. */
 	if (hc->nb_pending == hc->cap_pending) {
@@ -206,6 +208,33 @@ handle_power(struct host_channels *hc, struct host_peer *p,
 	hc->pending[hc->nb_pending].p = p;
 	hc->pending[hc->nb_pending].req = *req;
 	hc->nb_pending++;
+}
+
+/* POLICY on CPUs of the peer's cpuset now (core_list), or
+ * POLICY_REMOVE of all its policies; answered at once, as a VM's. */
+static void
+handle_policy(struct host_channels *hc, struct host_peer *p,
+		const struct vmp_proto_packet *req)
+{
+	struct monitor *mon = hc->mon;
+	char why[192];
+	unsigned int i;
+
+	mon->st.requests++;
+	if (mon->pm == NULL) {
+		refuse(hc, p, req, "no frequency control on this host");
+		return;
+	}
+	for (i = 0; req->command == VMP_PROTO_POLICY && i < req->num_vcpu &&
+			i < VMP_PROTO_POLICY_VCPUS; i++)
+		if (!own_cpu(hc, p, req, req->vcpu_to_control[i]))
+			return;
+	if (host_policy_handle(hc, p, req, why, sizeof(why)) < 0) {
+		refuse(hc, p, req, why);
+		return;
+	}
+	mon->pass_requests++;
+	answer(hc, p, req, VMP_PROTO_ACK, NULL);
 }
 
 void
@@ -403,13 +432,6 @@ host_handle_packet(struct host_channels *hc, struct host_peer *p,
 	/* resource_id is a host CPU: either core type says so here. */
 	v.core_type = VMP_PROTO_CORE_VIRTUAL;
 	verdict = vmp_proto_check(&v, CPU_LIST_MAX_CPU + 1, NULL);
-	if (verdict == VMP_PROTO_VALID && (req->command == VMP_PROTO_POLICY ||
-			req->command == VMP_PROTO_POLICY_REMOVE)) {
-		refuse(hc, p, req, "policies are not taken from host "
-			"processes: the host-side policies manage VM vCPUs; ask "
-			"with instructions (CPU_POWER)");
-		return;
-	}
 	if (verdict != VMP_PROTO_VALID) {
 		mon->st.rejected++;
 		refuse(hc, p, req, vmp_proto_verdict_str(verdict));
@@ -421,6 +443,9 @@ host_handle_packet(struct host_channels *hc, struct host_peer *p,
 		return;
 	if (req->command == VMP_PROTO_CPU_POWER)
 		handle_power(hc, p, req);
+	else if (req->command == VMP_PROTO_POLICY ||
+			req->command == VMP_PROTO_POLICY_REMOVE)
+		handle_policy(hc, p, req);
 	else
 		handle_query(hc, p, req);
 }

@@ -16,7 +16,10 @@
  *
  * Rules.
  * - A policy comes from one of the VM's own channels and names only that
- *   VM's vCPUs (8 a packet at most: a VM with more sends several).
+ *   VM's vCPUs (8 a packet at most: a VM with more sends several). A
+ *   host peer's policies have a synthetic struct vm of their own
+ *   (host_policies.c: id 0x80000000 | peer, vCPU N pinned to host CPU N),
+ *   never listed by the channel manager.
  * - A policy is a vote like any other: requester POWER_MGR_VCPU(vm, vcpu),
  *   the vCPU's own; shared pCPUs take the highest vote, a manual
  *   set_cpu_freq overrides it.

@@ -428,6 +428,8 @@ host_peer_dict(const struct host_channel_info *in, void *arg)
 	rte_tel_data_add_dict_uint(c, "nacks", in->nacks);
 	rte_tel_data_add_dict_uint(c, "refused", in->refused);
 	rte_tel_data_add_dict_uint(c, "dropped", in->dropped);
+	rte_tel_data_add_dict_string(c, "policies", tel_name(in->policies,
+		text, sizeof(text)));
 	snprintf(key, sizeof(key), "%u", pg->i++);
 	rte_tel_data_add_dict_container(pg->j->d, key, c, 0);
 }
