@@ -33,7 +33,8 @@
  * carry vCPUs 0-7 (the reply holds 8): a VM with more asks for each with
  * QUERY_FREQ / QUERY_CAPS, whose reply puts vCPU v in slot v % 8 with
  * resource_id = v. CONNECT is accepted on its command alone and gets no
- * answer; policies are not supported and get NACK.
+ * answer; a POLICY or POLICY_REMOVE goes to the VM's host-side
+ * policies (policy.h), which check it and vote.
  * RESYNC. A guest whose CONNECT said it takes RESYNC (vmp_protocol.h)
  * gets one each time its channel connects again (a reconnect, or a
  * daemon restarted with the same state directory, for the same QEMU
