@@ -105,7 +105,7 @@ sample(struct traffic_sampler *ts, const struct traffic_watch *w,
 		rc = ts->va != NULL ? virt_adapter_iface_packets(ts->va,
 			w[i].vm, mac, &s->packets) : -ENOTCONN;
 		s->ok = rc == 0;
-		s->gone = rc == -ESRCH;
+		s->gone = rc == -ESRCH || rc == -ENOENT;
 		s->t_ns = mono_ns();
 	}
 	return b;

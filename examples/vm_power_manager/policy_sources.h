@@ -37,7 +37,7 @@ struct traffic_sample {
 	uint32_t vm_id;
 	uint8_t mac[6];
 	int ok;			/**< 0: no counter (logged once) */
-	int gone;		/**< the domain was not running */
+	int gone;		/**< the domain was not running, or gone */
 	uint64_t packets;	/**< both directions, cumulative */
 	uint64_t t_ns;		/**< CLOCK_MONOTONIC */
 };

@@ -105,7 +105,10 @@ traffic_round(struct policy_set *ps, const struct traffic_batch *b)
 					s = &b->s[k];
 			if (s == NULL || !s->ok) {
 				all = 0;
-				if (s != NULL && !s->gone &&
+				/* A NIC that had counters and loses them
+				 * (its VM stopping, the NIC unplugged) is
+				 * not a NIC without counters. */
+				if (s != NULL && !s->gone && !p->have_prev[m] &&
 						!p->no_counter_said) {
 					POL_LOG(WARNING, "VM %s vCPU %u: NIC "
 						"%d of the policy has no packet "
