@@ -45,27 +45,54 @@ monitor_rate_ms(const struct monitor *mon)
 		monitor_now_ms();
 }
 
-/*
- * Log lines per channel: a burst of LOG_BURST, then one a second, so a
- * flood cannot fill the disk.
- */
-#define LOG_BURST	8
+int
+monitor_log_take(struct log_limit *l)
+{
+	uint64_t t = monitor_now_ms(), refill = (t - l->ms) / 1000;
+
+	if (refill > 0) {
+		l->tokens = (uint32_t)RTE_MIN((uint64_t)MONITOR_LOG_BURST,
+			(uint64_t)l->tokens + refill);
+		l->ms = t;
+	}
+	if (l->tokens == 0) {
+		l->skipped++;
+		return 0;
+	}
+	l->tokens--;
+	return 1;
+}
 
 int
 monitor_log_ok(struct chan_state *s)
 {
-	uint64_t t = monitor_now_ms(), refill = (t - s->log_ms) / 1000;
+	return monitor_log_take(&s->log);
+}
 
-	if (refill > 0) {
-		s->log_tokens = (uint32_t)RTE_MIN((uint64_t)LOG_BURST,
-			(uint64_t)s->log_tokens + refill);
-		s->log_ms = t;
+void
+monitor_rate_init(struct monitor *mon, struct rate_limit *r)
+{
+	r->tokens = mon->rate * 1000;
+	r->tokens_ms = monitor_rate_ms(mon);
+}
+
+/* Token bucket: the monitor's rate a second, as many in a burst. */
+int
+monitor_rate_take(struct monitor *mon, struct rate_limit *r)
+{
+	uint64_t now, cap = mon->rate * 1000;
+
+	if (mon->rate == 0)
+		return 1;
+	if (r->tokens < 1000) {
+		now = monitor_rate_ms(mon);
+		r->tokens = RTE_MIN(cap, r->tokens +
+			(now - r->tokens_ms) * mon->rate);
+		r->tokens_ms = now;
+		if (r->tokens < 1000)
+			return 0;
 	}
-	if (s->log_tokens == 0) {
-		s->log_skipped++;
-		return 0;
-	}
-	s->log_tokens--;
+	r->tokens -= 1000;
 	return 1;
 }
 
@@ -428,8 +455,7 @@ hook_channel_up(struct vm_channel *ch, void *opaque)
 	}
 	s->ch = ch;
 	s->events = ev.events;
-	s->tokens = mon->rate * 1000;
-	s->tokens_ms = monitor_rate_ms(mon);
+	monitor_rate_init(mon, &s->rate);
 	ev.data.ptr = s;
 	if (epoll_ctl(mon->epfd, EPOLL_CTL_ADD, ch->fd, &ev) < 0) {
 		ret = -errno;

@@ -42,6 +42,30 @@ extern int vmp_monitor_logtype;
 #define TX_KEEP		(16 * PKT_SZ)	/* kept once empty; larger is freed */
 
 /* Per connected channel; lives from channel_up to channel_down. */
+/*
+ * A sender's limits, the same for a VM channel and a host peer: packets a
+ * second (monitor_rate_take(): the monitor's rate, as many in a burst, on
+ * its clock) and log lines (monitor_log_take(): MONITOR_LOG_BURST, then
+ * one a second, so a flood cannot fill the disk).
+ */
+struct rate_limit {
+	uint64_t tokens;	/* packets allowed, x1000 */
+	uint64_t tokens_ms;	/* when they were last refilled */
+};
+struct log_limit {
+	uint64_t ms;		/* last refill of tokens */
+	uint32_t tokens;
+	uint32_t skipped;
+};
+#define MONITOR_LOG_BURST	8
+
+/* A full bucket, now. */
+void monitor_rate_init(struct monitor *mon, struct rate_limit *r);
+/* One packet's worth: 1 if within the rate (or no limit), else 0. */
+int monitor_rate_take(struct monitor *mon, struct rate_limit *r);
+/* One log line's worth: 1, or 0 and counted as skipped. */
+int monitor_log_take(struct log_limit *l);
+
 struct chan_state {
 	struct vm_channel *ch;
 	struct pkt_stream rx;	/* an incomplete packet */
@@ -50,14 +74,11 @@ struct chan_state {
 	size_t tx_size;		/* allocated, up to the monitor's tx_cap */
 	uint32_t garbage;	/* invalid packets in a row */
 	struct cpu_list voted;	/* vCPUs that voted through this channel */
-	uint64_t log_ms;	/* last refill of log_tokens */
-	uint32_t log_tokens;
-	uint32_t log_skipped;
+	struct log_limit log;
 	uint32_t events;	/* registered with epoll */
 	uint64_t stall_since;	/* not read: replies have no room */
 	int deaf;		/* reads no replies: they are dropped */
-	uint64_t tokens;	/* rate limit: packets allowed, x1000 */
-	uint64_t tokens_ms;	/* when they were last refilled */
+	struct rate_limit rate;
 	int hup;		/* peer gone: close after this pass */
 	uint64_t stale_ms;	/* last time it named an unknown vCPU */
 	struct chan_state *next;	/* in the pass's list */
@@ -116,8 +137,8 @@ int monitor_log_ok(struct chan_state *s);
 	if (monitor_log_ok(s)) {						\
 		MON_LOG(level, "VM %s channel %u: " fmt "%s",		\
 			(s)->ch->vm->name, (s)->ch->index, ##__VA_ARGS__,\
-			(s)->log_skipped ? " (more like it not logged)" : "");\
-		(s)->log_skipped = 0;					\
+			(s)->log.skipped ? " (more like it not logged)" : "");\
+		(s)->log.skipped = 0;					\
 	}								\
 } while (0)
 

@@ -324,26 +324,6 @@ handle_policy(struct monitor *mon, struct chan_state *s,
 	answer(mon, s, req, VMP_PROTO_ACK);
 }
 
-/* Token bucket: rate a second, as many in a burst. */
-static int
-within_rate(struct monitor *mon, struct chan_state *s)
-{
-	uint64_t now, cap = mon->rate * 1000;
-
-	if (mon->rate == 0)
-		return 1;
-	if (s->tokens < 1000) {
-		now = monitor_rate_ms(mon);
-		s->tokens = RTE_MIN(cap, s->tokens +
-			(now - s->tokens_ms) * mon->rate);
-		s->tokens_ms = now;
-		if (s->tokens < 1000)
-			return 0;
-	}
-	s->tokens -= 1000;
-	return 1;
-}
-
 /*
  * A running VM named a vCPU beyond those libvirt told us of: maybe one
  * plugged since (virsh setvcpus sends no event). Have the VMs read again;
@@ -374,7 +354,7 @@ monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 
 	mon->st.packets++;
 	ch->stats.requests++;
-	if (!within_rate(mon, s)) {
+	if (!monitor_rate_take(mon, &s->rate)) {
 		mon->st.limited++;
 		/* CONNECT has no answer: a NACK would pair with the next
 		 * request's. */

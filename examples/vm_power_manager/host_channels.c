@@ -37,24 +37,10 @@ RTE_LOG_REGISTER(vmp_host_logtype, vmpower.host, INFO);
 #define TAG_PEER(t)	((struct host_peer *)((uintptr_t)(t) & ~(uintptr_t)1))
 #define IS_PEER_TAG(t)	(((uintptr_t)(t) & 1u) != 0)
 
-#define LOG_BURST	8
-
 int
 host_log_ok(struct host_peer *p)
 {
-	uint64_t t = monitor_now_ms(), refill = (t - p->log_ms) / 1000;
-
-	if (refill > 0) {
-		p->log_tokens = (uint32_t)RTE_MIN((uint64_t)LOG_BURST,
-			(uint64_t)p->log_tokens + refill);
-		p->log_ms = t;
-	}
-	if (p->log_tokens == 0) {
-		p->log_skipped++;
-		return 0;
-	}
-	p->log_tokens--;
-	return 1;
+	return monitor_log_take(&p->log);
 }
 
 static void
@@ -345,10 +331,9 @@ accept_peer(struct host_channels *hc)
 	p->pid = cred.pid;
 	p->uid = cred.uid;
 	p->gid = cred.gid;
-	p->log_tokens = LOG_BURST;
-	p->log_ms = monitor_now_ms();
-	p->tokens = mon->rate * 1000;
-	p->tokens_ms = monitor_rate_ms(mon);
+	p->log.tokens = MONITOR_LOG_BURST;
+	p->log.ms = monitor_now_ms();
+	monitor_rate_init(mon, &p->rate);
 	if (peer_cpuset_read(&hc->mounts, p->pid, p->cgroup,
 			sizeof(p->cgroup), &cpus, &confined) == 0) {
 		if (!confined)

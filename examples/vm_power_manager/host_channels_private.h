@@ -50,12 +50,9 @@ struct host_peer {
 	size_t tx_size;
 	struct cpu_list voted;	/* CPUs it votes on */
 	struct vm *pol_vm;	/* its policies' owner (host_policies.c) */
-	uint64_t tokens;	/* rate limit, x1000 */
-	uint64_t tokens_ms;
+	struct rate_limit rate;
 	uint32_t garbage;	/* invalid packets in a row */
-	uint64_t log_ms;
-	uint32_t log_tokens;
-	uint32_t log_skipped;
+	struct log_limit log;
 	uint32_t events;	/* registered with epoll */
 	int hup;		/* gone: close after this pass */
 	int listed;		/* in the pass's list */
@@ -90,9 +87,9 @@ int host_log_ok(struct host_peer *p);
 	if (host_log_ok(p)) {						\
 		HOST_LOG(level, "pid %d (uid %u, cgroup %s): " fmt "%s",	\
 			(int)(p)->pid, (unsigned int)(p)->uid, (p)->cgroup,	\
-			##__VA_ARGS__, (p)->log_skipped ?		\
+			##__VA_ARGS__, (p)->log.skipped ?		\
 			" (more like it not logged)" : "");		\
-		(p)->log_skipped = 0;					\
+		(p)->log.skipped = 0;					\
 	}								\
 } while (0)
 

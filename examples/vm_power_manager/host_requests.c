@@ -365,26 +365,6 @@ handle_query(struct host_channels *hc, struct host_peer *p,
 	host_queue_reply(hc, p, &r, NULL);
 }
 
-/* Token bucket: the monitor's rate a second, as many in a burst. */
-static int
-within_rate(struct monitor *mon, struct host_peer *p)
-{
-	uint64_t now, cap = mon->rate * 1000;
-
-	if (mon->rate == 0)
-		return 1;
-	if (p->tokens < 1000) {
-		now = monitor_rate_ms(mon);
-		p->tokens = RTE_MIN(cap, p->tokens +
-			(now - p->tokens_ms) * mon->rate);
-		p->tokens_ms = now;
-		if (p->tokens < 1000)
-			return 0;
-	}
-	p->tokens -= 1000;
-	return 1;
-}
-
 /* Invalid in a row: a connection is closed at the limit; a FIFO, which
  * cannot be, has what it holds dropped (host_upstream.c). */
 static void
@@ -423,7 +403,7 @@ host_handle_packet(struct host_channels *hc, struct host_peer *p,
 
 	mon->st.packets++;
 	p->requests++;
-	if (!within_rate(mon, p)) {
+	if (!monitor_rate_take(mon, &p->rate)) {
 		mon->st.limited++;
 		if (req->command != VMP_PROTO_CONNECT)
 			refuse(hc, p, req, "over the channel's rate limit");

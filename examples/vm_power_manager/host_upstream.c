@@ -159,9 +159,8 @@ fifo_open(struct host_channels *hc, const char *dir, unsigned int cpu,
 	p->id = hc->next_id++ & 0x7fffffffu;
 	p->fifo_cpu = (int)cpu;
 	p->format = HOST_FMT_JSON;
-	p->tokens = hc->mon->rate * 1000;
-	p->tokens_ms = monitor_rate_ms(hc->mon);
-	p->log_tokens = 8;
+	monitor_rate_init(hc->mon, &p->rate);
+	p->log.tokens = MONITOR_LOG_BURST;
 	snprintf(p->cgroup, sizeof(p->cgroup), "fifo%u", cpu);
 	snprintf(p->cpuset, sizeof(p->cpuset), "%u", cpu);
 	ev.data.ptr = host_peer_tag(p);
