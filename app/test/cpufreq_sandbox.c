@@ -558,3 +558,26 @@ sandbox_shape_option(struct sandbox_shape *s, const char *opt,
 		return -EINVAL;
 	return 2;
 }
+
+uint32_t
+sandbox_setspeed(unsigned int cpu)
+{
+	uint32_t v = 0;
+
+	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
+	return v;
+}
+
+int
+sandbox_wait_setspeed(unsigned int cpu, uint32_t khz, int ms)
+{
+	int i;
+
+	for (i = 0; i < test_slow_ms(ms) / 10; i++) {
+		if (sandbox_setspeed(cpu) == khz)
+			return 0;
+		usleep(10000);
+	}
+	printf("CPU %u: %u kHz, not %u\n", cpu, sandbox_setspeed(cpu), khz);
+	return -1;
+}

@@ -110,6 +110,11 @@ int sandbox_read(unsigned int cpu, const char *file, char *buf, size_t size);
 int sandbox_read_u32(unsigned int cpu, const char *file, uint32_t *val);
 /** The governor a CPU runs (a known name), or NULL. */
 const char *sandbox_governor(unsigned int cpu);
+/* CPU @cpu's scaling_setspeed, 0 if it cannot be read. */
+uint32_t sandbox_setspeed(unsigned int cpu);
+/* Wait up to @ms (scaled by VMP_TEST_SLOW) for CPU @cpu's setspeed to be
+ * @khz: 0, or -1 after saying what it is. */
+int sandbox_wait_setspeed(unsigned int cpu, uint32_t khz, int ms);
 /** A file's number (e.g. kHz), 0 if unreadable: for assertions. */
 uint32_t sandbox_khz(unsigned int cpu, const char *file);
 /** Replace SANDBOX_CPU_DIR/<path> with @text (tests bending the tree). */

@@ -42,15 +42,6 @@ struct world {
 	int fifos;		/* --host-fifo-compat <hcdir>/fifos */
 };
 
-static uint32_t
-setspeed(unsigned int cpu)
-{
-	uint32_t v = 0;
-
-	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
-	return v;
-}
-
 static int
 world_start(struct world *w)
 {
@@ -283,11 +274,11 @@ own_cpus(struct world *w)
 	CONTAINER(w, 0, "1");
 	TEST_ASSERT_EQUAL(cli_in(w, 0, "1"), 0, "");
 	ACK(g, "set_cpu_freq 0 max");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "its own CPU 1 scaled");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2400000, "its own CPU 1 scaled");
 	CMD(g, "query_cpu_freq 0", "vCPU 1: 2400000 kHz");
 	CMD(g, "query_cpu_freq_avail 0", "2401000 2400000 2000000");
 	ACK(g, "set_cpu_freq 0 down");
-	TEST_ASSERT_EQUAL(setspeed(1), 2000000, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2000000, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "cpuset 1) connected", 3000),
 		0, "");
 	CMD(&w->d, "list_host_channels", "cpuset 1 votes 1 requests");
@@ -299,8 +290,8 @@ own_cpus(struct world *w)
 		"cpuset 1", 3000), 0, "");
 	TEST_ASSERT_EQUAL(raw_request(c, VMP_PROTO_CPU_POWER,
 		VMP_PROTO_SCALE_MAX, 3), VMP_PROTO_NACK, "CPU 3 refused");
-	TEST_ASSERT_EQUAL(setspeed(0), 1200000, "CPU 0 untouched");
-	TEST_ASSERT_EQUAL(setspeed(3), 1200000, "CPU 3 untouched");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(0), 1200000, "CPU 0 untouched");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(3), 1200000, "CPU 3 untouched");
 	TEST_ASSERT_EQUAL(raw_request(c, VMP_PROTO_QUERY_FREQ, 0, 0),
 		VMP_PROTO_NACK, "no query of another CPU");
 	TEST_ASSERT_EQUAL(raw_request(c, VMP_PROTO_CPU_POWER,
@@ -334,7 +325,7 @@ cpuset_change(struct world *w)
 	TEST_ASSERT_EQUAL(cli_in(w, 0, "1"), 0, "");
 	ACK(g, "set_cpu_freq 0 min");
 	ACK(g, "set_cpu_freq 0 up");
-	TEST_ASSERT_EQUAL(setspeed(1), 1600000, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 1600000, "");
 	/* The runtime takes CPU 1 away: the kernel moves the process. */
 	TEST_ASSERT_EQUAL(ctr_set_cpus(c, "0"), 0, "");
 	NACK(g, "set_cpu_freq 0 up");
@@ -346,7 +337,7 @@ cpuset_change(struct world *w)
 	/* And gives it back. */
 	TEST_ASSERT_EQUAL(ctr_set_cpus(c, "0-1"), 0, "");
 	ACK(g, "set_cpu_freq 0 max");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2400000, "");
 	CMD(&w->d, "list_host_channels", "cpuset 0-1 votes 1");
 	cli_quit(w, 0);
 	return TEST_SUCCESS;
@@ -372,7 +363,7 @@ shared_killed(struct world *w)
 	TEST_ASSERT_EQUAL(cli_in(w, 1, "1"), 0, "");
 	ACK(&w->g[0], "set_cpu_freq 0 max");
 	ACK(&w->g[1], "set_cpu_freq 0 min");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "the higher vote wins");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2400000, "the higher vote wins");
 	CMD(&w->d, "show_cpu_freq 1", "votes 2");
 	CMD(&w->d, "list_host_channels", "2 connected");
 
@@ -384,7 +375,7 @@ shared_killed(struct world *w)
 	w->g_up[0] = 0;
 	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "disconnected", 3000), 0, "");
 	CMD(&w->d, "show_cpu_freq 1", "votes 1");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "the other's vote decides");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 1200000, "the other's vote decides");
 	CMD(&w->d, "list_host_channels", "1 connected");
 	cli_quit(w, 1);
 	return TEST_SUCCESS;
@@ -445,21 +436,6 @@ json_request(struct test_container *c, const char *json, char *out,
 	return 0;
 }
 
-/* Wait up to 5 s for @cpu's setspeed to be @khz. */
-static int
-wait_khz(unsigned int cpu, uint32_t khz)
-{
-	int i;
-
-	for (i = 0; i < test_slow_ms(5000) / 10; i++) {
-		if (setspeed(cpu) == khz)
-			return 0;
-		usleep(10000);
-	}
-	printf("CPU %u: %u kHz, not %u\n", cpu, setspeed(cpu), khz);
-	return -1;
-}
-
 /*
  * Upstream's JSON: on the socket from a container (its cpuset applies),
  * and from a shell into a FIFO (echo '{...}' > fifo3), whose CPU is the
@@ -482,7 +458,7 @@ json_steps(struct world *w)
 		sizeof(out)), 0, "");
 	TEST_ASSERT(strstr(out, "\"NACK\",\"reason\":\"CPU 0 is outside its "
 		"cpuset 1\"") != NULL, "%s", out);
-	TEST_ASSERT_EQUAL(setspeed(0), 1200000, "CPU 0 untouched");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(0), 1200000, "CPU 0 untouched");
 	TEST_ASSERT_EQUAL(json_request(c, "{\"policy\": {\"command\": "
 		"\"create\", \"policy_type\": \"WORKLOAD\", \"workload\": "
 		"\"HIGH\", \"core_list\": [1]}}", out, sizeof(out)), 0, "");
@@ -498,15 +474,15 @@ json_steps(struct world *w)
 		"\"vm\", \"command\": \"power\", \"unit\": \"SCALE_MAX\"}}' > "
 		"%s/fifos/fifo3", w->hcdir);
 	TEST_ASSERT_EQUAL(system(cmd), 0, "%s", cmd);
-	TEST_ASSERT_EQUAL(wait_khz(3, 2400000), 0, "fifo3 scaled CPU 3");
+	TEST_ASSERT_EQUAL(sandbox_wait_setspeed(3, 2400000, 5000), 0, "fifo3 scaled CPU 3");
 	snprintf(cmd, sizeof(cmd), "echo '{\"instruction\": {\"command\": "
 		"\"power\", \"unit\": \"SCALE_MIN\", \"resource_id\": 2}}' > "
 		"%s/fifos/fifo3", w->hcdir);
 	TEST_ASSERT_EQUAL(system(cmd), 0, "%s", cmd);
 	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "CPU 2 is not this channel's "
 		"CPU 3", 3000), 0, "");
-	TEST_ASSERT_EQUAL(setspeed(2), 1200000, "CPU 2 untouched");
-	TEST_ASSERT_EQUAL(setspeed(3), 2400000, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(2), 1200000, "CPU 2 untouched");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(3), 2400000, "");
 	snprintf(cmd, sizeof(cmd), "fifo %s/fifos/fifo3 cpuset 3 votes 3",
 		w->hcdir);
 	CMD(&w->d, "list_host_channels", cmd);
@@ -595,19 +571,19 @@ vm_and_container(void *arg)
 		ret = cli_in(&w, 0, "1") == 0 ? TEST_SUCCESS : TEST_FAILED;
 	if (ret == TEST_SUCCESS) {
 		ret = TEST_FAILED;
-		if (setspeed(1) == 1200000 &&
+		if (sandbox_setspeed(1) == 1200000 &&
 				verdict(&w.g[0], "set_cpu_freq 0 max") == 1 &&
-				setspeed(1) == 2400000 &&
+				sandbox_setspeed(1) == 2400000 &&
 				daemon_cmd(&w.d, "show_cpu_freq 1", "votes 2") == 0 &&
 				vmp_guest_channel_request(0, VMP_PROTO_SCALE_UP)
-				== VMP_PROTO_ACK && setspeed(1) == 2400000 &&
+				== VMP_PROTO_ACK && sandbox_setspeed(1) == 2400000 &&
 				ctr_kill(c) > 0 &&
 				daemon_expect(&w.d, "disconnected", 3000) == 0 &&
-				setspeed(1) == 1600000 &&
+				sandbox_setspeed(1) == 1600000 &&
 				daemon_cmd(&w.d, "show_cpu_freq 1", "votes 1") == 0)
 			ret = TEST_SUCCESS;
 		else
-			printf("CPU 1 at %u kHz\n", setspeed(1));
+			printf("CPU 1 at %u kHz\n", sandbox_setspeed(1));
 	}
 	vmp_guest_channel_close(0);
 	vmp_guest_channel_configure(NULL);

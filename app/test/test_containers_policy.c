@@ -36,30 +36,6 @@ struct pworld {
 	int to, from;		/* its pipes: what to send, what came back */
 };
 
-static uint32_t
-setspeed(unsigned int cpu)
-{
-	uint32_t v = 0;
-
-	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
-	return v;
-}
-
-/* Wait up to 5 s for @cpu's setspeed to be @khz. */
-static int
-wait_khz(unsigned int cpu, uint32_t khz)
-{
-	int i;
-
-	for (i = 0; i < test_slow_ms(5000) / 10; i++) {
-		if (setspeed(cpu) == khz)
-			return 0;
-		usleep(10000);
-	}
-	printf("CPU %u: %u kHz, not %u\n", cpu, setspeed(cpu), khz);
-	return -1;
-}
-
 /*
  * A peer inside the container on one connection: each message written
  * to w->to is sent as it is, and the reply (or "" after 5 s) comes back
@@ -276,7 +252,7 @@ workload_steps(struct pworld *w)
 
 	TEST_ASSERT_EQUAL(policy(w, VMP_PROTO_POLICY, VMP_PROTO_POLICY_WORKLOAD,
 		VMP_PROTO_WL_HIGH, 1), VMP_PROTO_ACK, "WORKLOAD HIGH on CPU 1");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "HIGH: max");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2400000, "HIGH: max");
 	CMD(&w->d, "list_host_channels", "policies 1:WORKLOAD:max");
 	TEST_ASSERT_EQUAL(test_telemetry(w->d.prefix, "/vmpower/policies",
 		json, sizeof(json)), 0, "");
@@ -291,11 +267,11 @@ workload_steps(struct pworld *w)
 
 	/* Its own request overrides, until its next policy. */
 	TEST_ASSERT_EQUAL(power(w, VMP_PROTO_SCALE_DOWN, 1), VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2000000, "CPU_POWER overrides");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2000000, "CPU_POWER overrides");
 	CMD(&w->d, "list_host_channels", "policies 1:WORKLOAD:overridden");
 	TEST_ASSERT_EQUAL(policy(w, VMP_PROTO_POLICY, VMP_PROTO_POLICY_WORKLOAD,
 		VMP_PROTO_WL_LOW, 1), VMP_PROTO_ACK, "WORKLOAD LOW replaces");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "LOW: min");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 1200000, "LOW: min");
 	CMD(&w->d, "show_cpu_freq 1", "votes 1");
 
 	/* Not its CPU; not a policy a host process can have. */
@@ -303,7 +279,7 @@ workload_steps(struct pworld *w)
 		VMP_PROTO_WL_HIGH, 0), VMP_PROTO_NACK, "CPU 0 refused");
 	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "CPU 0 is outside its cpuset 1",
 		3000), 0, "");
-	TEST_ASSERT_EQUAL(setspeed(0), 1200000, "CPU 0 untouched");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(0), 1200000, "CPU 0 untouched");
 	TEST_ASSERT_EQUAL(policy(w, VMP_PROTO_POLICY, VMP_PROTO_POLICY_TRAFFIC,
 		0, 1), VMP_PROTO_NACK, "TRAFFIC refused");
 	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "TRAFFIC policies count a VM's "
@@ -316,7 +292,7 @@ workload_steps(struct pworld *w)
 	CMD(&w->d, "show_cpu_freq 1", "votes 0");
 	TEST_ASSERT_EQUAL(policy(w, VMP_PROTO_POLICY, VMP_PROTO_POLICY_WORKLOAD,
 		VMP_PROTO_WL_HIGH, 1), VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2400000, "");
 	CMD(&w->d, "show_cpu_freq 1", "votes 1");
 	TEST_ASSERT(ctr_kill(&w->c) > 0, "nothing to kill");
 	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "1 CPU policies dropped", 3000),
@@ -346,7 +322,7 @@ json_steps(struct pworld *w)
 		"\"policy_type\": \"WORKLOAD\", \"workload\": \"HIGH\", "
 		"\"core_list\": [1]}}", out, sizeof(out)), 0, "");
 	TEST_ASSERT_STR(out, "{\"result\":\"ACK\"}\n");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "JSON HIGH: max");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2400000, "JSON HIGH: max");
 	TEST_ASSERT_EQUAL(json(w, "{\"policy\": {\"command\": \"destroy\"}}",
 		out, sizeof(out)), 0, "");
 	TEST_ASSERT_STR(out, "{\"result\":\"ACK\"}\n");
@@ -364,7 +340,7 @@ json_steps(struct pworld *w)
 		"\"command\": \"create\", \"policy_type\": \"WORKLOAD\", "
 		"\"workload\": \"HIGH\"}}' > %s/fifos/fifo3", w->hcdir);
 	TEST_ASSERT_EQUAL(system(cmd), 0, "%s", cmd);
-	TEST_ASSERT_EQUAL(wait_khz(3, 2400000), 0, "fifo3's policy");
+	TEST_ASSERT_EQUAL(sandbox_wait_setspeed(3, 2400000, 5000), 0, "fifo3's policy");
 	snprintf(cmd, sizeof(cmd), "fifo %s/fifos/fifo3 cpuset 3",
 		w->hcdir);
 	CMD(&w->d, "list_host_channels", cmd);

@@ -27,15 +27,6 @@
 
 static const char *const node_xml = daemon_vm_xml;
 
-static uint32_t
-setspeed(unsigned int cpu)
-{
-	uint32_t v = 0;
-
-	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
-	return v;
-}
-
 /* guest_cli with @policy options; it sends and quits. */
 static int
 send_policy(const char *port, const char *const *policy, const char *answer)
@@ -82,11 +73,11 @@ session(void *arg)
 	TEST_RUN(daemon_vm_start(&w, node_xml, "vm0", "vm0.0", more));
 
 	TEST_RUN(send_policy(port, high, "ACK"));
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "");
-	TEST_ASSERT_EQUAL(setspeed(3), 2400000, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2400000, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(3), 2400000, "");
 	TEST_RUN(send_policy(port, medium, "ACK"));
-	TEST_ASSERT_EQUAL(setspeed(2), 2000000, "the middle of 5");
-	TEST_ASSERT_EQUAL(setspeed(1), 2400000, "vCPU 0 keeps HIGH");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(2), 2000000, "the middle of 5");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 2400000, "vCPU 0 keeps HIGH");
 	CMD(d, "show_vm vm0", "vCPU 1 policy: WORKLOAD MEDIUM: medium");
 	TEST_RUN(send_policy(port, foreign, "NACK"));
 	TEST_ASSERT_EQUAL(daemon_expect(d, "refused: vCPU 5: the VM has 2",
@@ -183,7 +174,7 @@ stock(void *arg)
 		"policy for 1 vCPUs accepted", 5000), 0, "");
 	/* Logged before the pass writes it: show_vm comes after. */
 	CMD(d, "show_vm vm0", "vCPU 0 policy: WORKLOAD LOW: min");
-	TEST_ASSERT_EQUAL(setspeed(1), 1200000, "WORKLOAD LOW: min");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 1200000, "WORKLOAD LOW: min");
 	TEST_ASSERT_STR(sandbox_governor(1), "userspace");	/* its vote */
 	CMD(&g, "quit", "");
 	daemon_wait(&g);

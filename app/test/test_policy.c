@@ -50,20 +50,20 @@ workload(void *arg)
 	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, both);
 	p.workload = VMP_PROTO_WL_LOW;
 	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MIN, "");
-	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MIN, "");
-	TEST_ASSERT_EQUAL(setspeed(3), KHZ_MIN, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), KHZ_MIN, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(2), KHZ_MIN, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(3), KHZ_MIN, "");
 	TEST_ASSERT_EQUAL(policies(&f).n, 2, "one policy a vCPU");
 	TEST_ASSERT_EQUAL(policies(&f).armed, 0, "WORKLOAD needs no timer");
 	p.workload = VMP_PROTO_WL_MEDIUM;
 	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MEDIUM, "");
-	TEST_ASSERT_EQUAL(setspeed(3), KHZ_MEDIUM, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), KHZ_MEDIUM, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(3), KHZ_MEDIUM, "");
 	TEST_ASSERT_EQUAL(policies(&f).n, 2, "replaced, not added");
 	p.workload = VMP_PROTO_WL_HIGH;
 	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MAX, "");
-	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MAX, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), KHZ_MAX, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(2), KHZ_MAX, "");
 	/* The vCPU's own request outvotes its policy. */
 	p.workload = VMP_PROTO_WL_LOW;
 	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
@@ -76,12 +76,12 @@ workload(void *arg)
 		TEST_ASSERT_EQUAL(read_exact(fd, &r, sizeof(r)), 0, "");
 		TEST_ASSERT_EQUAL(r.command, VMP_PROTO_ACK, "");
 	}
-	TEST_ASSERT_EQUAL(setspeed(1), 1600000u, "CPU_POWER decides");
-	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MIN, "vCPU 1's policy stands");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 1600000u, "CPU_POWER decides");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(2), KHZ_MIN, "vCPU 1's policy stands");
 	/* The next policy takes over again. */
 	p.workload = VMP_PROTO_WL_HIGH;
 	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MAX, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), KHZ_MAX, "");
 	/* vm1 shares CPU 1: the highest vote wins; LOW of vm1 changes
 	 * nothing while vm0's HIGH stands. */
 	{
@@ -92,12 +92,12 @@ workload(void *arg)
 		q.workload = VMP_PROTO_WL_LOW;
 		TEST_ASSERT_EQUAL(send_policy(f.peer[VM1], &q),
 			VMP_PROTO_ACK, "");
-		TEST_ASSERT_EQUAL(setspeed(1), KHZ_MAX, "shared: highest");
+		TEST_ASSERT_EQUAL(sandbox_setspeed(1), KHZ_MAX, "shared: highest");
 	}
 	/* POLICY_REMOVE ends vm0's policies: vm1's LOW alone on CPU 1. */
 	vmp_proto_request(&p, VMP_PROTO_POLICY_REMOVE, 0, 0, NULL);
 	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MIN, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), KHZ_MIN, "");
 	TEST_ASSERT_EQUAL(policies(&f).n, 1, "vm1's stays");
 	pfx_stop(&f);
 	return TEST_SUCCESS;
@@ -126,7 +126,7 @@ hangup(void *arg)
 	vmp_proto_request(&q, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_UP, 0, NULL);
 	TEST_ASSERT_EQUAL(write(fd, &q, sizeof(q)), sizeof(q), "");
 	TEST_ASSERT_EQUAL(read_exact(fd, &r, sizeof(r)), 0, "");
-	TEST_ASSERT_EQUAL(setspeed(1), 1600000u, "CPU_POWER outvotes");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), 1600000u, "CPU_POWER outvotes");
 	close(fd);
 	f.peer[VM0] = -1;
 	TEST_ASSERT_EQUAL(wait_speed(1, KHZ_MIN, test_slow_ms(3000)), KHZ_MIN,
@@ -229,7 +229,7 @@ refusals(void *arg)
 	set_mac(&p, 0, 0x99);
 	p.workload = VMP_PROTO_WL_LOW;
 	TEST_ASSERT_EQUAL(send_policy(fd, &p), VMP_PROTO_ACK, "");
-	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MIN, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), KHZ_MIN, "");
 	test_log_release();
 	pfx_stop(&f);
 	return TEST_SUCCESS;
@@ -282,8 +282,8 @@ time_policy(void *arg)
 	p.timer_policy[VMP_PROTO_TRAFFIC_HOURS + 0] = (hour + 2) % 24;
 	TEST_ASSERT_EQUAL(send_policy(f.peer[VM0], &p), VMP_PROTO_ACK, "");
 	TEST_ASSERT_EQUAL(policies(&f).armed, 1, "");
-	TEST_ASSERT_EQUAL(setspeed(1), KHZ_MAX, "busy hour %d: max", hour);
-	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MAX, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(1), KHZ_MAX, "busy hour %d: max", hour);
+	TEST_ASSERT_EQUAL(sandbox_setspeed(2), KHZ_MAX, "");
 	/* vCPU 1's own request outvotes its policy, at the hour too. */
 	{
 		struct vmp_proto_packet q;
@@ -293,11 +293,11 @@ time_policy(void *arg)
 		TEST_ASSERT_EQUAL(send_policy(f.peer[VM0], &q),
 			VMP_PROTO_ACK, "");
 	}
-	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MEDIUM, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(2), KHZ_MEDIUM, "");
 	TEST_ASSERT_EQUAL(wait_speed(1, KHZ_MIN, (margin + 3) * 1000),
 		KHZ_MIN, "quiet hour %d: min", (hour + 1) % 24);
-	TEST_ASSERT_EQUAL(setspeed(2), KHZ_MEDIUM, "CPU_POWER still decides");
-	TEST_ASSERT_EQUAL(setspeed(3), KHZ_MEDIUM, "");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(2), KHZ_MEDIUM, "CPU_POWER still decides");
+	TEST_ASSERT_EQUAL(sandbox_setspeed(3), KHZ_MEDIUM, "");
 	TEST_ASSERT_EQUAL(policies(&f).armed, 1, "armed for the next hour");
 	monitor_call(f.mon, rm_vm0, NULL);
 	TEST_ASSERT_EQUAL(policies(&f).n, 0, "gone with its VM");

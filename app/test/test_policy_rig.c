@@ -137,24 +137,15 @@ pfx_stop(struct pfx *f)
 	test_virt_fini(&f->v);
 }
 
-uint32_t
-setspeed(unsigned int cpu)
-{
-	uint32_t v = 0;
-
-	sandbox_read_u32(cpu, "cpufreq/scaling_setspeed", &v);
-	return v;
-}
-
 /* Wait for @cpu to reach @khz: the hour timer's effect. */
 uint32_t
 wait_speed(unsigned int cpu, uint32_t khz, int ms)
 {
 	int i;
 
-	for (i = 0; i < test_slow_ms(ms) / 10 && setspeed(cpu) != khz; i++)
+	for (i = 0; i < test_slow_ms(ms) / 10 && sandbox_setspeed(cpu) != khz; i++)
 		usleep(10000);
-	return setspeed(cpu);
+	return sandbox_setspeed(cpu);
 }
 
 int

@@ -55,8 +55,7 @@ extern int pfx_branch_sw;
 
 int pfx_start(struct pfx *f, int64_t time_offset);
 void pfx_stop(struct pfx *f);
-/* A sandbox CPU's scaling_setspeed, now or once it is @khz (or @ms). */
-uint32_t setspeed(unsigned int cpu);
+/* A sandbox CPU's scaling_setspeed once it is @khz (or after @ms). */
 uint32_t wait_speed(unsigned int cpu, uint32_t khz, int ms);
 /* Whether @cpu's governor is back to powersave (within 2 s). */
 int wait_governor_back(unsigned int cpu);
