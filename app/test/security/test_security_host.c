@@ -81,7 +81,9 @@ ask(int fd, uint32_t command, uint32_t unit, uint64_t cpu)
 	return (int)r.command;
 }
 
-/* Read until EOF or 5 s: @return 0 at EOF. */
+/* Read until the daemon closes or 5 s: @return 0 once closed. A peer
+ * closed with our bytes still unread in its queue reads as ECONNRESET
+ * on AF_UNIX rather than EOF; both mean the daemon dropped us. */
 static int
 until_eof(int fd)
 {
@@ -91,7 +93,7 @@ until_eof(int fd)
 	while (poll(&pf, 1, test_slow_ms(5000)) == 1) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
-		if (n == 0)
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
 			return 0;
 		if (n < 0 && errno != EINTR)
 			return -1;
@@ -155,6 +157,8 @@ hostile(void *arg)
 			TEST_ASSERT(write(bad, "{\"x\":1}", 7) == 7, "");
 		TEST_ASSERT_EQUAL(until_eof(bad), 0, "JSON garbage: disconnected");
 		close(bad);
+		TEST_ASSERT_EQUAL(daemon_expect(&d, "64 invalid requests in "
+			"a row: disconnected", 3000), 0, "");
 	}
 	TEST_ASSERT_EQUAL(ask(good, VMP_PROTO_CPU_POWER, VMP_PROTO_SCALE_MAX,
 		1), VMP_PROTO_ACK, "");
