@@ -20,6 +20,11 @@
 #                 other things) and the sanitizer builds
 #                 (devtools/chroot-test.sh says why). Other arguments go
 #                 to `meson test` in every leg (test names, --suite ...).
+#                   packages the Debian packages (debian/) built for
+#                            22.11 and 24.11, lintian, and each set
+#                            installed in a fresh chroot of its release
+#                            (devtools/packages.sh); in 'all' when no
+#                            meson test argument is given, or by name
 #                 Last two lines: each leg's counts, then the total
 #                 "N passed, M failed, K skipped" alone (what CI reads).
 # ./run.sh test --stress [ARGS]  the same, 3 times (VMP_STRESS_RUNS) with
@@ -347,6 +352,26 @@ chroot_leg() {
 	return $rc
 }
 
+# Leg packages: devtools/packages.sh, each of its steps a test in its
+# meson-format log. It needs root (debootstrap, chroot, mounts).
+packages_leg() {
+	local out=${VMP_PACKAGES_DIR:-build-packages} step
+	LEG_LOGS=("$out/testlog.json")
+	rm -f "$out/testlog.json"
+	if [ "$(id -u)" -ne 0 ]; then
+		mkdir -p "$out"
+		for step in bookworm_build_lintian bookworm_install \
+				trixie_build_lintian trixie_install; do
+			printf '{"name": "packages / %s", "result": "SKIP", "stdout": "SKIP: needs root (debootstrap, chroot, mounts)"}\n' \
+				"$step" >>"$out/testlog.json"
+		done
+		return 0
+	fi
+	PACKAGES+=("${PACKAGING[@]}")
+	install_deps || { LEG_NOTE="installing packages failed"; return 1; }
+	VMP_PACKAGES_DIR=$out devtools/packages.sh
+}
+
 # ./run.sh test [--release R[,R...]] [MESON-TEST-ARG...]: each leg in turn
 # (a failed one does not stop the next), then the closing lines.
 test_legs() {
@@ -371,12 +396,17 @@ test_legs() {
 	done
 	for r in ${release//,/ }; do
 		case $r in
-		all) legs+=(deb12 deb13 deb-sid) ;;
+		all)
+			legs+=(deb12 deb13 deb-sid)
+			# Package builds test no meson test name or suite.
+			[ ${#args[@]} -gt 0 ] || legs+=(packages)
+			;;
+		packages | debian) legs+=(packages) ;;
 		22.11 | deb12 | bookworm) legs+=(deb12) ;;
 		24.11 | deb13 | trixie) legs+=(deb13) ;;
 		25.11 | deb-sid | debsid | sid | unstable) legs+=(deb-sid) ;;
 		*)
-			echo "unknown release '$r': 22.11, 24.11, 25.11 or all" >&2
+			echo "unknown release '$r': 22.11, 24.11, 25.11, packages or all" >&2
 			return 2
 			;;
 		esac
@@ -398,6 +428,7 @@ test_legs() {
 		deb12) run_tests "${args[@]}" || rc=$? ;;
 		deb13) chroot_leg 24.11 build-deb13 "${args[@]}" || rc=$? ;;
 		deb-sid) chroot_leg 25.11 build-debsid "${args[@]}" || rc=$? ;;
+		packages) packages_leg || rc=$? ;;
 		esac
 		leftover_check "$before" || rc=1
 		secs=$((SECONDS - start))
@@ -414,6 +445,7 @@ leg_label() {
 	deb12) echo "DPDK 22.11, Debian 12, host" ;;
 	deb13) echo "DPDK 24.11, Debian 13 chroot" ;;
 	deb-sid) echo "DPDK 25.11, Debian unstable chroot" ;;
+	packages) echo "Debian packages, 12 and 13, fresh chroots" ;;
 	esac
 }
 

@@ -22,6 +22,8 @@
 #      `apt-get purge` leaves nothing behind.
 # --no-build: step 2 only, on the packages already in build-packages/.
 # Last line: "packages: N passed, M failed" (one per release and step).
+# Each step is also a line of build-packages/testlog.json, in meson's
+# test log format, which ./run.sh test counts as its 'packages' leg.
 #
 # Internal: `packages.sh build-here OUT` (step 1 on the running system).
 set -euo pipefail
@@ -32,6 +34,24 @@ OUT=${VMP_PACKAGES_DIR:-build-packages}
 PKG_VERSION=$(sed -n '1s/^vmpower (\([^)]*\)).*/\1/p' "$SRC/debian/changelog")
 
 log() { printf '==> %s\n' "$*"; }
+
+# A step's result as a line of $OUT/testlog.json (meson's format):
+# name, OK or FAIL, seconds, and on failure the end of log $4.
+record() {
+	python3 - "$OUT/testlog.json" "$@" <<'PY'
+import json, sys
+path, name, result, secs = sys.argv[1:5]
+out = ""
+if result != "OK" and len(sys.argv) > 5:
+    try:
+        out = "".join(open(sys.argv[5], errors="replace").readlines()[-30:])
+    except OSError:
+        pass
+with open(path, "a") as f:
+    f.write(json.dumps({"name": f"packages / {name}", "result": result,
+                        "duration": float(secs), "stdout": out}) + "\n")
+PY
+}
 
 # Step 1 on this system: the packages and lintian's verdict into $1.
 build_here() {
@@ -161,6 +181,8 @@ main() {
 	[ ${#releases[@]} -gt 0 ] || releases=(22.11 24.11)
 	[ "$(id -u)" -eq 0 ] || { echo "packages.sh: needs root" >&2; exit 2; }
 	cd "$SRC"
+	mkdir -p "$OUT"
+	rm -f "$OUT/testlog.json"
 	for r in "${releases[@]}"; do
 		suite=$(suite_of "$r") || exit 2
 		out=$OUT/$suite
@@ -173,21 +195,33 @@ main() {
 			if build_release "$r" "$suite" "$out"; then
 				passed=$((passed + 1))
 				lines+=("$suite build+lintian: ok, $((SECONDS - start))s")
+				record "${suite}_build_lintian" OK $((SECONDS - start))
 			else
 				failed=$((failed + 1))
 				lines+=("$suite build+lintian: FAILED, $((SECONDS - start))s")
+				record "${suite}_build_lintian" FAIL \
+					$((SECONDS - start)) "$out/build.log"
 			fi
 		fi
-		ls "$out"/*.deb >/dev/null 2>&1 || continue
 		start=$SECONDS
+		if ! ls "$out"/*.deb >/dev/null 2>&1; then
+			# No package to install is a failed step, not a silent one.
+			failed=$((failed + 1))
+			lines+=("$suite install test: FAILED (no package in $out)")
+			record "${suite}_install" FAIL 0
+			continue
+		fi
 		log "$suite: install test in a fresh chroot"
 		if in_fresh_chroot "$suite" "$out" /src/devtools/package-check.sh \
-				/debs; then
+				/debs 2>&1 | tee "$out/install.log"; then
 			passed=$((passed + 1))
 			lines+=("$suite install test: ok, $((SECONDS - start))s")
+			record "${suite}_install" OK $((SECONDS - start))
 		else
 			failed=$((failed + 1))
 			lines+=("$suite install test: FAILED, $((SECONDS - start))s")
+			record "${suite}_install" FAIL $((SECONDS - start)) \
+				"$out/install.log"
 		fi
 	done
 	printf '    %s\n' "${lines[@]}"
