@@ -198,12 +198,31 @@ def program(name):
     return os.environ[env]
 
 
+def eal_run(cmd, **kw):
+    """Run a program that starts EAL (options in @cmd before '--'), under a
+    --file-prefix of this test's, whose runtime directory EAL makes even
+    with --no-shconf and never removes: removed here."""
+    prefix = 'vmp_docs_%d' % os.getpid()
+    at = cmd.index('--')
+    cmd = cmd[:at] + ['--file-prefix', prefix] + cmd[at:]
+    base = '/var/run/dpdk' if os.geteuid() == 0 else os.path.join(
+        os.environ.get('XDG_RUNTIME_DIR', '/tmp'), 'dpdk')
+    try:
+        return subprocess.run(cmd, **kw)
+    finally:
+        shutil.rmtree(os.path.join(base, prefix), ignore_errors=True)
+
+
 def help_text(name):
     eal = ['--no-huge', '--no-pci', '-m', '128', '--no-shconf',
            '--log-level=*:error']
-    cmd = [program(name)] + (eal if name == 'l3fwd-power' else []) + \
-        ['--', '--help']
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    if name != 'l3fwd-power':
+        # Ours parse their own options before EAL's: no EAL here.
+        r = subprocess.run([program(name), '--', '--help'],
+                           capture_output=True, text=True, timeout=30)
+        return r.stdout
+    r = eal_run([program(name)] + eal + ['--', '--help'],
+                capture_output=True, text=True, timeout=30)
     return r.stdout
 
 
@@ -225,11 +244,11 @@ def daemon_commands():
 
 
 def guest_commands():
-    r = subprocess.run([program('guest_cli'), '-l', '0', '--no-huge',
-                        '--no-pci', '-m', '64', '--no-shconf',
-                        '--log-level=*:error', '--', '--channel-path',
-                        '/nonexistent/port'], input='help\n',
-                       capture_output=True, text=True, timeout=30)
+    r = eal_run([program('guest_cli'), '-l', '0', '--no-huge',
+                 '--no-pci', '-m', '64', '--no-shconf',
+                 '--log-level=*:error', '--', '--channel-path',
+                 '/nonexistent/port'], input='help\n',
+                capture_output=True, text=True, timeout=30)
     lines = r.stdout.splitlines()
     return [ln.split()[0] for ln, nxt in zip(lines, lines[1:])
             if ln and not ln[0].isspace() and nxt.startswith('    ')]
