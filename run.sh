@@ -229,12 +229,15 @@ calibrate() {
 }
 
 # What a test run may leave behind, one line each: EAL runtime
-# directories of this run's tests ($VMP_TEST_RUN in their prefix, so
-# other runs on the machine do not count), the daemon's default
-# channel directory, mount points, cgroups of ours.
+# directories, scratch directories in /tmp, the daemon's default channel
+# directory, mount points, cgroups of ours. Only what a leg adds counts
+# (leftover_check), so run nothing else of vmpower's beside it.
 leftovers() {
 	local d
-	for d in /var/run/dpdk/*_r"$VMP_TEST_RUN"_*; do
+	# Every EAL runtime directory, the tests' (tagged with the run) and
+	# any other (a default "rte" prefix); /tmp's vmp_* scratch
+	# directories (test_mkdtemp() removes the tests' at exit).
+	for d in /var/run/dpdk/* /tmp/vmp_*; do
 		[ -e "$d" ] && echo "$d"
 	done
 	[ -e /tmp/powermonitor ] && echo /tmp/powermonitor

@@ -2,8 +2,12 @@
  * Copyright(c) 2026 The vmpower authors
  */
 
+#include <errno.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_log.h>
 
@@ -69,6 +73,63 @@ test_log_release(void)
 	free(log_buf);
 	log_buf = NULL;
 	log_stream = NULL;
+}
+
+/* What test_mkdtemp() made, and by which process. */
+struct tmp_dir {
+	char *path;
+	pid_t owner;
+};
+static struct tmp_dir *tmp_dirs;
+static size_t tmp_count;
+
+static int
+remove_one(const char *path, const struct stat *st, int type,
+	struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* At exit: the directories this process made (not a parent's, which a
+ * forked child inherits the list of). FTW_MOUNT: a mount left inside
+ * is not crossed (the leftover check names it). */
+static void
+tmp_dirs_remove(void)
+{
+	size_t i;
+
+	for (i = 0; i < tmp_count; i++)
+		if (tmp_dirs[i].owner == getpid())
+			nftw(tmp_dirs[i].path, remove_one, 16,
+				FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+char *
+test_mkdtemp(char *tmpl)
+{
+	struct tmp_dir *grown;
+
+	if (mkdtemp(tmpl) == NULL)
+		return NULL;
+	grown = realloc(tmp_dirs, (tmp_count + 1) * sizeof(*grown));
+	if (grown == NULL || (grown[tmp_count].path = strdup(tmpl)) == NULL) {
+		if (grown != NULL)
+			tmp_dirs = grown;
+		rmdir(tmpl);
+		errno = ENOMEM;
+		return NULL;
+	}
+	tmp_dirs = grown;
+	grown[tmp_count++].owner = getpid();
+	if (tmp_count == 1)
+		atexit(tmp_dirs_remove);
+	return tmpl;
 }
 
 void

@@ -78,6 +78,14 @@ int test_log_count(const char *text);
 void test_log_release(void);
 
 /*
+ * mkdtemp(@tmpl), and the directory removed with all it holds when the
+ * process that made it leaves main() or calls exit(), on every path a
+ * test ends (a failed assertion included). A forked child's are its own.
+ * @return @tmpl, or NULL with errno set.
+ */
+char *test_mkdtemp(char *tmpl);
+
+/*
  * A wall-clock bound of @ms, stretched by VMP_TEST_SLOW (an integer
  * factor: ./run.sh sets it from the machine's measured speed,
  * devtools/calibrate.sh, unless the user set it). Only for waits that

@@ -88,7 +88,7 @@ ctr_create(struct test_container *c, const char *cpus, const char *bind_src)
 	if (ret < 0)
 		goto fail;
 	snprintf(c->dir, sizeof(c->dir), "/tmp/vmp_ctr.XXXXXX");
-	if (mkdtemp(c->dir) == NULL) {
+	if (test_mkdtemp(c->dir) == NULL) {
 		ret = -errno;
 		goto fail;
 	}

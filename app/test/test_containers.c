@@ -50,7 +50,7 @@ world_start(struct world *w)
 	char sock[128], fifos[96];
 
 	snprintf(w->hcdir, sizeof(w->hcdir), "/tmp/vmp_hc.XXXXXX");
-	TEST_ASSERT(mkdtemp(w->hcdir) != NULL, "mkdtemp: %s",
+	TEST_ASSERT(test_mkdtemp(w->hcdir) != NULL, "mkdtemp: %s",
 		strerror(errno));
 	snprintf(fifos, sizeof(fifos), "%s/fifos", w->hcdir);
 	if (w->fifos) {
@@ -535,7 +535,7 @@ vm_and_container(void *arg)
 	extra[3] = v.uri;
 	extra[5] = v.chdir;
 	snprintf(w.hcdir, sizeof(w.hcdir), "/tmp/vmp_hc.XXXXXX");
-	TEST_ASSERT(mkdtemp(w.hcdir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(w.hcdir) != NULL, "");
 	socat = test_socat_bridge(v.dir, "vm0.0", "port.0");
 	snprintf(path, sizeof(path), "%s/qemu/vm0.0", v.dir);
 	ret = test_wait_file(path) == 0 && daemon_start(&w.d, extra) == 0 ?

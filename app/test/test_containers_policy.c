@@ -190,7 +190,7 @@ run_pworld(void *arg)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&w, 0, sizeof(w));
 	snprintf(w.hcdir, sizeof(w.hcdir), "/tmp/vmp_hc.XXXXXX");
-	TEST_ASSERT(mkdtemp(w.hcdir) != NULL, "mkdtemp: %s", strerror(errno));
+	TEST_ASSERT(test_mkdtemp(w.hcdir) != NULL, "mkdtemp: %s", strerror(errno));
 	extra[1] = w.hcdir;
 	snprintf(fifos, sizeof(fifos), "%s/fifos", w.hcdir);
 	ret = daemon_start(&w.d, extra) == 0 ? TEST_SUCCESS : TEST_FAILED;

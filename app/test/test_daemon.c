@@ -202,7 +202,7 @@ startup(void *arg)
 	TEST_ASSERT_EQUAL(daemon_wait(&d), 0, "--help");
 	daemon_close(&d);
 
-	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(dir) != NULL, "");
 	TEST_ASSERT_EQUAL(chmod(dir, 0777), 0, "");
 	unsafe[1] = dir;
 	TEST_ASSERT_EQUAL(daemon_start(&d, unsafe), 0, "");
@@ -501,7 +501,7 @@ notify(void *arg)
 	ssize_t n;
 
 	(void)arg;
-	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(dir) != NULL, "");
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
 	snprintf(env_sock, sizeof(env_sock), "NOTIFY_SOCKET=%s", sa.sun_path);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -53,7 +53,7 @@ pty_start(struct daemon *d, const char *const *extra)
 
 	test_eal_prefix(d->prefix, sizeof(d->prefix), "vmp_tty", -1);
 	snprintf(d->state_dir, sizeof(d->state_dir), "/tmp/vmp_state.XXXXXX");
-	if (mkdtemp(d->state_dir) == NULL)
+	if (test_mkdtemp(d->state_dir) == NULL)
 		return -errno;
 	n += daemon_own_channel_dir(d, extra, &argv[n]);
 	while (*extra != NULL && n < RTE_DIM(argv) - 1)

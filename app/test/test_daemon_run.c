@@ -159,7 +159,7 @@ start_daemon(struct daemon *d, const char *const lcores[2],
 
 	/* Its own state directory: daemons of parallel tests coexist. */
 	snprintf(d->state_dir, sizeof(d->state_dir), "/tmp/vmp_state.XXXXXX");
-	if (mkdtemp(d->state_dir) == NULL)
+	if (test_mkdtemp(d->state_dir) == NULL)
 		return -errno;
 	n += daemon_own_channel_dir(d, extra, &opts[n]);
 	while (*extra != NULL && n < RTE_DIM(opts) - 1)

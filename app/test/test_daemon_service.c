@@ -252,7 +252,7 @@ test_daemon_second_refused(void)
 	struct daemon a, b;
 	struct stat st;
 
-	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(dir) != NULL, "");
 	TEST_ASSERT_EQUAL(daemon_start(&a, opts), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&a, "ready:", 10000), 0, "");
 	TEST_ASSERT_EQUAL(daemon_start(&b, opts), 0, "");
@@ -317,7 +317,7 @@ test_daemon_config_file(void)
 {
 	char dir[] = "/tmp/vmp_svc_conf.XXXXXX", conf[64], want[160];
 
-	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(dir) != NULL, "");
 	snprintf(conf, sizeof(conf), "%s/vm_power_mgr.conf", dir);
 
 	TEST_ASSERT_EQUAL(write_file(conf, "# vmpower\n[daemon]\n"

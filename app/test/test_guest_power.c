@@ -220,7 +220,7 @@ test_guest_socat_bridge(void)
 	if (system("command -v socat >/dev/null") != 0) {
 		TEST_SKIP("socat is not installed");
 	}
-	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(dir) != NULL, "");
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vm0.0", dir);
 	snprintf(listen_arg, sizeof(listen_arg), "UNIX-LISTEN:%s",
 		sa.sun_path);

@@ -44,7 +44,7 @@ hfx_init_state(struct hfx *f, int rcvbuf, const char *state)
 		strerror(errno));
 	TEST_ASSERT_EQUAL(emu_eal_init(), 0, "EAL");
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vmp_hp.XXXXXX");
-	TEST_ASSERT(mkdtemp(f->dir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(f->dir) != NULL, "");
 	if (state != NULL)
 		snprintf(f->state, sizeof(f->state), "%s", state);
 	else

@@ -57,7 +57,7 @@ l3fwd_app_init(struct l3fwd_app *a)
 
 	memset(a, 0, sizeof(*a));
 	strcpy(a->dir, "/tmp/vmp_l3fwd.XXXXXX");
-	if (mkdtemp(a->dir) == NULL)
+	if (test_mkdtemp(a->dir) == NULL)
 		return -errno;
 	snprintf(a->out, sizeof(a->out), "%s/out.txt", a->dir);
 	test_eal_prefix(a->prefix, sizeof(a->prefix), "vmp_l3fwd",

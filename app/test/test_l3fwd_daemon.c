@@ -319,7 +319,7 @@ in_container(void *arg)
 	memset(&w, 0, sizeof(w));
 	w.peer = -1;
 	snprintf(w.hcdir, sizeof(w.hcdir), "/tmp/vmp_hc.XXXXXX");
-	TEST_ASSERT(mkdtemp(w.hcdir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(w.hcdir) != NULL, "");
 	ret = container_steps(&w);
 	if (w.a_up) {
 		if (w.a.pid > 0)

@@ -112,7 +112,7 @@ test_containers_cpuset_v2(void)
 	snprintf(dir, sizeof(dir), "%s%s", real.v2, cg);
 	if (mkdir(dir, 0755) < 0)
 		TEST_SKIP("cannot make a cgroup2 cgroup: %s", strerror(errno));
-	TEST_ASSERT(mkdtemp(tree) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(tree) != NULL, "");
 	child = fork();
 	if (child == 0) {
 		pause();

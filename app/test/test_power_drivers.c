@@ -324,7 +324,7 @@ crash_body(void *arg)
 	pid_t pid;
 	int st;
 
-	TEST_ASSERT(mkdtemp(dir) != NULL, "state directory");
+	TEST_ASSERT(test_mkdtemp(dir) != NULL, "state directory");
 	EMU_ASSERT_WRITE(EPP_FILE, "balance_power", 0);
 	TEST_ASSERT_EQUAL(emu_log_clear(), 0, "");
 	pid = fork();

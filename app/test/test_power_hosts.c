@@ -192,7 +192,7 @@ crash_body(void *arg)
 	int st;
 
 	RTE_SET_USED(arg);
-	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(dir) != NULL, "");
 	TEST_ASSERT_EQUAL(daemon_start(&a, opts), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&a, "ready:", 10000), 0, "");
 	CMD(&a, "set_cpu_freq_mask 1-2 max", "core 2: 2400000 kHz");

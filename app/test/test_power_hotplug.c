@@ -296,7 +296,7 @@ record_return_body(void *arg)
 	struct hfx f;
 
 	RTE_SET_USED(arg);
-	TEST_ASSERT(mkdtemp(state) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(state) != NULL, "");
 	snprintf(rec, sizeof(rec), "%s/policy3", state);
 	EMU_ASSERT_WRITE("cpu3/cpufreq/scaling_governor", "performance", 0);
 	emu_log_clear();

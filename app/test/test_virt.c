@@ -22,7 +22,7 @@ test_virt_init(struct test_virt *t, const char *node_xml)
 
 	memset(t, 0, sizeof(*t));
 	strcpy(t->dir, "/tmp/vmp_virt.XXXXXX");
-	if (mkdtemp(t->dir) == NULL)
+	if (test_mkdtemp(t->dir) == NULL)
 		return -errno;
 	snprintf(t->chdir, sizeof(t->chdir), "%s/channels", t->dir);
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/qemu", t->dir);

@@ -87,7 +87,7 @@ telemetry(void *arg)
 	struct stat st;
 
 	(void)arg;
-	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(dir) != NULL, "");
 	TEST_ASSERT_EQUAL(daemon_start(&d, opts), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
 	snprintf(run, sizeof(run), "/var/run/dpdk/%s", d.prefix);

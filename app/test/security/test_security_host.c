@@ -115,7 +115,7 @@ hostile(void *arg)
 	unsigned int i;
 
 	(void)arg;
-	TEST_ASSERT(mkdtemp(dir) != NULL, "");
+	TEST_ASSERT(test_mkdtemp(dir) != NULL, "");
 	snprintf(sock, sizeof(sock), "%s/vmpower.sock", dir);
 	TEST_ASSERT_EQUAL(daemon_start(&d, extra), 0, "");
 	TEST_ASSERT_EQUAL(daemon_expect(&d, "ready:", 10000), 0, "");
