@@ -235,6 +235,45 @@ host_vote_min(struct ctr_world *w)
 	return TEST_SUCCESS;
 }
 
+/*
+ * A daemon restart under l3fwd-power idling at min: the old daemon gives
+ * CPU 0 back as it found it, the new one holds no vote of ours and sends
+ * no RESYNC on a host socket. l3fwd-power's idle poll finds its
+ * connection closed, connects again and sends min again: CPU 0 is back
+ * at min, with no packet, and the reconnection is counted as a resync.
+ */
+static int
+daemon_restart(struct ctr_world *w, const char *const *extra,
+	const char *const *pm_debug)
+{
+	int64_t rx0 = 0, rx1 = 0;
+	uint32_t back;
+
+	TEST_ASSERT_EQUAL(l3fwd_app_stat(&w->a, "port", 0, "rx", &rx0), 0, "");
+	CMD(&w->d, "quit", "restoring cores");
+	TEST_ASSERT_EQUAL(daemon_wait(&w->d), 0, "first daemon's exit");
+	daemon_close(&w->d);
+	w->d_up = 0;
+	/* Given back as the first daemon found it; then as a host where
+	 * another agent left it at max, so that only our request can
+	 * bring it down. */
+	back = sandbox_setspeed(0);
+	printf("CPU 0 given back at %u kHz\n", back);
+	TEST_ASSERT_EQUAL(sandbox_write("cpu0/cpufreq/scaling_setspeed",
+		"2400000"), 0, "");
+	TEST_ASSERT_EQUAL(daemon_start_lcores(&w->d, pm_debug, extra), 0, "");
+	w->d_up = 1;
+	TEST_ASSERT_EQUAL(daemon_expect(&w->d, "ready:", 10000), 0, "");
+	TEST_ASSERT_EQUAL(sandbox_wait_setspeed(0, 1200000, 5000), 0,
+		"l3fwd-power's level sent again to the new daemon");
+	TEST_ASSERT_EQUAL(l3fwd_app_wait_stat(&w->a, "lcore", 0, "resync", 1,
+		5000), 0, "");
+	TEST_ASSERT_EQUAL(l3fwd_app_stat(&w->a, "port", 0, "rx", &rx1), 0, "");
+	TEST_ASSERT_EQUAL(rx1, rx0, "no packet moved it");
+	CMD(&w->d, "list_host_channels", "cpuset 0");
+	return TEST_SUCCESS;
+}
+
 static int
 container_steps(struct ctr_world *w)
 {
@@ -303,6 +342,7 @@ container_steps(struct ctr_world *w)
 	TEST_ASSERT(req > 0 && ack == req, "%" PRId64 " of %" PRId64
 		" requests ACKed", ack, req);
 	CMD(&w->d, "list_host_channels", "cpuset 0 votes 0 requests");
+	TEST_RUN(daemon_restart(w, extra, pm_debug));
 	TEST_ASSERT_EQUAL(l3fwd_app_stop(&w->a, SIGTERM, 5000), 0,
 		"exit code");
 	return TEST_SUCCESS;

@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,23 +59,39 @@ test_virt_fini(struct test_virt *t)
 }
 
 int
-test_virt_listen(struct test_virt *t, const char *path)
+test_unix_listen(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >=
+			(int)sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	unlink(sa.sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+			listen(fd, 4) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int
+test_virt_listen(struct test_virt *t, const char *path)
+{
+	char full[PATH_MAX];
 	int fd;
 
 	if (t->nb_listeners == sizeof(t->listeners) / sizeof(t->listeners[0]))
 		return -ENOSPC;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", t->dir, path);
-	unlink(sa.sun_path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-			listen(fd, 4) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	t->listeners[t->nb_listeners++] = fd;
+	snprintf(full, sizeof(full), "%s/%s", t->dir, path);
+	fd = test_unix_listen(full);
+	if (fd >= 0)
+		t->listeners[t->nb_listeners++] = fd;
 	return fd;
 }
 

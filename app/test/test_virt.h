@@ -28,6 +28,10 @@ void test_virt_fini(struct test_virt *t);
  * chardev. @return the listening fd or <0. */
 int test_virt_listen(struct test_virt *t, const char *path);
 
+/* A listening AF_UNIX stream socket at @path (replacing a stale one), as
+ * QEMU's chardev or the daemon's host socket. @return fd or -errno. */
+int test_unix_listen(const char *path);
+
 /* Accept a connection waiting on @lfd within 2 s. @return fd or <0. */
 int test_virt_accept(int lfd);
 

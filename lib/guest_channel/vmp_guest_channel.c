@@ -275,8 +275,10 @@ vmp_guest_channel_request(unsigned int lcore_id, uint32_t unit)
 		return ret;
 	sent = ch->stats.sent;
 	ret = gc_transact(ch, &ch->req, &reply, ctx.reply_timeout_ms);
-	/* Refused, or never sent: the host's vote did not move. */
-	if (ret != VMP_PROTO_NACK && ch->stats.sent != sent)
+	/* Refused, or never sent: the host's vote did not move. Sent to a
+	 * daemon that closed the connection (-EPIPE): the one connected
+	 * again has only what was replayed, without this request. */
+	if (ret != VMP_PROTO_NACK && ret != -EPIPE && ch->stats.sent != sent)
 		gc_note_level(&ch->level, unit);
 	return ret;
 }

@@ -69,8 +69,10 @@ struct vmp_guest_channel_stats {
 	uint64_t eagain;	/**< requests refused: host absent or full */
 	uint64_t lost;		/**< expected replies that never came */
 	uint64_t unexpected;	/**< replies matching no request, or garbage */
-	uint64_t resyncs;	/**< RESYNCs from the host, each answered by
-				 * sending the lcore's last level again */
+	uint64_t resyncs;	/**< RESYNCs from the host, and reconnections
+				 * to a restarted daemon on the host socket,
+				 * each answered by sending the lcore's last
+				 * level again */
 };
 
 /** A reply of any kind, as read from the channel. */
@@ -217,7 +219,10 @@ struct vmp_guest_policy {
  * is a connection of its own, its requests name the lcore's CPU
  * (rte_lcore_to_cpu_id()) with core_type physical, and the daemon honours
  * only CPUs of the process's cpuset. Requests, ACK/NACK and queries work
- * as in a VM; policies are refused. Channels already open keep theirs.
+ * as in a VM. When the daemon closes the connection (a restart), the
+ * channel's next call connects again and sends the lcore's level again,
+ * as for a RESYNC (counted in resyncs); until a daemon listens, calls
+ * fail with -EPIPE. Channels already open keep their transport.
  * (A function, not a field of vmp_guest_channel_conf: that struct's size
  * is part of the stable ABI.)
  * @param path  the socket, or NULL / "" to go back to the environment

@@ -63,6 +63,9 @@ struct gc_transport {
 	int (*open)(struct channel *ch, unsigned int lcore_id,
 		const char *where);
 	ssize_t (*write)(int fd, const void *buf, size_t len);
+	/* Connect again to ch->path after the peer closed (NULL: a port
+	 * that stays, as virtio's does). Silent: @return fd or -errno. */
+	int (*reconnect)(const struct channel *ch);
 	uint32_t (*resource)(unsigned int lcore_id);
 	uint8_t core_type;	/* of requests: VMP_PROTO_CORE_* */
 };
@@ -79,6 +82,7 @@ struct channel {
 	const struct gc_transport *tp;
 	int fd;
 	int host_absent;	/* logged EAGAIN, not yet recovered */
+	/* fd is -1: the host daemon closed our connection (reconnect). */
 	uint32_t vcpu;
 	char path[PATH_MAX];
 	struct vmp_proto_packet req;	/* request template, reused */
@@ -107,6 +111,7 @@ struct channel {
 uint64_t gc_now_ms(void);
 /* Read all that is waiting, answer a RESYNC in it. @return 0 or -errno */
 int gc_read_replies(struct channel *ch);
+void gc_host_lost(struct channel *ch);
 /* Until @fd has @events or @deadline (ms) passes. @return >0, 0, -errno */
 int gc_wait_fd(int fd, short events, uint64_t deadline);
 /* Push out the tail of a packet sent in part. @return 0 once it is out */

@@ -95,28 +95,48 @@ host_resource(unsigned int lcore_id)
 	return cpu >= 0 ? (uint32_t)cpu : lcore_id;
 }
 
+/* A connection to the daemon's socket at @path. @return fd or -errno. */
+static int
+host_connect(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	/* The caller checked the length (host_socket's size). */
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A local connect completes at once or fails (no EINPROGRESS). */
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 static int
 host_open(struct channel *ch, unsigned int lcore_id, const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int ret;
+	int fd;
 
 	snprintf(ch->path, sizeof(ch->path), "%s", path);
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	ch->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		0);
-	if (ch->fd < 0)
-		return -errno;
-	/* A local connect completes at once or fails (no EINPROGRESS). */
-	if (connect(ch->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		ret = -errno;
+	fd = host_connect(path);
+	if (fd < 0) {
 		GUEST_LOG(ERR, "%s: cannot reach the host daemon for lcore "
-			"%u: %s", path, lcore_id, strerror(errno));
-		close(ch->fd);
+			"%u: %s", path, lcore_id, strerror(-fd));
 		ch->fd = -1;
-		return ret;
+		return fd;
 	}
+	ch->fd = fd;
 	return 0;
+}
+
+static int
+host_reconnect(const struct channel *ch)
+{
+	return host_connect(ch->path);
 }
 
 /* A daemon gone must not kill the application with SIGPIPE. */
@@ -138,6 +158,7 @@ const struct gc_transport gc_host = {
 	.name = "host socket",
 	.open = host_open,
 	.write = host_write,
+	.reconnect = host_reconnect,
 	.resource = host_resource,
 	.core_type = VMP_PROTO_CORE_PHYSICAL,
 };

@@ -134,11 +134,66 @@ parse_replies(struct channel *ch)
 
 static void replay(struct channel *ch);
 
+/*
+ * The host daemon closed a host socket connection (restarted, upgraded,
+ * stopped): what was in flight is lost. The next call connects again
+ * (host_reconnect()).
+ */
+void
+gc_host_lost(struct channel *ch)
+{
+	GUEST_LOG(WARNING, "%s: the host daemon closed the connection; "
+		"connecting again at the next request or poll", ch->path);
+	close(ch->fd);
+	ch->fd = -1;
+	while (ch->pend_count > 0) {
+		if (ch->pend[ch->pend_head].seq == ch->wait_seq)
+			ch->wait_result = -EPIPE;
+		ch->pend_head = (ch->pend_head + 1) % PENDING_MAX;
+		ch->pend_count--;
+		ch->stats.lost++;
+	}
+	ch->rx_len = 0;
+	ch->tx_len = 0;
+}
+
+/*
+ * Connect again after gc_host_lost(). A new daemon has no vote of ours:
+ * CONNECT, then the lcore's level, as for a RESYNC (counted as one).
+ * A virtio port never needs this: QEMU keeps it, the daemon sends RESYNC.
+ * @return 0 once connected, -EPIPE while no daemon listens.
+ */
+static int
+host_reconnect(struct channel *ch)
+{
+	struct vmp_proto_packet pkt = ch->req;
+	int fd = ch->tp->reconnect(ch);
+
+	if (fd < 0)
+		return -EPIPE;
+	ch->fd = fd;
+	pkt.command = VMP_PROTO_CONNECT;
+	pkt.unit = VMP_PROTO_CONNECT_VMPOWER;
+	if (gc_send_packet(ch, &pkt, 0, NULL) < 0) {
+		close(ch->fd);
+		ch->fd = -1;
+		return -EPIPE;
+	}
+	GUEST_LOG(INFO, "%s: connected to the host daemon again; sending "
+		"the lcore's level again", ch->path);
+	ch->stats.resyncs++;
+	ch->resync = 1;
+	ch->replayed = 0;
+	return 0;
+}
+
 /* Read all that is waiting, and answer a RESYNC found in it.
  * @return 0, or -EPIPE if the peer is gone. */
 int
 gc_read_replies(struct channel *ch)
 {
+	if (ch->fd < 0 && host_reconnect(ch) < 0)
+		return -EPIPE;
 	for (;;) {
 		ssize_t n = read(ch->fd, ch->rx.bytes + ch->rx_len,
 			sizeof(ch->rx.bytes) - ch->rx_len);
@@ -146,6 +201,15 @@ gc_read_replies(struct channel *ch)
 		if (n > 0) {
 			ch->rx_len += (size_t)n;
 			parse_replies(ch);
+			continue;
+		}
+		/* A host socket's end: its daemon closed it. Once connected
+		 * again, read on (nothing yet), and replay our level. */
+		if (ch->tp->reconnect != NULL &&
+				(n == 0 || errno == ECONNRESET)) {
+			gc_host_lost(ch);
+			if (host_reconnect(ch) < 0)
+				return -EPIPE;
 			continue;
 		}
 		/* 0: a virtio port whose host side is not connected. */
@@ -194,6 +258,10 @@ write_error(struct channel *ch, int err)
 			ch->path, strerror(err));
 		return -EPIPE;
 	}
+	if (ch->tp->reconnect != NULL && (err == EPIPE || err == ECONNRESET)) {
+		gc_host_lost(ch);
+		return -EPIPE;
+	}
 	GUEST_LOG(ERR, "%s: write failed: %s", ch->path, strerror(err));
 	return -err;
 }
@@ -223,6 +291,8 @@ gc_send_packet(struct channel *ch, const struct vmp_proto_packet *pkt,
 	ssize_t n;
 	int ret;
 
+	if (ch->fd < 0)
+		return -EPIPE;	/* a host connection lost, not yet back */
 	/* A new packet may only follow a whole one. */
 	ret = gc_flush_tail(ch);
 	if (ret < 0)
