@@ -24,6 +24,7 @@
 #include "channel_monitor.h"
 #include "packet_stream.h"
 #include "policy.h"
+#include "reply_queue.h"
 
 extern int vmp_monitor_logtype;
 
@@ -38,8 +39,6 @@ extern int vmp_monitor_logtype;
 #define READS_PER_PASS	16
 #define EVENTS		64	/* epoll events per wake-up */
 #define STALL_MS	1000	/* a guest this late on its replies reads none */
-#define TX_MIN		(2 * PKT_SZ)	/* a channel's reply buffer, at first */
-#define TX_KEEP		(16 * PKT_SZ)	/* kept once empty; larger is freed */
 
 /* Per connected channel; lives from channel_up to channel_down. */
 /*
@@ -69,9 +68,8 @@ int monitor_log_take(struct log_limit *l);
 struct chan_state {
 	struct vm_channel *ch;
 	struct pkt_stream rx;	/* an incomplete packet */
-	uint8_t *tx;		/* replies not yet taken by the socket */
-	size_t tx_len;
-	size_t tx_size;		/* allocated, up to the monitor's tx_cap */
+	struct reply_queue txq;	/* its replies, up to the monitor's tx_cap;
+				 * in the monitor's touched list */
 	uint32_t garbage;	/* invalid packets in a row */
 	struct cpu_list voted;	/* vCPUs that voted through this channel */
 	struct log_limit log;
@@ -81,8 +79,6 @@ struct chan_state {
 	struct rate_limit rate;
 	int hup;		/* peer gone: close after this pass */
 	uint64_t stale_ms;	/* last time it named an unknown vCPU */
-	struct chan_state *next;	/* in the pass's list */
-	int listed;
 };
 
 struct job {
@@ -106,7 +102,7 @@ struct monitor {
 	struct power_mgr *pm;
 	struct policy_set *pol;	/* guests' policies (policy.h) */
 	struct host_channels *hc;	/* host peers; NULL: off */
-	size_t tx_cap;
+	size_t tx_cap;		/* a connection's reply backlog, bytes */
 	uint64_t rate;		/* packets a second a channel, 0: no limit */
 	uint64_t (*clock_ms)(void *arg);	/* the rate limiter's clock */
 	void (*stale_hook)(void *arg);	/* a vCPU unknown: read the VMs */
@@ -118,7 +114,7 @@ struct monitor {
 	struct job *jobs;
 	struct job **jobs_tail;
 	struct monitor_stats st;
-	struct chan_state *touched;	/* channels this pass touched */
+	struct reply_queue *touched;	/* channels this pass touched */
 	uint64_t pass_requests;		/* CPU_POWER applied, uncommitted */
 	/* CPU_POWER requests whose ACK waits for their write (commit). */
 	struct pending_ack {
