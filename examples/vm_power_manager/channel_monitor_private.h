@@ -10,7 +10,7 @@
  * channel I/O), channel_monitor_jobs.c (work handed to the loop) and
  * channel_requests.c (what a packet does), and the host channels
  * (host_channels.c, host_requests.c), which share the loop's passes,
- * limits and counters.
+ * limits and counters, and channel_requests.c's answers.
  */
 
 #include <pthread.h>
@@ -24,6 +24,7 @@
 #include "channel_monitor.h"
 #include "packet_stream.h"
 #include "policy.h"
+#include "power_manager.h"
 #include "reply_queue.h"
 
 extern int vmp_monitor_logtype;
@@ -151,6 +152,28 @@ void monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 /* Write what the pass decided so far; then requests vote only again. */
 void monitor_commit(struct monitor *mon);
 void monitor_defer(struct monitor *mon);
+/* What a CPU_POWER's unit asks of the power manager: 0, or -EINVAL. */
+int monitor_unit_op(uint32_t unit, enum power_mgr_op *op);
+
+/* The answers to queries, the same for a VM and a host peer (on CPUs
+ * the caller checked). FREQ_AVAIL: @cpu's frequencies (@nb_freqs, more
+ * than req->unit) from index req->unit; 0, or -ENOMEM. */
+int monitor_freq_avail(struct monitor *mon, unsigned int cpu,
+		uint32_t nb_freqs, const struct vmp_proto_packet *req,
+		struct vmp_proto_freq_list *r);
+/* The other queries' FREQ_LIST or CAPS_LIST, a slot a CPU. begin()
+ * commits the pass first: the answer is of what is written. */
+union monitor_list {
+	struct vmp_proto_freq_list f;
+	struct vmp_proto_caps_list c;
+};
+void monitor_list_begin(struct monitor *mon,
+		const struct vmp_proto_packet *req, union monitor_list *r);
+void monitor_list_put(union monitor_list *r,
+		const struct vmp_proto_packet *req, unsigned int slot,
+		const struct power_mgr_core_info *info);
+void monitor_list_end(union monitor_list *r,
+		const struct vmp_proto_packet *req, unsigned int nb);
 
 /* channel_resync.c: a CONNECT says whether its guest takes RESYNC; a
  * channel (re)connected asks such a guest for its levels; a VM that
