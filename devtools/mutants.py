@@ -35,6 +35,7 @@ POL = "examples/vm_power_manager/policy.c"
 POL_CHECK = "examples/vm_power_manager/policy_check.c"
 POL_DECIDE = "examples/vm_power_manager/policy_decide.c"
 MON = "examples/vm_power_manager/channel_monitor.c"
+RQ = "examples/vm_power_manager/reply_queue.c"
 
 # name, file, the text (unique in the file), its replacement, tests
 MUTANTS = [
@@ -122,6 +123,25 @@ MUTANTS = [
      "w->up = (w->up << 1) | (uint32_t)up | (w->up & 1);", POLICIES),
     ("policy-hostdev-counted", POL_CHECK, "\t\tif (nic->hostdev) {",
      "\t\tif (0) {", POLICIES),
+    ("backlog-unbounded", RQ, "size = RTE_MIN(size, cap);",
+     "size = RTE_MAX(size, cap);", ["monitor_backlog"]),
+    ("room-ignores-replies", RQ,
+     "return (cap - RTE_MIN(cap, q->len)) / PKT_SZ * PKT_SZ;",
+     "return (cap - RTE_MIN(cap, q->len * 0)) / PKT_SZ * PKT_SZ;",
+     ["monitor_flood"]),
+    ("touched-once-only", RQ,
+     "\t*touched = q->next;\n\tq->listed = 0;\n",
+     "\t*touched = q->next;\n", ["monitor_requests",
+                                  "security_host_channels"]),
+    ("unit-min-is-max", REQ, "case VMP_PROTO_SCALE_MIN: *op = POWER_MGR_MIN;",
+     "case VMP_PROTO_SCALE_MIN: *op = POWER_MGR_MAX;",
+     ["monitor_requests", "containers_cpuset_change"]),
+    ("freq-avail-from-zero", REQ, "memcpy(r->freq_list, khz + req->unit,",
+     "memcpy(r->freq_list, khz,", ["monitor_queries"]),
+    ("list-caps-as-freq", REQ,
+     "\tif (is_freq_query(req)) {\n\t\tr->f.freq_list[slot]",
+     "\tif (!is_freq_query(req)) {\n\t\tr->f.freq_list[slot]",
+     ["monitor_queries", "containers_own_cpus"]),
     ("policy-quiet-is-busy", POL_DECIDE,
      "if (t[VMP_PROTO_QUIET_HOURS + x] == hour)\n\t\t\treturn POLICY_MIN;",
      "if (t[VMP_PROTO_QUIET_HOURS + x] == hour)\n\t\t\treturn POLICY_MAX;",

@@ -81,7 +81,7 @@ reset_channel(void)
 {
 	struct cpu_list voted = f.s.voted;
 
-	free(f.s.tx);
+	reply_queue_free(&f.s.txq);
 	memset(&f.s, 0, sizeof(f.s));
 	f.s.ch = &f.ch;
 	f.s.voted = voted;
@@ -151,8 +151,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(after.packets - before.packets == f.delivered);
 	FUZZ_CHECK(after.acks == before.acks);
 	FUZZ_CHECK(after.nacks - before.nacks == f.delivered - f.connects);
-	FUZZ_CHECK(f.s.tx_len == (after.nacks - before.nacks -
+	FUZZ_CHECK(f.s.txq.len == (after.nacks - before.nacks -
 		(after.dropped - before.dropped)) * sz);
-	FUZZ_CHECK(f.s.tx_len <= 64 * sz);
+	FUZZ_CHECK(f.s.txq.len <= 64 * sz);
 	return 0;
 }

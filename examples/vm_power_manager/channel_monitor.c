@@ -96,40 +96,6 @@ monitor_rate_take(struct monitor *mon, struct rate_limit *r)
 	return 1;
 }
 
-static void
-touch(struct monitor *mon, struct chan_state *s)
-{
-	if (s->listed)
-		return;
-	s->listed = 1;
-	s->next = mon->touched;
-	mon->touched = s;
-}
-
-/*
- * Room for @len more bytes of replies, up to the backlog. The buffer is
- * as large as the replies waiting, not the backlog: with thousands of
- * channels a backlog-sized buffer each costs pages the guests never use.
- */
-static int
-tx_grow(struct monitor *mon, struct chan_state *s, size_t len)
-{
-	size_t size = RTE_MAX(s->tx_size, TX_MIN);
-	uint8_t *tx;
-
-	while (size < s->tx_len + len)
-		size *= 2;
-	size = RTE_MIN(size, mon->tx_cap);
-	if (s->tx_len + len > size)
-		return -ENOSPC;
-	tx = realloc(s->tx, size);
-	if (tx == NULL)
-		return -ENOMEM;
-	s->tx = tx;
-	s->tx_size = size;
-	return 0;
-}
-
 void
 monitor_queue_reply(struct monitor *mon, struct chan_state *s,
 		const void *reply)
@@ -144,15 +110,12 @@ monitor_queue_reply(struct monitor *mon, struct chan_state *s,
 		mon->st.nacks++;
 		s->ch->stats.nacks++;
 	}
-	if (s->tx_len + len > s->tx_size && tx_grow(mon, s, len) < 0) {
+	if (reply_queue_add(&mon->touched, &s->txq, reply, len,
+			mon->tx_cap) < 0) {
 		mon->st.dropped++;
 		CHAN_LOG(s, WARNING, "guest is not reading replies, "
 			"dropping one (backlog full)");
-		return;
 	}
-	memcpy(s->tx + s->tx_len, reply, len);
-	s->tx_len += len;
-	touch(mon, s);
 }
 
 static void
@@ -161,7 +124,7 @@ set_events(struct monitor *mon, struct chan_state *s)
 	struct epoll_event ev = { .data.ptr = s };
 
 	ev.events = EPOLLRDHUP | (s->stall_since ? 0 : EPOLLIN) |
-		(s->tx_len > 0 ? EPOLLOUT : 0);
+		(s->txq.len > 0 ? EPOLLOUT : 0);
 	if (ev.events != s->events &&
 			epoll_ctl(mon->epfd, EPOLL_CTL_MOD, s->ch->fd, &ev) == 0)
 		s->events = ev.events;
@@ -253,7 +216,7 @@ read_channel(struct monitor *mon, struct chan_state *s, int hup)
 
 	/* Room for the answers, unless nobody will read them anyway. */
 	if (!s->deaf && !hup) {
-		size_t room = (mon->tx_cap - s->tx_len) / PKT_SZ * PKT_SZ;
+		size_t room = reply_queue_room(&s->txq, mon->tx_cap);
 
 		if (room <= s->rx.rx_len) {
 			stall(mon, s);
@@ -284,7 +247,7 @@ read_channel(struct monitor *mon, struct chan_state *s, int hup)
 	}
 	if (got > 0 && s->rx.rx_len > 0)
 		mon->st.partial++;
-	touch(mon, s);
+	reply_queue_touch(&mon->touched, &s->txq);
 }
 
 /*
@@ -301,44 +264,21 @@ drain_channel(struct monitor *mon, struct chan_state *s)
 	while ((n = recv(s->ch->fd, mon->buf, sizeof(mon->buf),
 			MSG_DONTWAIT)) > 0) {
 		pkt_stream_feed(&s->rx, mon->buf, (size_t)n, feed_packet, &ctx);
-		s->tx_len = 0;
+		reply_queue_clear(&s->txq);
 	}
 }
 
 static void
 flush_channel(struct monitor *mon, struct chan_state *s)
 {
-	size_t off = 0;
+	ssize_t n = reply_queue_flush(&s->txq, s->ch->fd);
 
-	while (off < s->tx_len) {
-		ssize_t n = send(s->ch->fd, s->tx + off, s->tx_len - off,
-			MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN) {
-			/* Gone with replies pending: they are lost. */
-			mon->st.errors++;
-			s->hup = 1;
-			s->tx_len = 0;
-			drain_channel(mon, s);
-			off = 0;
-		}
-		break;
-	}
-	memmove(s->tx, s->tx + off, s->tx_len - off);
-	s->tx_len -= off;
-	/* A burst's large buffer goes once it is sent. */
-	if (s->tx_len == 0 && s->tx_size > TX_KEEP) {
-		free(s->tx);
-		s->tx = NULL;
-		s->tx_size = 0;
-	}
-	if (off > 0) {
+	if (n < 0) {
+		/* Gone with replies pending: they are lost. */
+		mon->st.errors++;
+		s->hup = 1;
+		drain_channel(mon, s);
+	} else if (n > 0) {
 		/* It reads: serve it, and keep its answers again. */
 		s->deaf = 0;
 		s->stall_since = 0;
@@ -351,20 +291,19 @@ flush_channel(struct monitor *mon, struct chan_state *s)
 static void
 end_pass(struct monitor *mon)
 {
-	struct chan_state *s, *next;
+	struct reply_queue *q;
+	struct chan_state *s;
 
 	monitor_commit(mon);
-	for (s = mon->touched; s != NULL; s = s->next)
-		if (s->tx_len > 0)
-			flush_channel(mon, s);
-	for (s = mon->touched; s != NULL; s = next) {
-		next = s->next;
-		s->listed = 0;
-		s->next = NULL;
+	for (q = mon->touched; q != NULL; q = q->next)
+		if (q->len > 0)
+			flush_channel(mon, container_of(q, struct chan_state,
+				txq));
+	while ((q = reply_queue_pop(&mon->touched)) != NULL) {
+		s = container_of(q, struct chan_state, txq);
 		if (s->hup)
 			chmgr_channel_closed(mon->chmgr, s->ch);
 	}
-	mon->touched = NULL;
 	host_channels_end_pass(mon->hc);
 	/* What a drained or closed channel changed (queries defer again). */
 	monitor_commit(mon);
@@ -465,21 +404,9 @@ hook_channel_up(struct vm_channel *ch, void *opaque)
 	}
 	ch->priv = s;
 	monitor_resync_up(mon, s);
-	if (s->tx_len > 0)
+	if (s->txq.len > 0)
 		flush_channel(mon, s);
 	return 0;
-}
-
-static void
-unlist(struct monitor *mon, struct chan_state *s)
-{
-	struct chan_state **p;
-
-	for (p = &mon->touched; *p != NULL; p = &(*p)->next)
-		if (*p == s) {
-			*p = s->next;
-			break;
-		}
 }
 
 static void
@@ -504,10 +431,9 @@ hook_channel_down(struct vm_channel *ch, void *opaque)
 		}
 		policy_revote(mon->pol);
 	}
-	if (s->listed)
-		unlist(mon, s);
+	reply_queue_unlist(&mon->touched, &s->txq);
 	cpu_list_free(&s->voted);
-	free(s->tx);
+	reply_queue_free(&s->txq);
 	free(s);
 	ch->priv = NULL;
 }

@@ -10,7 +10,7 @@
  * channel I/O), channel_monitor_jobs.c (work handed to the loop) and
  * channel_requests.c (what a packet does), and the host channels
  * (host_channels.c, host_requests.c), which share the loop's passes,
- * limits and counters.
+ * limits and counters, and channel_requests.c's answers.
  */
 
 #include <pthread.h>
@@ -24,6 +24,8 @@
 #include "channel_monitor.h"
 #include "packet_stream.h"
 #include "policy.h"
+#include "power_manager.h"
+#include "reply_queue.h"
 
 extern int vmp_monitor_logtype;
 
@@ -38,8 +40,6 @@ extern int vmp_monitor_logtype;
 #define READS_PER_PASS	16
 #define EVENTS		64	/* epoll events per wake-up */
 #define STALL_MS	1000	/* a guest this late on its replies reads none */
-#define TX_MIN		(2 * PKT_SZ)	/* a channel's reply buffer, at first */
-#define TX_KEEP		(16 * PKT_SZ)	/* kept once empty; larger is freed */
 
 /* Per connected channel; lives from channel_up to channel_down. */
 /*
@@ -69,9 +69,8 @@ int monitor_log_take(struct log_limit *l);
 struct chan_state {
 	struct vm_channel *ch;
 	struct pkt_stream rx;	/* an incomplete packet */
-	uint8_t *tx;		/* replies not yet taken by the socket */
-	size_t tx_len;
-	size_t tx_size;		/* allocated, up to the monitor's tx_cap */
+	struct reply_queue txq;	/* its replies, up to the monitor's tx_cap;
+				 * in the monitor's touched list */
 	uint32_t garbage;	/* invalid packets in a row */
 	struct cpu_list voted;	/* vCPUs that voted through this channel */
 	struct log_limit log;
@@ -81,8 +80,6 @@ struct chan_state {
 	struct rate_limit rate;
 	int hup;		/* peer gone: close after this pass */
 	uint64_t stale_ms;	/* last time it named an unknown vCPU */
-	struct chan_state *next;	/* in the pass's list */
-	int listed;
 };
 
 struct job {
@@ -106,7 +103,7 @@ struct monitor {
 	struct power_mgr *pm;
 	struct policy_set *pol;	/* guests' policies (policy.h) */
 	struct host_channels *hc;	/* host peers; NULL: off */
-	size_t tx_cap;
+	size_t tx_cap;		/* a connection's reply backlog, bytes */
 	uint64_t rate;		/* packets a second a channel, 0: no limit */
 	uint64_t (*clock_ms)(void *arg);	/* the rate limiter's clock */
 	void (*stale_hook)(void *arg);	/* a vCPU unknown: read the VMs */
@@ -118,7 +115,7 @@ struct monitor {
 	struct job *jobs;
 	struct job **jobs_tail;
 	struct monitor_stats st;
-	struct chan_state *touched;	/* channels this pass touched */
+	struct reply_queue *touched;	/* channels this pass touched */
 	uint64_t pass_requests;		/* CPU_POWER applied, uncommitted */
 	/* CPU_POWER requests whose ACK waits for their write (commit). */
 	struct pending_ack {
@@ -155,6 +152,28 @@ void monitor_handle_packet(struct monitor *mon, struct chan_state *s,
 /* Write what the pass decided so far; then requests vote only again. */
 void monitor_commit(struct monitor *mon);
 void monitor_defer(struct monitor *mon);
+/* What a CPU_POWER's unit asks of the power manager: 0, or -EINVAL. */
+int monitor_unit_op(uint32_t unit, enum power_mgr_op *op);
+
+/* The answers to queries, the same for a VM and a host peer (on CPUs
+ * the caller checked). FREQ_AVAIL: @cpu's frequencies (@nb_freqs, more
+ * than req->unit) from index req->unit; 0, or -ENOMEM. */
+int monitor_freq_avail(struct monitor *mon, unsigned int cpu,
+		uint32_t nb_freqs, const struct vmp_proto_packet *req,
+		struct vmp_proto_freq_list *r);
+/* The other queries' FREQ_LIST or CAPS_LIST, a slot a CPU. begin()
+ * commits the pass first: the answer is of what is written. */
+union monitor_list {
+	struct vmp_proto_freq_list f;
+	struct vmp_proto_caps_list c;
+};
+void monitor_list_begin(struct monitor *mon,
+		const struct vmp_proto_packet *req, union monitor_list *r);
+void monitor_list_put(union monitor_list *r,
+		const struct vmp_proto_packet *req, unsigned int slot,
+		const struct power_mgr_core_info *info);
+void monitor_list_end(union monitor_list *r,
+		const struct vmp_proto_packet *req, unsigned int nb);
 
 /* channel_resync.c: a CONNECT says whether its guest takes RESYNC; a
  * channel (re)connected asks such a guest for its levels; a VM that

@@ -45,8 +45,8 @@ refuse(struct monitor *mon, struct chan_state *s,
 	answer(mon, s, req, VMP_PROTO_NACK);
 }
 
-static int
-unit_op(uint32_t unit, enum power_mgr_op *op)
+int
+monitor_unit_op(uint32_t unit, enum power_mgr_op *op)
 {
 	switch (unit) {
 	case VMP_PROTO_SCALE_UP: *op = POWER_MGR_UP; return 0;
@@ -129,7 +129,7 @@ handle_power(struct monitor *mon, struct chan_state *s,
 	int ret;
 
 	mon->st.requests++;
-	if (mon->pm == NULL || unit_op(req->unit, &op) < 0) {
+	if (mon->pm == NULL || monitor_unit_op(req->unit, &op) < 0) {
 		refuse(mon, s, req, "no frequency control on this host");
 		return;
 	}
@@ -196,6 +196,70 @@ vcpu_info(struct monitor *mon, struct vm *vm, uint32_t vcpu,
 	return cpu;
 }
 
+int
+monitor_freq_avail(struct monitor *mon, unsigned int cpu, uint32_t nb_freqs,
+		const struct vmp_proto_packet *req,
+		struct vmp_proto_freq_list *r)
+{
+	uint32_t *khz = malloc(nb_freqs * sizeof(*khz)), n;
+
+	if (khz == NULL)
+		return -ENOMEM;
+	power_mgr_freqs(mon->pm, cpu, khz, nb_freqs);
+	n = RTE_MIN(nb_freqs - req->unit, (uint32_t)VMP_PROTO_LIST_SZ);
+	memset(r, 0, sizeof(*r));
+	r->resource_id = req->resource_id;
+	r->command = VMP_PROTO_FREQ_AVAIL;
+	r->unit = nb_freqs;
+	r->num_vcpu = (uint8_t)n;
+	memcpy(r->freq_list, khz + req->unit, n * sizeof(*khz));
+	free(khz);
+	return 0;
+}
+
+static int
+is_freq_query(const struct vmp_proto_packet *req)
+{
+	return req->command == VMP_PROTO_QUERY_FREQ ||
+		req->command == VMP_PROTO_QUERY_FREQ_LIST;
+}
+
+void
+monitor_list_begin(struct monitor *mon, const struct vmp_proto_packet *req,
+		union monitor_list *r)
+{
+	/* Answer from what is written, not what this pass has pending. */
+	monitor_commit(mon);
+	monitor_defer(mon);
+	memset(r, 0, sizeof(*r));
+	r->f.resource_id = req->resource_id;
+}
+
+void
+monitor_list_put(union monitor_list *r, const struct vmp_proto_packet *req,
+		unsigned int slot, const struct power_mgr_core_info *info)
+{
+	if (is_freq_query(req)) {
+		r->f.freq_list[slot] = info->cur_khz;
+	} else {
+		r->c.turbo[slot] = info->turbo;
+		r->c.priority[slot] = info->priority;
+	}
+}
+
+void
+monitor_list_end(union monitor_list *r, const struct vmp_proto_packet *req,
+		unsigned int nb)
+{
+	if (is_freq_query(req)) {
+		r->f.command = VMP_PROTO_FREQ_LIST;
+		r->f.num_vcpu = (uint8_t)nb;
+	} else {
+		r->c.command = VMP_PROTO_CAPS_LIST;
+		r->c.num_vcpu = (uint8_t)nb;
+	}
+}
+
 /* Our extension: the vCPU's frequency list, 8 entries from req->unit. */
 static void
 answer_freq_avail(struct monitor *mon, struct chan_state *s,
@@ -203,7 +267,6 @@ answer_freq_avail(struct monitor *mon, struct chan_state *s,
 {
 	struct vmp_proto_freq_list r;
 	struct power_mgr_core_info info;
-	uint32_t *khz, n;
 	int cpu = vcpu_info(mon, s->ch->vm, (uint32_t)req->resource_id,
 		&info);
 
@@ -213,20 +276,11 @@ answer_freq_avail(struct monitor *mon, struct chan_state *s,
 			"index past the frequency list");
 		return;
 	}
-	khz = malloc(info.nb_freqs * sizeof(*khz));
-	if (khz == NULL) {
+	if (monitor_freq_avail(mon, (unsigned int)cpu, info.nb_freqs, req,
+			&r) < 0) {
 		refuse(mon, s, req, "out of memory");
 		return;
 	}
-	power_mgr_freqs(mon->pm, (unsigned int)cpu, khz, info.nb_freqs);
-	n = RTE_MIN(info.nb_freqs - req->unit, (uint32_t)VMP_PROTO_LIST_SZ);
-	memset(&r, 0, sizeof(r));
-	r.resource_id = req->resource_id;
-	r.command = VMP_PROTO_FREQ_AVAIL;
-	r.unit = info.nb_freqs;
-	r.num_vcpu = (uint8_t)n;
-	memcpy(r.freq_list, khz + req->unit, n * sizeof(*khz));
-	free(khz);
 	monitor_queue_reply(mon, s, &r);
 }
 
@@ -235,10 +289,7 @@ handle_query(struct monitor *mon, struct chan_state *s,
 		const struct vmp_proto_packet *req)
 {
 	struct vm *vm = s->ch->vm;
-	union {
-		struct vmp_proto_freq_list f;
-		struct vmp_proto_caps_list c;
-	} r;
+	union monitor_list r;
 	struct power_mgr_core_info info;
 	uint32_t first = 0, last = 0, v;
 	int all = req->command == VMP_PROTO_QUERY_FREQ_LIST ||
@@ -249,11 +300,7 @@ handle_query(struct monitor *mon, struct chan_state *s,
 		refuse(mon, s, req, "queries disabled for this VM (set_query)");
 		return;
 	}
-	/* Answer from what is written, not what this pass has pending. */
-	monitor_commit(mon);
-	monitor_defer(mon);
-	memset(&r, 0, sizeof(r));
-	r.f.resource_id = req->resource_id;
+	monitor_list_begin(mon, req, &r);
 	if (all) {
 		last = RTE_MIN(vm->nb_vcpus, (uint32_t)VMP_PROTO_LIST_SZ);
 	} else {
@@ -265,31 +312,15 @@ handle_query(struct monitor *mon, struct chan_state *s,
 		return;
 	}
 	for (v = first; v < last; v++) {
-		unsigned int slot = vmp_proto_slot(v);
-
 		if (vcpu_info(mon, vm, v, &info) < 0) {
 			refuse(mon, s, req, "no frequency control for this "
 				"vCPU");
 			return;
 		}
-		if (req->command == VMP_PROTO_QUERY_FREQ ||
-				req->command == VMP_PROTO_QUERY_FREQ_LIST) {
-			r.f.freq_list[slot] = info.cur_khz;
-		} else {
-			r.c.turbo[slot] = info.turbo;
-			r.c.priority[slot] = info.priority;
-		}
+		monitor_list_put(&r, req, vmp_proto_slot(v), &info);
 	}
-	if (req->command == VMP_PROTO_QUERY_FREQ ||
-			req->command == VMP_PROTO_QUERY_FREQ_LIST) {
-		r.f.command = VMP_PROTO_FREQ_LIST;
-		r.f.num_vcpu = (uint8_t)RTE_MIN(vm->nb_vcpus, (uint32_t)
-			VMP_PROTO_LIST_SZ);
-	} else {
-		r.c.command = VMP_PROTO_CAPS_LIST;
-		r.c.num_vcpu = (uint8_t)RTE_MIN(vm->nb_vcpus, (uint32_t)
-			VMP_PROTO_LIST_SZ);
-	}
+	monitor_list_end(&r, req, RTE_MIN(vm->nb_vcpus,
+		(uint32_t)VMP_PROTO_LIST_SZ));
 	monitor_queue_reply(mon, s, &r);
 }
 

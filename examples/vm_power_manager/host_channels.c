@@ -44,25 +44,15 @@ host_log_ok(struct host_peer *p)
 }
 
 static void
-touch(struct host_channels *hc, struct host_peer *p)
-{
-	if (p->listed)
-		return;
-	p->listed = 1;
-	p->next_touched = hc->touched;
-	hc->touched = p;
-}
-
-static void
 set_events(struct host_channels *hc, struct host_peer *p)
 {
 	struct monitor *mon = hc->mon;
 	struct epoll_event ev = { .data.ptr = PEER_TAG(p) };
 	/* Replies have no room: read no more until the peer takes some. */
-	int full = p->tx_len + PKT_SZ > mon->tx_cap;
+	int full = p->txq.len + PKT_SZ > mon->tx_cap;
 
 	ev.events = EPOLLRDHUP | (full ? 0 : EPOLLIN) |
-		(p->tx_len > 0 ? EPOLLOUT : 0);
+		(p->txq.len > 0 ? EPOLLOUT : 0);
 	if (ev.events != p->events &&
 			epoll_ctl(mon->epfd, EPOLL_CTL_MOD, p->fd, &ev) == 0)
 		p->events = ev.events;
@@ -73,28 +63,14 @@ host_queue_bytes(struct host_channels *hc, struct host_peer *p,
 		const void *data, size_t len)
 {
 	struct monitor *mon = hc->mon;
-	size_t size;
-	uint8_t *tx;
 
-	if (p->tx_len + len > p->tx_size) {
-		size = RTE_MAX(p->tx_size, (size_t)TX_MIN);
-		while (size < p->tx_len + len)
-			size *= 2;
-		size = RTE_MIN(size, mon->tx_cap);
-		tx = p->tx_len + len <= size ? realloc(p->tx, size) : NULL;
-		if (tx == NULL) {
-			mon->st.dropped++;
-			p->dropped++;
-			PEER_LOG(p, WARNING, "not reading replies, dropping "
-				"one (backlog full)");
-			return;
-		}
-		p->tx = tx;
-		p->tx_size = size;
+	if (reply_queue_add(&hc->touched, &p->txq, data, len,
+			mon->tx_cap) < 0) {
+		mon->st.dropped++;
+		p->dropped++;
+		PEER_LOG(p, WARNING, "not reading replies, dropping "
+			"one (backlog full)");
 	}
-	memcpy(p->tx + p->tx_len, data, len);
-	p->tx_len += len;
-	touch(hc, p);
 }
 
 void
@@ -124,32 +100,10 @@ host_queue_reply(struct host_channels *hc, struct host_peer *p,
 static void
 flush_peer(struct host_channels *hc, struct host_peer *p)
 {
-	size_t off = 0;
-
-	while (off < p->tx_len) {
-		ssize_t n = send(p->fd, p->tx + off, p->tx_len - off,
-			MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN) {
-			/* Gone: its replies are lost. */
-			hc->mon->st.errors++;
-			p->hup = 1;
-			off = p->tx_len;
-		}
-		break;
-	}
-	memmove(p->tx, p->tx + off, p->tx_len - off);
-	p->tx_len -= off;
-	if (p->tx_len == 0 && p->tx_size > TX_KEEP) {
-		free(p->tx);
-		p->tx = NULL;
-		p->tx_size = 0;
+	if (reply_queue_flush(&p->txq, p->fd) < 0) {
+		/* Gone: its replies are lost. */
+		hc->mon->st.errors++;
+		p->hup = 1;
 	}
 	if (!p->hup)
 		set_events(hc, p);
@@ -193,8 +147,7 @@ read_peer(struct host_channels *hc, struct host_peer *p, int hup)
 	size_t limit = sizeof(mon->buf) * READS_PER_PASS, got = 0;
 
 	if (!hup) {
-		size_t room = (mon->tx_cap - RTE_MIN(mon->tx_cap, p->tx_len)) /
-			PKT_SZ * PKT_SZ;
+		size_t room = reply_queue_room(&p->txq, mon->tx_cap);
 
 		if (room <= p->rx.rx_len) {
 			set_events(hc, p);
@@ -225,7 +178,7 @@ read_peer(struct host_channels *hc, struct host_peer *p, int hup)
 	}
 	if (got > 0 && p->rx.rx_len > 0)
 		mon->st.partial++;
-	touch(hc, p);
+	reply_queue_touch(&hc->touched, &p->txq);
 }
 
 static void
@@ -260,28 +213,26 @@ close_peer(struct host_channels *hc, struct host_peer *p)
 		hc->last = p->prev;
 	hc->nb_peers--;
 	cpu_list_free(&p->voted);
-	free(p->tx);
+	reply_queue_free(&p->txq);
 	free(p);
 }
 
 void
 host_channels_end_pass(struct host_channels *hc)
 {
-	struct host_peer *p, *next;
+	struct reply_queue *q;
+	struct host_peer *p;
 
 	if (hc == NULL)
 		return;
-	for (p = hc->touched; p != NULL; p = p->next_touched)
-		if (p->tx_len > 0)
-			flush_peer(hc, p);
-	for (p = hc->touched; p != NULL; p = next) {
-		next = p->next_touched;
-		p->listed = 0;
-		p->next_touched = NULL;
+	for (q = hc->touched; q != NULL; q = q->next)
+		if (q->len > 0)
+			flush_peer(hc, container_of(q, struct host_peer, txq));
+	while ((q = reply_queue_pop(&hc->touched)) != NULL) {
+		p = container_of(q, struct host_peer, txq);
 		if (p->hup)
 			close_peer(hc, p);
 	}
-	hc->touched = NULL;
 }
 
 static void
@@ -397,7 +348,7 @@ host_channels_event(struct host_channels *hc, void *tag, uint32_t events)
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR))
 		read_peer(hc, p, (events & (EPOLLHUP | EPOLLRDHUP |
 			EPOLLERR)) != 0);
-	touch(hc, p);
+	reply_queue_touch(&hc->touched, &p->txq);
 	return 1;
 }
 

@@ -45,9 +45,7 @@ struct host_peer {
 	char cgroup[256];	/* as of the last look */
 	char cpuset[64];
 	struct pkt_stream rx;
-	uint8_t *tx;		/* replies not yet taken by the socket */
-	size_t tx_len;
-	size_t tx_size;
+	struct reply_queue txq;	/* its replies; in the touched list */
 	struct cpu_list voted;	/* CPUs it votes on */
 	struct vm *pol_vm;	/* its policies' owner (host_policies.c) */
 	struct rate_limit rate;
@@ -55,8 +53,6 @@ struct host_peer {
 	struct log_limit log;
 	uint32_t events;	/* registered with epoll */
 	int hup;		/* gone: close after this pass */
-	int listed;		/* in the pass's list */
-	struct host_peer *next_touched;
 	struct host_peer *prev, *next;	/* every peer, oldest first */
 	uint64_t requests, acks, nacks, refused, dropped;
 };
@@ -72,7 +68,7 @@ struct host_channels {
 	uint64_t refused_conns;	/* over max_peers */
 	uint64_t log_ms;	/* the listener's own log limit */
 	struct host_peer *first, *last;
-	struct host_peer *touched;
+	struct reply_queue *touched;	/* peers this pass touched */
 	struct host_pending {	/* CPU_POWER whose answer waits for its write */
 		struct host_peer *p;
 		struct vmp_proto_packet req;

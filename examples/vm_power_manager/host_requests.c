@@ -144,20 +144,6 @@ own_cpu(struct host_channels *hc, struct host_peer *p,
 	return 0;
 }
 
-static int
-unit_op(uint32_t unit, enum power_mgr_op *op)
-{
-	switch (unit) {
-	case VMP_PROTO_SCALE_UP: *op = POWER_MGR_UP; return 0;
-	case VMP_PROTO_SCALE_DOWN: *op = POWER_MGR_DOWN; return 0;
-	case VMP_PROTO_SCALE_MAX: *op = POWER_MGR_MAX; return 0;
-	case VMP_PROTO_SCALE_MIN: *op = POWER_MGR_MIN; return 0;
-	case VMP_PROTO_ENABLE_TURBO: *op = POWER_MGR_TURBO_ON; return 0;
-	case VMP_PROTO_DISABLE_TURBO: *op = POWER_MGR_TURBO_OFF; return 0;
-	default: return -EINVAL;
-	}
-}
-
 static void
 handle_power(struct host_channels *hc, struct host_peer *p,
 		const struct vmp_proto_packet *req)
@@ -170,7 +156,7 @@ handle_power(struct host_channels *hc, struct host_peer *p,
 	int ret;
 
 	mon->st.requests++;
-	if (mon->pm == NULL || unit_op(req->unit, &op) < 0) {
+	if (mon->pm == NULL || monitor_unit_op(req->unit, &op) < 0) {
 		refuse(hc, p, req, "no frequency control on this host");
 		return;
 	}
@@ -276,27 +262,16 @@ answer_freq_avail(struct host_channels *hc, struct host_peer *p,
 	unsigned int cpu = (unsigned int)req->resource_id;
 	struct power_mgr_core_info info;
 	struct vmp_proto_freq_list r;
-	uint32_t *khz, n;
 
 	if (cpu_info(hc->mon, cpu, &info) < 0 || req->unit >= info.nb_freqs) {
 		refuse(hc, p, req, "no frequency control for this CPU, or "
 			"index past its list");
 		return;
 	}
-	khz = malloc(info.nb_freqs * sizeof(*khz));
-	if (khz == NULL) {
+	if (monitor_freq_avail(hc->mon, cpu, info.nb_freqs, req, &r) < 0) {
 		refuse(hc, p, req, "out of memory");
 		return;
 	}
-	power_mgr_freqs(hc->mon->pm, cpu, khz, info.nb_freqs);
-	n = RTE_MIN(info.nb_freqs - req->unit, (uint32_t)VMP_PROTO_LIST_SZ);
-	memset(&r, 0, sizeof(r));
-	r.resource_id = req->resource_id;
-	r.command = VMP_PROTO_FREQ_AVAIL;
-	r.unit = info.nb_freqs;
-	r.num_vcpu = (uint8_t)n;
-	memcpy(r.freq_list, khz + req->unit, n * sizeof(*khz));
-	free(khz);
 	host_queue_reply(hc, p, &r, NULL);
 }
 
@@ -305,14 +280,9 @@ handle_query(struct host_channels *hc, struct host_peer *p,
 		const struct vmp_proto_packet *req)
 {
 	struct monitor *mon = hc->mon;
-	union {
-		struct vmp_proto_freq_list f;
-		struct vmp_proto_caps_list c;
-	} r;
+	union monitor_list r;
 	struct power_mgr_core_info info;
 	struct cpu_list cpus;
-	int freq = req->command == VMP_PROTO_QUERY_FREQ ||
-		req->command == VMP_PROTO_QUERY_FREQ_LIST;
 	int all = req->command == VMP_PROTO_QUERY_FREQ_LIST ||
 		req->command == VMP_PROTO_QUERY_CAPS_LIST;
 	unsigned int c, first, last, filled = 0;
@@ -329,39 +299,22 @@ handle_query(struct host_channels *hc, struct host_peer *p,
 		refuse(hc, p, req, "its cgroup's cpuset cannot be read");
 		return;
 	}
-	/* Answer from what is written, not what this pass has pending. */
-	monitor_commit(mon);
-	monitor_defer(mon);
-	memset(&r, 0, sizeof(r));
-	r.f.resource_id = req->resource_id;
+	monitor_list_begin(mon, req, &r);
 	first = all ? 0 : (unsigned int)req->resource_id;
 	last = all ? VMP_PROTO_LIST_SZ : first + 1;
 	for (c = first; c < last; c++) {
-		unsigned int slot = vmp_proto_slot(c);
-
 		if ((confined && !cpu_list_has(&cpus, c)) ||
 				cpu_info(mon, c, &info) < 0)
 			continue;
 		filled++;
-		if (freq) {
-			r.f.freq_list[slot] = info.cur_khz;
-		} else {
-			r.c.turbo[slot] = info.turbo;
-			r.c.priority[slot] = info.priority;
-		}
+		monitor_list_put(&r, req, vmp_proto_slot(c), &info);
 	}
 	cpu_list_free(&cpus);
 	if (filled == 0) {
 		refuse(hc, p, req, "no frequency control for its CPUs");
 		return;
 	}
-	if (freq) {
-		r.f.command = VMP_PROTO_FREQ_LIST;
-		r.f.num_vcpu = (uint8_t)(last - first);
-	} else {
-		r.c.command = VMP_PROTO_CAPS_LIST;
-		r.c.num_vcpu = (uint8_t)(last - first);
-	}
+	monitor_list_end(&r, req, last - first);
 	host_queue_reply(hc, p, &r, NULL);
 }
 
