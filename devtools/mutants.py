@@ -35,6 +35,7 @@ POL = "examples/vm_power_manager/policy.c"
 POL_CHECK = "examples/vm_power_manager/policy_check.c"
 POL_DECIDE = "examples/vm_power_manager/policy_decide.c"
 MON = "examples/vm_power_manager/channel_monitor.c"
+LIM = "examples/vm_power_manager/monitor_limits.c"
 RQ = "examples/vm_power_manager/reply_queue.c"
 
 # name, file, the text (unique in the file), its replacement, tests
@@ -91,13 +92,13 @@ MUTANTS = [
      "cpu = cpu_list_next(pcpus, (unsigned int)cpu + 2))\n"
      "\t\t\tok = power_mgr_cpu_written", PINNING + ["monitor_write_refused",
                                  "monitor_write_refused_set"]),
-    ("rate-burst-double", MON, "cap = mon->rate * 1000;",
+    ("rate-burst-double", LIM, "cap = mon->rate * 1000;",
      "cap = mon->rate * 2000;", RATE),
-    ("rate-never-empty", MON,
+    ("rate-never-empty", LIM,
      "\t\tif (r->tokens < 1000)\n\t\t\treturn 0;",
      "\t\tif (r->tokens < 1000)\n\t\t\treturn 1;", RATE),
-    ("rate-half-cost", MON, "r->tokens -= 1000;", "r->tokens -= 500;", RATE),
-    ("rate-off-refuses", MON, "if (mon->rate == 0)\n\t\treturn 1;",
+    ("rate-half-cost", LIM, "r->tokens -= 1000;", "r->tokens -= 500;", RATE),
+    ("rate-off-refuses", LIM, "if (mon->rate == 0)\n\t\treturn 1;",
      "if (mon->rate == 0)\n\t\treturn 0;", RATE + ["monitor_requests"]),
     ("policy-no-hour-timer", POL, "\tif (!need) {\n\t\ttimer_close(ps);",
      "\tif (1) {\n\t\ttimer_close(ps);", POLICIES),
