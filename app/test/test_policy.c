@@ -119,6 +119,7 @@ hangup(void *arg)
 
 	(void)arg;
 	TEST_RUN(pfx_start(&f, 0));
+	test_log_capture();
 	fd = f.peer[VM0];
 	policy_pkt(&p, VMP_PROTO_POLICY_WORKLOAD, zero);
 	p.workload = VMP_PROTO_WL_LOW;
@@ -132,6 +133,9 @@ hangup(void *arg)
 	TEST_ASSERT_EQUAL(wait_speed(1, KHZ_MIN, test_slow_ms(3000)), KHZ_MIN,
 		"the policy votes again");
 	TEST_ASSERT_STR(sandbox_governor(1), "userspace");
+	/* Held by the policy throughout: never handed back in between. */
+	TEST_ASSERT(!test_log_contains("cpu 1: handed back"),
+		"CPU 1 left to its governor between the drop and the policy");
 	TEST_ASSERT_EQUAL(policies(&f).n, 1, "");
 	pfx_stop(&f);
 	return TEST_SUCCESS;

@@ -73,6 +73,10 @@ unsigned int pfx_traffic_ms;
 /* BRANCH_RATIO tests count software events (this VM has no PMU). */
 int pfx_branch_sw;
 
+/* The loop thread of the rig that is up, for pfx_run(). */
+static struct monitor *live_mon;
+static pthread_t live_loop;
+
 int
 pfx_start(struct pfx *f, int64_t time_offset)
 {
@@ -118,7 +122,24 @@ pfx_start(struct pfx *f, int64_t time_offset)
 	}
 	TEST_ASSERT_EQUAL(pthread_create(&f->loop, NULL, loop_main, f->mon),
 		0, "");
+	live_mon = f->mon;
+	live_loop = f->loop;
 	return TEST_SUCCESS;
+}
+
+int
+pfx_run(int (*fn)(void *), void *arg)
+{
+	int ret = fn(arg);
+
+	/* A failed assertion returned past pfx_stop(): stop the loop
+	 * thread before exit() frees what it reads. */
+	if (live_mon != NULL) {
+		monitor_stop(live_mon);
+		pthread_join(live_loop, NULL);
+		live_mon = NULL;
+	}
+	return ret;
 }
 
 void
@@ -128,6 +149,7 @@ pfx_stop(struct pfx *f)
 
 	monitor_stop(f->mon);
 	pthread_join(f->loop, NULL);
+	live_mon = NULL;
 	for (i = 0; i < NB_PEERS; i++)
 		if (f->peer[i] >= 0)
 			close(f->peer[i]);

@@ -79,11 +79,20 @@ struct count_arg policies(struct pfx *f);
 
 extern const struct sandbox_shape policy_shape;
 
+/* Run @fn in the sandbox child; if it returned with the rig still up
+ * (a failed assertion), stop the rig's loop thread first. */
+int pfx_run(int (*fn)(void *), void *arg);
+
 #define POLICY_TEST(name, fn)						\
+	static int							\
+	run_##name(void *arg)						\
+	{								\
+		return pfx_run(fn, arg);				\
+	}								\
 	static int							\
 	test_##name(void)						\
 	{								\
-		return sandbox_run(&policy_shape, fn, NULL);		\
+		return sandbox_run(&policy_shape, run_##name, NULL);	\
 	}								\
 	REGISTER_TEST(name, test_##name)
 

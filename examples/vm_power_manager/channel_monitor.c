@@ -238,6 +238,10 @@ end_pass(struct monitor *mon)
 		if (q->len > 0)
 			flush_channel(mon, container_of(q, struct chan_state,
 				txq));
+	/* A channel closed drops its votes and its vCPUs' policies vote
+	 * again: one commit for both, or a CPU a policy still holds would
+	 * be handed back to its governor and taken again in between. */
+	monitor_defer(mon);
 	while ((q = reply_queue_pop(&mon->touched)) != NULL) {
 		s = container_of(q, struct chan_state, txq);
 		if (s->hup)
